@@ -1,0 +1,120 @@
+"""The answering flow: condense → retrieve → select evidence → assemble → generate → verify.
+
+Nothing here knows about the CLI or the web page; both call :meth:`Answerer.ask`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant import citations
+from assistant.evidence import EvidenceSelector
+from assistant.lexical import terms
+from assistant.llm import Generator, complete
+from assistant.prompting import Templates, Turn, fit
+from assistant.retrieval import Retriever
+from assistant.types import Answer, Citation, Passage, Sentence, Timings
+
+OnText = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    n_ctx: int = 2048
+    max_answer_tokens: int = 96
+    max_sentences: int = 3
+    relevance_floor: float = 0.45
+    condense: str = "model"
+    max_history_turns: int = 4
+
+
+class Answerer:
+    def __init__(
+        self,
+        retriever: Retriever,
+        evidence: EvidenceSelector,
+        generator: Generator,
+        templates: Templates,
+        config: AnswerConfig,
+    ) -> None:
+        self.retriever, self.evidence, self.generator = retriever, evidence, generator
+        self.templates, self.config = templates, config
+
+    @property
+    def budget(self) -> int:
+        return self.config.n_ctx - self.config.max_answer_tokens
+
+    def condense(self, question: str, history: list[Turn]) -> str:
+        """A follow-up rewritten to stand alone; the question itself when there is no history."""
+        if not history:
+            return question
+        concat = f"{history[-1][0].strip()} {question.strip()}"
+        if self.config.condense != "model":
+            return concat
+        fitted = fit(self.templates["condense"], self.generator, self.budget, question,
+                     history=history[-self.config.max_history_turns :])
+        grammar = 'root ::= " "? [^\\n?]{3,200} "?" "\\n"'
+        rewrite = complete(self.generator, fitted.prompt, grammar, 64).strip()
+        return rewrite if _resolves(question, rewrite, history) else concat
+
+    def ask(self, question: str, history: list[Turn] | None = None, on_text: OnText | None = None) -> Answer:
+        """Answer ``question`` from the index, with citations, or refuse."""
+        history = list(history or [])[-self.config.max_history_turns :] if self.config.max_history_turns else []
+        t0 = time.perf_counter()
+        standalone = self.condense(question, history)
+        t1 = time.perf_counter()
+        vector = self.retriever.embedder.embed([standalone])[0]
+        hits = self.retriever.retrieve(standalone, vector)
+        passages = self.evidence.select(standalone, vector, hits, self.retriever.lexical)
+        t2 = time.perf_counter()
+        refusal = self.templates.refusal()
+        base = dict(question=question, standalone_question=standalone, hits=tuple(hits))
+        if not passages or passages[0].score < self.config.relevance_floor:
+            timings = Timings(t2 - t1, 0.0, t1 - t0)
+            return Answer(refusal, (), True, (), timings, passages=tuple(passages), **base)  # type: ignore[arg-type]
+
+        fitted = fit(self.templates["answer"], self.generator, self.budget, standalone, passages)
+        grammar = citations.grammar(fitted.passages, refusal, self.config.max_sentences)
+        t3 = time.perf_counter()
+        pieces: list[str] = []
+        for piece in self.generator.stream(fitted.prompt, grammar, self.config.max_answer_tokens):
+            pieces.append(piece)
+            if on_text:
+                on_text(piece)
+        raw = "".join(pieces)
+        t4 = time.perf_counter()
+        timings = Timings(t2 - t1, t3 - t2, (t4 - t3) + (t1 - t0))
+        rest = dict(passages=tuple(fitted.passages), prompt=fitted.prompt, raw_output=raw, **base)
+        if raw.strip() == refusal:
+            return Answer(refusal, (), True, (), timings, **rest)  # type: ignore[arg-type]
+        sentences, fallback = verify(raw, fitted.passages)
+        text = citations.render(sentences)
+        return Answer(text, _citations(sentences, fitted.passages), False, tuple(sentences),
+                      timings, fallback=fallback, **rest)  # type: ignore[arg-type]
+
+
+def verify(raw: str, passages: list[Passage]) -> tuple[list[Sentence], bool]:
+    """Keep the supported sentences; with none, quote the best supporting passage instead."""
+    checked = [citations.check(text, markers, passages) for text, markers in citations.parse(raw)]
+    kept = [s for s in checked if s.supported]
+    if kept:
+        return kept, len(kept) < len(checked)
+    named = [n for s in checked for n in s.markers if any(p.n == n for p in passages)]
+    best = next(p for p in passages if p.n == named[0]) if named else passages[0]
+    return [citations.check(best.text, (best.n,), passages)], True
+
+
+def _citations(sentences: list[Sentence], passages: list[Passage]) -> tuple[Citation, ...]:
+    by_n = {p.n: p for p in passages}
+    order = dict.fromkeys(n for s in sentences for n in s.markers if n in by_n)
+    return tuple(Citation.of(by_n[n]) for n in order)
+
+
+def _resolves(question: str, rewrite: str, history: list[Turn]) -> bool:
+    """A rewrite is usable when it keeps the follow-up's terms and adds one from the history."""
+    asked, got = set(terms(question)), set(terms(rewrite))
+    earlier = set(terms(" ".join(u + " " + a for u, a in history)))
+    keeps = not asked or len(asked & got) * 2 >= len(asked)
+    return bool(rewrite) and keeps and bool((got - asked) & earlier)

@@ -1,0 +1,79 @@
+"""Documents → Chunks sized in tokens, ending on sentence boundaries, overlapping.
+
+A chunk id is a hash of the file name, the chunk's offset and its text: the
+same content always gets the same id, so re-indexing an unchanged file is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from assistant.sentences import sentence_spans
+from assistant.tokens import TokenCounter
+from assistant.types import Chunk, Document
+
+_WORD = re.compile(r"\S+")
+
+
+def chunk_id(source: str, start: int, text: str) -> str:
+    return hashlib.sha256(f"{source}\x00{start}\x00{text}".encode()).hexdigest()[:32]
+
+
+class Chunker:
+    """Groups a document's sentences into chunks of about ``size`` tokens."""
+
+    def __init__(self, counter: TokenCounter, size: int, overlap: int) -> None:
+        if overlap >= size:
+            raise ValueError("overlap must be smaller than size")
+        self.counter, self.size, self.overlap = counter, size, overlap
+
+    def chunk(self, document: Document) -> list[Chunk]:
+        units = self._units(document.text)
+        chunks: list[Chunk] = []
+        i = 0
+        while i < len(units):
+            j, total = i, 0
+            while j < len(units) and (j == i or total + units[j][2] <= self.size):
+                total += units[j][2]
+                j += 1
+            start, end = units[i][0], units[j - 1][1]
+            text = document.text[start:end]
+            chunks.append(
+                Chunk(chunk_id(document.source, start, text), document.source, document.path,
+                      document.title, text, start, end, document.sha256)
+            )
+            if j >= len(units):
+                break
+            i = self._overlap_start(units, i, j)
+        return chunks
+
+    def _overlap_start(self, units: list[tuple[int, int, int]], i: int, j: int) -> int:
+        """First unit of the next chunk: back off from j while the overlap fits."""
+        k, carried = j, 0
+        while k - 1 > i and carried + units[k - 1][2] <= self.overlap:
+            k -= 1
+            carried += units[k][2]
+        return k
+
+    def _units(self, text: str) -> list[tuple[int, int, int]]:
+        """Sentences as (start, end, tokens); a sentence longer than a chunk is split on words."""
+        units: list[tuple[int, int, int]] = []
+        for start, end in sentence_spans(text):
+            tokens = self.counter.count(text[start:end])
+            if tokens <= self.size:
+                units.append((start, end, tokens))
+            else:
+                units.extend(self._split_long(text, start, end))
+        return units
+
+    def _split_long(self, text: str, start: int, end: int) -> list[tuple[int, int, int]]:
+        pieces: list[tuple[int, int, int]] = []
+        piece_start = piece_end = start
+        for word in _WORD.finditer(text, start, end):
+            if piece_end > piece_start and self.counter.count(text[piece_start : word.end()]) > self.size:
+                pieces.append((piece_start, piece_end, self.counter.count(text[piece_start:piece_end])))
+                piece_start = word.start()
+            piece_end = word.end()
+        pieces.append((piece_start, piece_end, self.counter.count(text[piece_start:piece_end])))
+        return pieces

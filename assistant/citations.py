@@ -1,0 +1,91 @@
+"""Forced citations: the grammar each answer must follow, parsing it, and the support check.
+
+The grammar admits exactly two shapes of output:
+
+* one to ``max_sentences`` sentences, each of bounded length and ending with one
+  or more markers ``[n]`` that name only the passages given to the model;
+* the refusal sentence, verbatim.
+
+The support check then asks of every sentence: do all its numbers and key terms
+appear in the passages it cites?
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from assistant.lexical import numbers, terms
+from assistant.types import Passage, Sentence
+
+MAX_SENTENCE_CHARS = 200
+_SENTENCE = re.compile(r"\s*([^\[\]]+?)\s*((?:\[\d+\]\s*)+)\.?")
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def grammar(passages: list[Passage], refusal: str, max_sentences: int) -> str:
+    """GBNF for one answer over ``passages``.
+
+    >>> print(grammar([], "No.", 2).splitlines()[0])
+    root ::= refusal
+    """
+    lines = [f"refusal ::= \" \"? {json.dumps(refusal)} \"\\n\""]
+    if not passages:
+        return "\n".join(["root ::= refusal", *lines])
+    markers = " | ".join(json.dumps(f"[{p.n}]") for p in passages)
+    lines = [
+        "root ::= answer | refusal",
+        *lines,
+        f'answer ::= " "? sentence (" " sentence){{0,{max_sentences - 1}}} "\\n"',
+        f'sentence ::= [^ \\[\\]\\n] [^\\[\\]\\n]{{0,{MAX_SENTENCE_CHARS}}} " " cites "."',
+        "cites ::= marker marker{0,2}",
+        f"marker ::= {markers}",
+    ]
+    return "\n".join(lines)
+
+
+def parse(text: str) -> list[tuple[str, tuple[int, ...]]]:
+    """Split an answer into (sentence, markers); trailing text with no marker gets none.
+
+    >>> parse("It opened in 1998 [1][2]. Later [3].")
+    [('It opened in 1998', (1, 2)), ('Later', (3,))]
+    """
+    out: list[tuple[str, tuple[int, ...]]] = []
+    pos = 0
+    for m in _SENTENCE.finditer(text):
+        if m.start() != pos:
+            break
+        out.append((m.group(1).strip(), tuple(int(n) for n in _MARKER.findall(m.group(2)))))
+        pos = m.end()
+    rest = text[pos:].strip()
+    if rest:
+        out.append((rest, ()))
+    return out
+
+
+def check(sentence: str, markers: tuple[int, ...], passages: list[Passage]) -> Sentence:
+    """Whether the passages named by ``markers`` support ``sentence``."""
+    by_n = {p.n: p for p in passages}
+    cited = [by_n[n] for n in markers if n in by_n]
+    if not markers:
+        return Sentence(sentence, markers, False, "no citation")
+    if len(cited) < len(markers):
+        return Sentence(sentence, markers, False, "cites a source that was not supplied")
+    evidence = " ".join(p.text for p in cited)
+    missing_numbers = numbers(sentence) - numbers(evidence)
+    if missing_numbers:
+        return Sentence(sentence, markers, False, f"numbers not in the source: {sorted(missing_numbers)}")
+    missing_terms = set(terms(sentence)) - set(terms(evidence))
+    if missing_terms:
+        return Sentence(sentence, markers, False, f"terms not in the source: {sorted(missing_terms)}")
+    return Sentence(sentence, markers, True)
+
+
+def render(sentences: list[Sentence]) -> str:
+    """Sentences back into answer text, each ending with its markers."""
+    parts = []
+    for s in sentences:
+        body = s.text.rstrip(" .")
+        marks = "".join(f"[{n}]" for n in s.markers)
+        parts.append(f"{body} {marks}." if marks else f"{body}.")
+    return " ".join(parts)

@@ -1,0 +1,171 @@
+"""The command line: index, ask, chat, serve, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings, load_settings
+
+DESCRIPTION = """\
+An offline assistant that answers questions from your documents, citing the
+passage behind every sentence, and says so when the documents do not answer.
+
+Settings come from flags, then ASSISTANT_<NAME> environment variables, then
+assistant.toml (or the file in ASSISTANT_SETTINGS_FILE), then defaults.
+Run `assistant settings` to see every setting, its value and what it does.
+"""
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, help="folder of the index (default .assistant-data)")
+    common.add_argument("--model", help="GGUF in models/ or a path; default: the bundled Gemma 3 270M")
+    common.add_argument("--top-k", type=int, help="chunks retrieved per question (default 4)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(prog="assistant", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", parents=[common], help="index files or folders (default seeds/)",
+                       description="Load .txt and .md files, chunk, embed and store them. "
+                       "Unchanged files are skipped, changed files replaced, deleted files removed.")
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the docs setting)")
+
+    p = sub.add_parser("ask", parents=[common], help="answer one question",
+                       description="Answer one question from the index, with citations.")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON (the eval output's fields)")
+
+    sub.add_parser("chat", parents=[common], help="a conversation in the terminal",
+                   description="Ask questions one after another; follow-ups use the conversation. "
+                   "Type /new for a new conversation, /quit or Ctrl-D to leave.")
+
+    p = sub.add_parser("serve", parents=[common], help="the chat in a browser (Gradio)",
+                       description="Serve the chat page. It listens on 127.0.0.1 unless told otherwise.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+
+    p = sub.add_parser("eval", parents=[common], help="run an evaluation set and summarise",
+                       description="Answer every case of a JSONL file, write one result line per "
+                       "case and print accuracy, refusals, citation figures and latency.")
+    p.add_argument("cases", type=Path, help="JSONL of cases (see tests/eval/dev.jsonl)")
+    p.add_argument("--out", type=Path, required=True, help="JSONL file for the results")
+
+    sub.add_parser("settings", parents=[common], help="show every setting and its value")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(data_dir=args.data_dir, model=args.model, top_k=args.top_k)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from assistant.wiring import Assistant
+
+    settings = _settings(args)
+    if args.command == "settings":
+        for name, field in Settings.model_fields.items():
+            print(f"{name} = {getattr(settings, name)!s}\n    {field.description}")
+        return 0
+    assistant = Assistant(settings)
+    if args.command == "index":
+        report = assistant.index(args.paths or None, progress=sys.stderr.isatty())
+        print(report.summary())
+        return 0
+    if args.command == "ask":
+        return _ask(assistant, args.question, args.json)
+    if args.command == "chat":
+        return _chat(assistant)
+    if args.command == "serve":
+        from assistant.web import serve
+
+        serve(assistant, args.host, args.port, open_browser=args.open)
+        return 0
+    if args.command == "eval":
+        return _eval(assistant, args.cases, args.out)
+    raise AssertionError(args.command)
+
+
+def _print_answer(answer: Any) -> None:
+    for c in answer.citations:
+        print(f"  [{c.n}] {c.source} ({c.start}-{c.end}): {c.text}")
+    unsupported = [s for s in answer.sentences if not s.supported]
+    for s in unsupported:
+        print(f"  (not supported by its source: {s.text!r}: {s.reason})")
+
+
+def _ask(assistant: Any, question: str, as_json: bool) -> int:
+    from assistant.records import answer_record
+
+    answer = assistant.ask(question)
+    if as_json:
+        print(json.dumps(answer_record(answer), ensure_ascii=False, indent=2))
+    else:
+        print(answer.text)
+        _print_answer(answer)
+    return 0
+
+
+def _chat(assistant: Any) -> int:
+    from assistant.chat import ChatSession
+
+    session = ChatSession(assistant)
+    print("Ask about your documents. /new starts over, /quit leaves.")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if question in {"/quit", "/exit"}:
+            return 0
+        if question == "/new":
+            session.reset()
+            print("(new conversation)")
+            continue
+        if question:
+            answer = session.ask(question)
+            print(answer.text)
+            _print_answer(answer)
+
+
+def _eval(assistant: Any, cases_path: Path, out: Path) -> int:
+    from tqdm import tqdm
+
+    from assistant import evaluation
+
+    cases = evaluation.load_cases(cases_path)
+    assistant.ask("warm-up")  # load the models outside the timings
+    results = evaluation.run(tqdm(cases, desc="eval", unit="case", disable=not sys.stderr.isatty()),
+                             assistant.ask)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as f:
+        for line in results:
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    print(evaluation.format_summary(evaluation.summarise(cases, results)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

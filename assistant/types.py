@@ -1,0 +1,112 @@
+"""The small frozen records that flow between the stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded file. ``source`` is the file name that citations show."""
+
+    source: str
+    path: str
+    title: str
+    text: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A token-sized span of a document; ``start``/``end`` are character offsets in it."""
+
+    id: str
+    source: str
+    path: str
+    title: str
+    text: str
+    start: int
+    end: int
+    doc_sha256: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk as retrieval ranked it. ``score`` is the fused score, higher is better."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A numbered source given to the model: a sentence span inside a retrieved chunk."""
+
+    n: int
+    chunk: Chunk
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A marker ``[n]`` resolved to the passage it names."""
+
+    n: int
+    source: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, passage: Passage) -> Citation:
+        return cls(passage.n, passage.chunk.source, passage.chunk.id, passage.text, passage.start, passage.end)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One answer sentence, the markers it carries, and whether its sources support it."""
+
+    text: str
+    markers: tuple[int, ...]
+    supported: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Timings:
+    retrieval_s: float = 0.0
+    prompt_s: float = 0.0
+    generation_s: float = 0.0
+
+    @property
+    def total_s(self) -> float:
+        return self.retrieval_s + self.prompt_s + self.generation_s
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``Assistant.ask`` returns."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    refused: bool
+    sentences: tuple[Sentence, ...]
+    timings: Timings
+    question: str
+    standalone_question: str
+    passages: tuple[Passage, ...] = ()
+    hits: tuple[Hit, ...] = ()
+    prompt: str = ""
+    raw_output: str = ""
+    fallback: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def supported(self) -> tuple[bool, ...]:
+        return tuple(s.supported for s in self.sentences)

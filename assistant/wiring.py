@@ -1,0 +1,97 @@
+"""The one place that builds concrete objects from Settings.
+
+Models load lazily: ``assistant index`` never loads the GGUF, and a test can
+hand in its own embedder, store or generator.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from assistant.answering import AnswerConfig, Answerer, OnText
+from assistant.chunking import Chunker
+from assistant.embedding import Embedder, SentenceTransformerEmbedder
+from assistant.errors import IndexError_
+from assistant.evidence import EvidenceSelector
+from assistant.indexing import IndexReport, index_paths
+from assistant.llm import Generator, LlamaCppGenerator, resolve_model
+from assistant.prompting import Templates, Turn
+from assistant.retrieval import Retriever
+from assistant.settings import Settings
+from assistant.store import ChromaStore, VectorStore
+from assistant.tokens import TiktokenCounter
+from assistant.types import Answer
+
+
+class Assistant:
+    """Index documents and answer questions about them, as the settings say.
+
+    >>> a = Assistant(load_settings())               # doctest: +SKIP
+    >>> a.ask("Which company makes the vaccine?").text  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        store: VectorStore | None = None,
+        generator: Generator | None = None,
+    ) -> None:
+        self.settings = settings
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder
+        if store is not None:
+            self.__dict__["store"] = store
+        if generator is not None:
+            self.__dict__["generator"] = generator
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        s = self.settings
+        return SentenceTransformerEmbedder(s.embedding_model, s.embedding_batch_size)
+
+    @cached_property
+    def store(self) -> VectorStore:
+        return ChromaStore(self.settings.data_dir, self.settings.collection, self.embedder.name)
+
+    @cached_property
+    def model_path(self) -> Path:
+        return resolve_model(self.settings.model, self.settings.models_dir)
+
+    @cached_property
+    def generator(self) -> Generator:
+        s = self.settings
+        return LlamaCppGenerator(self.model_path, s.n_ctx, s.n_threads, s.n_batch, s.seed, s.temperature)
+
+    @cached_property
+    def templates(self) -> Templates:
+        return Templates(self.settings.prompts_dir)
+
+    @cached_property
+    def chunker(self) -> Chunker:
+        return Chunker(TiktokenCounter(), self.settings.chunk_tokens, self.settings.chunk_overlap_tokens)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        s = self.settings
+        return Retriever(self.store, self.embedder, s.top_k, s.candidates, s.fusion, s.rrf_k)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        s = self.settings
+        config = AnswerConfig(s.n_ctx, s.max_answer_tokens, s.max_sentences, s.relevance_floor,
+                              s.condense, s.max_history_turns)
+        evidence = EvidenceSelector(self.embedder, s.evidence_sentences, s.lexical_weight)
+        return Answerer(self.retriever, evidence, self.generator, self.templates, config)
+
+    def index(self, paths: list[Path] | None = None, progress: bool = False) -> IndexReport:
+        return index_paths(list(paths or self.settings.docs), self.store, self.embedder,
+                           self.chunker, progress=progress)
+
+    def ask(self, question: str, history: list[Turn] | None = None, on_text: OnText | None = None) -> Answer:
+        if self.store.count() == 0:
+            raise IndexError_(
+                f"the index in {self.settings.data_dir} is empty; run `assistant index` first"
+            )
+        return self.answerer.ask(question, history, on_text)
