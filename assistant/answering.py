@@ -15,6 +15,7 @@ from assistant.lexical import terms
 from assistant.llm import Generator, complete
 from assistant.prompting import Templates, Turn, fit
 from assistant.retrieval import Retriever
+from assistant.sentences import sentence_spans
 from assistant.types import Answer, Citation, Passage, Sentence, Timings
 
 OnText = Callable[[str], None]
@@ -23,10 +24,11 @@ OnText = Callable[[str], None]
 @dataclass(frozen=True)
 class AnswerConfig:
     n_ctx: int = 2048
-    max_answer_tokens: int = 96
-    max_sentences: int = 3
-    relevance_floor: float = 0.45
-    condense: str = "model"
+    max_answer_tokens: int = 48
+    max_sentences: int = 1
+    model_may_refuse: bool = False
+    relevance_floor: float = 0.30
+    condense: str = "concat"
     max_history_turns: int = 4
 
 
@@ -76,7 +78,8 @@ class Answerer:
             return Answer(refusal, (), True, (), timings, passages=tuple(passages), **base)  # type: ignore[arg-type]
 
         fitted = fit(self.templates["answer"], self.generator, self.budget, standalone, passages)
-        grammar = citations.grammar(fitted.passages, refusal, self.config.max_sentences)
+        grammar = citations.grammar(fitted.passages, refusal, self.config.max_sentences,
+                                    self.config.model_may_refuse)
         t3 = time.perf_counter()
         pieces: list[str] = []
         for piece in self.generator.stream(fitted.prompt, grammar, self.config.max_answer_tokens):
@@ -96,14 +99,34 @@ class Answerer:
 
 
 def verify(raw: str, passages: list[Passage]) -> tuple[list[Sentence], bool]:
-    """Keep the supported sentences; with none, quote the best supporting passage instead."""
-    checked = [citations.check(text, markers, passages) for text, markers in citations.parse(raw)]
-    kept = [s for s in checked if s.supported]
+    """The supported part of ``raw``, each sentence citing a passage that supports it.
+
+    A small model often says one right thing, cites the wrong neighbour, and then
+    runs on. So each real sentence inside a cited span is checked on its own,
+    first against the passages it cites and then against the others, and kept
+    only with a citation that holds. When nothing holds, the passage that best
+    overlaps the model's words is quoted instead. The flag says whether the
+    answer differs from what the model wrote.
+    """
+    kept: list[Sentence] = []
+    pieces = 0
+    for text, markers in citations.parse(raw):
+        for start, end in sentence_spans(text):
+            pieces += 1
+            sentence = citations.supported_by(text[start:end], markers, passages)
+            if sentence is not None:
+                kept.append(sentence)
+    rewritten = len(kept) < pieces or any(
+        s.markers != m for s, (_, m) in zip(kept, citations.parse(raw))
+    )
     if kept:
-        return kept, len(kept) < len(checked)
-    named = [n for s in checked for n in s.markers if any(p.n == n for p in passages)]
-    best = next(p for p in passages if p.n == named[0]) if named else passages[0]
+        return kept, rewritten
+    best = max(passages, key=lambda p: (_overlap(raw, p.text), -p.n))
     return [citations.check(best.text, (best.n,), passages)], True
+
+
+def _overlap(a: str, b: str) -> int:
+    return len(set(terms(a)) & set(terms(b)))
 
 
 def _citations(sentences: list[Sentence], passages: list[Passage]) -> tuple[Citation, ...]:

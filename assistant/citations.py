@@ -18,13 +18,18 @@ import re
 from assistant.lexical import numbers, terms
 from assistant.types import Passage, Sentence
 
-MAX_SENTENCE_CHARS = 200
+MAX_SENTENCE_CHARS = 120
+# Besides brackets and newlines, a sentence may not contain "<", ">" or ":": this
+# stops a base model from echoing prompt labels ("Answer:", "Source:") or special
+# tokens such as <start_of_image> into the answer.
+_TEXT = r"[^\[\]\n<>:]"
+_FIRST = r"[^ \[\]\n<>:]"
 _SENTENCE = re.compile(r"\s*([^\[\]]+?)\s*((?:\[\d+\]\s*)+)\.?")
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
-def grammar(passages: list[Passage], refusal: str, max_sentences: int) -> str:
-    """GBNF for one answer over ``passages``.
+def grammar(passages: list[Passage], refusal: str, max_sentences: int, allow_refusal: bool = True) -> str:
+    """GBNF for one answer over ``passages``; with no passages only the refusal is possible.
 
     >>> print(grammar([], "No.", 2).splitlines()[0])
     root ::= refusal
@@ -34,10 +39,10 @@ def grammar(passages: list[Passage], refusal: str, max_sentences: int) -> str:
         return "\n".join(["root ::= refusal", *lines])
     markers = " | ".join(json.dumps(f"[{p.n}]") for p in passages)
     lines = [
-        "root ::= answer | refusal",
+        "root ::= answer | refusal" if allow_refusal else "root ::= answer",
         *lines,
         f'answer ::= " "? sentence (" " sentence){{0,{max_sentences - 1}}} "\\n"',
-        f'sentence ::= [^ \\[\\]\\n] [^\\[\\]\\n]{{0,{MAX_SENTENCE_CHARS}}} " " cites "."',
+        f'sentence ::= {_FIRST} {_TEXT}{{0,{MAX_SENTENCE_CHARS}}} " " cites "."',
         "cites ::= marker marker{0,2}",
         f"marker ::= {markers}",
     ]
@@ -79,6 +84,19 @@ def check(sentence: str, markers: tuple[int, ...], passages: list[Passage]) -> S
     if missing_terms:
         return Sentence(sentence, markers, False, f"terms not in the source: {sorted(missing_terms)}")
     return Sentence(sentence, markers, True)
+
+
+def supported_by(sentence: str, markers: tuple[int, ...], passages: list[Passage]) -> Sentence | None:
+    """``sentence`` with the markers that support it: its own if they do, else the first
+    single passage that does; None when no passage supports it."""
+    own = check(sentence, markers, passages)
+    if own.supported:
+        return own
+    for p in passages:
+        other = check(sentence, (p.n,), passages)
+        if other.supported:
+            return other
+    return None
 
 
 def render(sentences: list[Sentence]) -> str:

@@ -55,7 +55,8 @@ class Templates:
             path = self.folder / f"{name}.txt"
             if not path.is_file():
                 raise PromptError(f"prompt template {path} is missing; restore it from the repository")
-            self._cache[name] = Template(name, path.read_text(encoding="utf-8"))
+            # Editors end files with a newline; a completion prompt must end at "Answer:".
+            self._cache[name] = Template(name, path.read_text(encoding="utf-8").rstrip("\n"))
         return self._cache[name]
 
     def refusal(self) -> str:

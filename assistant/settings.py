@@ -80,23 +80,31 @@ class Settings(BaseSettings):
         3, ge=1, description="Sentences from the retrieved chunks given to the model as sources [1]..[n]."
     )
     lexical_weight: float = Field(
-        0.5, ge=0.0, le=1.0,
+        0.7, ge=0.0, le=1.0,
         description="Weight of IDF term overlap against embedding similarity when scoring evidence.",
     )
     relevance_floor: float = Field(
-        0.45, description="Best evidence score below which the assistant refuses without asking the model."
+        0.30, description="Best evidence score below which the assistant refuses without asking the model."
     )
 
     # Generation
     n_ctx: int = Field(2048, ge=256, description="Context window of the model, in its own tokens.")
-    max_answer_tokens: int = Field(96, ge=8, description="Upper bound on the answer's tokens.")
-    max_sentences: int = Field(3, ge=1, description="Upper bound on the answer's sentences.")
+    max_answer_tokens: int = Field(48, ge=8, description="Upper bound on the answer's tokens.")
+    max_sentences: int = Field(
+        1, ge=1, description="Upper bound on the cited sentences the grammar lets the model write."
+    )
+    model_may_refuse: bool = Field(
+        False,
+        description="Let the grammar offer the model the refusal sentence. Off by default: the "
+        "bundled base model refuses answerable questions far more often than unanswerable ones, "
+        "so the relevance floor decides refusals; turn it on for an instruction-tuned GGUF.",
+    )
     temperature: float = Field(0.0, ge=0.0, description="Sampling temperature; 0 is greedy.")
     seed: int = Field(0, description="Sampling seed, fixed so answers repeat.")
     n_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp.")
     n_batch: int = Field(512, ge=1, description="Prompt tokens per llama.cpp batch.")
     condense: Literal["model", "concat"] = Field(
-        "model",
+        "concat",
         description="How a follow-up becomes a standalone question: ask the model "
         "(falling back to concat when its rewrite fails a check), or join it to the last question.",
     )

@@ -80,8 +80,8 @@ class Assistant:
     @cached_property
     def answerer(self) -> Answerer:
         s = self.settings
-        config = AnswerConfig(s.n_ctx, s.max_answer_tokens, s.max_sentences, s.relevance_floor,
-                              s.condense, s.max_history_turns)
+        config = AnswerConfig(s.n_ctx, s.max_answer_tokens, s.max_sentences, s.model_may_refuse,
+                              s.relevance_floor, s.condense, s.max_history_turns)
         evidence = EvidenceSelector(self.embedder, s.evidence_sentences, s.lexical_weight)
         return Answerer(self.retriever, evidence, self.generator, self.templates, config)
 
