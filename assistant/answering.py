@@ -92,13 +92,13 @@ class Answerer:
         rest = dict(passages=tuple(fitted.passages), prompt=fitted.prompt, raw_output=raw, **base)
         if raw.strip() == refusal:
             return Answer(refusal, (), True, (), timings, **rest)  # type: ignore[arg-type]
-        sentences, fallback = verify(raw, fitted.passages)
+        sentences, fallback = verify(raw, fitted.passages, standalone)
         text = citations.render(sentences)
         return Answer(text, _citations(sentences, fitted.passages), False, tuple(sentences),
                       timings, fallback=fallback, **rest)  # type: ignore[arg-type]
 
 
-def verify(raw: str, passages: list[Passage]) -> tuple[list[Sentence], bool]:
+def verify(raw: str, passages: list[Passage], question: str = "") -> tuple[list[Sentence], bool]:
     """The supported part of ``raw``, each sentence citing a passage that supports it.
 
     A small model often says one right thing, cites the wrong neighbour, and then
@@ -106,14 +106,20 @@ def verify(raw: str, passages: list[Passage]) -> tuple[list[Sentence], bool]:
     first against the passages it cites and then against the others, and kept
     only with a citation that holds. When nothing holds, the passage that best
     overlaps the model's words is quoted instead. The flag says whether the
-    answer differs from what the model wrote.
+    answer differs from what the model wrote. A sentence that only repeats the
+    question's words ("The company is the company") or an earlier sentence says
+    nothing, and is dropped too.
     """
     kept: list[Sentence] = []
     pieces = 0
+    asked = set(terms(question))
     for text, markers in citations.parse(raw):
         for start, end in sentence_spans(text):
             pieces += 1
-            sentence = citations.supported_by(text[start:end], markers, passages)
+            piece = text[start:end]
+            if not set(terms(piece)) - asked or any(k.text == piece for k in kept):
+                continue
+            sentence = citations.supported_by(piece, markers, passages)
             if sentence is not None:
                 kept.append(sentence)
     rewritten = len(kept) < pieces or any(

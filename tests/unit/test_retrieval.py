@@ -1,0 +1,130 @@
+"""Retriever: dense search fused with BM25, and the evidence sentences drawn from its hits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fakes import FakeEmbedder
+
+from assistant.chunking import chunk_id
+from assistant.evidence import EvidenceSelector
+from assistant.lexical import LexicalIndex, normalise_number, numbers, terms
+from assistant.retrieval import Retriever
+from assistant.store import ChromaStore
+from assistant.types import Chunk, Hit
+from assistant.wiring import Assistant
+
+# "chatter" shares most words of the question, so the fake embedding ranks it first;
+# only "survey" holds the rare name and number the question asks about.
+TEXTS = {
+    "chatter.txt": "What was it for, and who was it from? Nobody knew what it was for or who it was from.",
+    "survey.txt": "Invoice 77412 from Okonkwo-Brandt covered the bridge survey.",
+    "roads.txt": "Invoice 55555 covered the road repairs on the high street.",
+    "lights.txt": "The council paid for new lights on the bridge.",
+}
+QUESTION = "What was invoice 77412 for, and who was it from?"
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> ChromaStore:
+    s = ChromaStore(tmp_path / "chroma", "documents", FakeEmbedder.name)
+    chunks = [Chunk(chunk_id(n, 0, t), n, f"/docs/{n}", n, t, 0, len(t), f"sha-{n}") for n, t in TEXTS.items()]
+    s.add(chunks, FakeEmbedder().embed([c.text for c in chunks]))
+    return s
+
+
+def _sources(hits: list[Hit]) -> list[str]:
+    return [h.chunk.source for h in hits]
+
+
+def test_rrf_ranks_the_chunk_with_the_rare_name_and_number_first(store: ChromaStore) -> None:
+    dense = Retriever(store, FakeEmbedder(), top_k=4, candidates=4, fusion="dense").retrieve(QUESTION)
+    assert _sources(dense)[0] == "chatter.txt", "premise: the embedding alone prefers the chatter"
+    hits = Retriever(store, FakeEmbedder(), top_k=4, candidates=4, fusion="rrf").retrieve(QUESTION)
+    assert _sources(hits)[0] == "survey.txt"
+    assert hits[0].lexical_rank == 0 and hits[0].dense_rank is not None and hits[0].dense_rank > 0
+    assert hits[0].score == pytest.approx(1 / 61 + 1 / (61 + hits[0].dense_rank))
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_rrf_finds_a_name_by_exact_word(store: ChromaStore) -> None:
+    hits = Retriever(store, FakeEmbedder(), top_k=2, candidates=4).retrieve("Who is Okonkwo-Brandt?")
+    assert _sources(hits)[0] == "survey.txt"
+    assert len(hits) == 2
+
+
+def test_dense_fusion_follows_the_embedding_order(store: ChromaStore) -> None:
+    e = FakeEmbedder()
+    hits = Retriever(store, e, top_k=4, candidates=4, fusion="dense").retrieve(QUESTION)
+    expected = [c.source for c, _ in store.query(e.vector(QUESTION), 4)]
+    assert _sources(hits) == expected
+    assert [h.dense_rank for h in hits] == [0, 1, 2, 3]
+
+
+def test_lexical_fusion_keeps_only_chunks_with_matching_terms(store: ChromaStore) -> None:
+    hits = Retriever(store, FakeEmbedder(), top_k=4, candidates=4, fusion="lexical").retrieve(QUESTION)
+    assert _sources(hits) == ["survey.txt"]
+    assert hits[0].lexical_rank == 0
+
+
+def test_top_k_limits_the_hits(store: ChromaStore) -> None:
+    assert len(Retriever(store, FakeEmbedder(), top_k=1, candidates=4).retrieve(QUESTION)) == 1
+
+
+def test_given_vector_is_used_instead_of_embedding_again(store: ChromaStore) -> None:
+    e = FakeEmbedder()
+    Retriever(store, e, top_k=2, candidates=4).retrieve(QUESTION, e.vector(QUESTION))
+    assert e.calls == []
+
+
+def test_lexical_index_follows_the_store(store: ChromaStore) -> None:
+    r = Retriever(store, FakeEmbedder(), top_k=4, candidates=5, fusion="lexical")
+    assert r.retrieve("zeppelin") == []
+    text = "A zeppelin landed near the bridge."
+    chunk = Chunk(chunk_id("air.txt", 0, text), "air.txt", "/docs/air.txt", "air", text, 0, len(text), "sha-air")
+    store.add([chunk], FakeEmbedder().embed([text]))
+    assert _sources(r.retrieve("zeppelin")) == ["air.txt"]
+
+
+def test_settings_choose_the_fusion(make_assistant: Callable[..., Assistant]) -> None:
+    for fusion in ("rrf", "dense", "lexical"):
+        a = make_assistant(fusion=fusion, top_k=2, candidates=7)
+        assert (a.retriever.fusion, a.retriever.top_k, a.retriever.candidates) == (fusion, 2, 7)
+        a.index()
+        unmatched = a.retriever.retrieve("zeppelin airship")  # a word no document has
+        assert len(unmatched) == (0 if fusion == "lexical" else 2)
+        if fusion != "dense":  # one word is too little for the bag-of-words embedding
+            assert a.retriever.retrieve("Calloway")[0].chunk.source == "harbour.txt"
+
+
+def test_lexical_terms_numbers_and_overlap() -> None:
+    assert terms("The Bridges were designed in 1,000 days") == ["bridg", "design", "1000", "day"]
+    assert numbers("It cost 2,400,000 pounds or 2.0 million in 1987.") == {"2400000", "2", "1987"}
+    assert normalise_number("1,000") == normalise_number("1000") == "1000"
+    index = LexicalIndex(["apple orchard", "apple cider", "bridge survey"])
+    assert index.overlap("apple survey", "bridge survey") > index.overlap("apple survey", "apple orchard")
+    assert index.overlap("the of and", "anything") == 0.0
+    assert index.overlap("apple", "an apple a day") == 1.0
+
+
+def test_evidence_picks_the_best_sentences_numbered_with_document_offsets(indexed: Assistant) -> None:
+    question = "Which firm designed the breakwater?"
+    vector = FakeEmbedder.vector(question)
+    hits = indexed.retriever.retrieve(question, vector)
+    passages = EvidenceSelector(FakeEmbedder(), count=2, lexical_weight=0.7).select(
+        question, vector, hits, indexed.retriever.lexical
+    )
+    assert [p.n for p in passages] == [1, 2]
+    assert passages[0].text == "The engineering firm Calloway and Finch designed the new breakwater."
+    assert passages[0].score > passages[1].score
+    for p in passages:
+        document = Path(p.chunk.path).read_text(encoding="utf-8")
+        assert document[p.start : p.end] == p.text
+        assert p.chunk.start <= p.start < p.end <= p.chunk.end
+
+
+def test_evidence_of_no_hits_is_empty() -> None:
+    assert EvidenceSelector(FakeEmbedder()).select("q", FakeEmbedder.vector("q"), [], LexicalIndex([])) == []

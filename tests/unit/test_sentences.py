@@ -1,0 +1,68 @@
+"""sentence_spans: offsets that slice the text back into its sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.sentences import sentence_spans
+
+
+def _pieces(text: str, offset: int = 0) -> list[str]:
+    return [text[start - offset : end - offset] for start, end in sentence_spans(text, offset)]
+
+
+def test_docstring_example_offsets() -> None:
+    assert sentence_spans("It rained. We left.\nNext line") == [(0, 10), (11, 19), (20, 29)]
+
+
+def test_abbreviations_and_decimals_do_not_end_a_sentence() -> None:
+    text = "Dr. Smith paid $3.50 for 2.5 kg of apples. He left at 5 p.m. on Monday. Then he slept."
+    assert _pieces(text) == [
+        "Dr. Smith paid $3.50 for 2.5 kg of apples.",
+        "He left at 5 p.m. on Monday.",
+        "Then he slept.",
+    ]
+
+
+def test_multi_line_text_splits_per_line_and_trims_spaces() -> None:
+    text = (
+        "Mr. Jones met Ms. Lee at 10 a.m. in the U.S. office. The deal was worth 1.8 million dollars.\n"
+        "\n"
+        "  Second paragraph here.  It has two sentences!\n"
+        "Heading without stop\n"
+    )
+    assert _pieces(text) == [
+        "Mr. Jones met Ms. Lee at 10 a.m. in the U.S. office.",
+        "The deal was worth 1.8 million dollars.",
+        "Second paragraph here.",
+        "It has two sentences!",
+        "Heading without stop",
+    ]
+
+
+def test_spans_are_ordered_disjoint_and_never_start_or_end_with_space() -> None:
+    text = "One.  Two?\n\n\tThree!  \nFour, with 1,000.50 euros. Five"
+    spans = sentence_spans(text)
+    assert len(spans) == 5
+    for (s1, e1), (s2, _) in zip(spans, spans[1:]):
+        assert s1 < e1 <= s2
+    for start, end in spans:
+        piece = text[start:end]
+        assert piece == piece.strip() and piece
+
+
+def test_offset_shifts_every_span() -> None:
+    text = "It rained. We left.\nNext line"
+    assert sentence_spans(text, offset=100) == [(100, 110), (111, 119), (120, 129)]
+    document = "x" * 100 + text
+    assert [document[s:e] for s, e in sentence_spans(text, offset=100)] == ["It rained.", "We left.", "Next line"]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "   "])
+def test_blank_text_has_no_sentences(text: str) -> None:
+    assert sentence_spans(text) == []
+
+
+def test_repeated_sentences_get_their_own_offsets() -> None:
+    text = "Yes. Yes. Yes."
+    assert sentence_spans(text) == [(0, 4), (5, 9), (10, 14)]
