@@ -111,20 +111,17 @@ def verify(raw: str, passages: list[Passage], question: str = "") -> tuple[list[
     nothing, and is dropped too.
     """
     kept: list[Sentence] = []
-    pieces = 0
+    rewritten = False
     asked = set(terms(question))
     for text, markers in citations.parse(raw):
         for start, end in sentence_spans(text):
-            pieces += 1
             piece = text[start:end]
-            if not set(terms(piece)) - asked or any(k.text == piece for k in kept):
-                continue
-            sentence = citations.supported_by(piece, markers, passages)
+            sentence = None
+            if set(terms(piece)) - asked and all(k.text != piece for k in kept):
+                sentence = citations.supported_by(piece, markers, passages)
             if sentence is not None:
                 kept.append(sentence)
-    rewritten = len(kept) < pieces or any(
-        s.markers != m for s, (_, m) in zip(kept, citations.parse(raw))
-    )
+            rewritten = rewritten or sentence is None or sentence.markers != markers
     if kept:
         return kept, rewritten
     best = max(passages, key=lambda p: (_overlap(raw, p.text), -p.n))

@@ -39,7 +39,7 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # "Loading weights" on every start is noise
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # "Loading weights" on every start is noise
 
         self.name = folder.name
         self.batch_size = batch_size

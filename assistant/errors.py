@@ -4,7 +4,7 @@
     ├── SettingsError              a setting or settings file is invalid
     ├── ModelError                 a GGUF or embedding model is missing, truncated or corrupt
     ├── DocumentError              one input file cannot be loaded (empty, binary, bad encoding)
-    ├── IndexError_                the index is missing or was built with other settings
+    ├── IndexStateError            the index is missing or was built with other settings
     ├── PromptError                a template is missing, or has missing or unknown variables
     └── EvalError                  an evaluation file is malformed
 
@@ -29,7 +29,7 @@ class DocumentError(AssistantError):
     """One input file cannot be loaded; the rest of a batch goes on."""
 
 
-class IndexError_(AssistantError):  # noqa: N801  (IndexError is a builtin)
+class IndexStateError(AssistantError):
     """The index is missing, empty, or was built with another embedding model."""
 
 

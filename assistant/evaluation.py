@@ -79,9 +79,9 @@ def _share(hits: int, total: int) -> float | None:
 
 
 def summarise(cases: list[Case], results: list[dict[str, Any]]) -> dict[str, float | int | None]:
-    answerable = [(c, r) for c, r in zip(cases, results) if not c.unanswerable]
-    unanswerable = [(c, r) for c, r in zip(cases, results) if c.unanswerable]
-    cited = [(c, cit, r) for c, r in zip(cases, results) for cit in r["citations"]]
+    answerable = [(c, r) for c, r in zip(cases, results, strict=True) if not c.unanswerable]
+    unanswerable = [(c, r) for c, r in zip(cases, results, strict=True) if c.unanswerable]
+    cited = [(c, cit, r) for c, r in zip(cases, results, strict=True) for cit in r["citations"]]
     supplied_ok = sum(
         any(s["n"] == cit["n"] and s["chunk_id"] == cit["chunk_id"] for s in r["supplied"])
         for _, cit, r in cited

@@ -41,8 +41,8 @@ class EvidenceSelector:
         texts = [c.text[s - c.start : e - c.start] for c, s, e in candidates]
         vectors = self.embedder.embed(texts)
         scored = []
-        for (chunk, start, end), text, v in zip(candidates, texts, vectors):
-            dense = sum(a * b for a, b in zip(vector, v))
+        for (chunk, start, end), text, v in zip(candidates, texts, vectors, strict=True):
+            dense = sum(a * b for a, b in zip(vector, v, strict=True))
             lex = lexical.overlap(question, text)
             score = (1 - self.lexical_weight) * dense + self.lexical_weight * lex
             scored.append((score, chunk, start, end, text))

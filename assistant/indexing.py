@@ -13,8 +13,8 @@ from pathlib import Path
 
 from assistant.chunking import Chunker
 from assistant.embedding import Embedder
-from assistant.loaders import find_files, load_file
 from assistant.errors import DocumentError
+from assistant.loaders import find_files, load_file
 from assistant.store import VectorStore
 from assistant.types import Chunk
 

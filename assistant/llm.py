@@ -60,7 +60,8 @@ def resolve_model(setting: str | None, models_dir: Path) -> Path:
     path = Path(setting).expanduser()
     if not path.exists() and (models_dir / setting).exists():
         path = models_dir / setting
-    fix = f"put a GGUF file in {models_dir} and select it with --model NAME, or leave --model empty for the bundled model"
+    fix = (f"put a GGUF file in {models_dir} and select it with --model NAME, "
+           "or leave --model empty for the bundled model")
     if not path.is_file():
         raise ModelError(f"model file {path} not found; {fix}")
     with path.open("rb") as f:
@@ -126,22 +127,22 @@ class LlamaCppGenerator:
             max_tokens=max_tokens, temperature=self.temperature, seed=self.seed,
             grammar=_grammar(grammar) if grammar else None, stream=True,
         )
+        llm: Any = self._llm  # llama-cpp-python's streaming return types are unions of TypedDicts
         if self.chat:
-            self._llm.reset()
             messages = [{"role": "user", "content": prompt}]
-            for part in self._llm.create_chat_completion(messages=messages, **kwargs):
-                piece = part["choices"][0]["delta"].get("content")  # type: ignore[index]
+            for part in llm.create_chat_completion(messages=messages, **kwargs):
+                piece = part["choices"][0]["delta"].get("content")
                 if piece:
-                    yield piece
+                    yield str(piece)
         else:
-            for part in self._llm.create_completion(prompt, **kwargs):
-                piece = part["choices"][0]["text"]  # type: ignore[index]
+            for part in llm.create_completion(prompt, **kwargs):
+                piece = part["choices"][0]["text"]
                 if piece:
-                    yield piece
+                    yield str(piece)
 
 
 @lru_cache(maxsize=64)
 def _grammar(text: str) -> Any:
-    from llama_cpp import LlamaGrammar
+    from llama_cpp.llama_grammar import LlamaGrammar
 
     return LlamaGrammar.from_string(text, verbose=False)

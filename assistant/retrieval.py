@@ -56,12 +56,12 @@ class Retriever:
         by_id = {c.id: c for c, _ in dense} | {c.id: c for c in lexical}
 
         def fused(cid: str) -> float:
-            d, l = dense_rank.get(cid), lexical_rank.get(cid)
+            dense, lexical = dense_rank.get(cid), lexical_rank.get(cid)
             if self.fusion == "dense":
-                return -float(d) if d is not None else float("-inf")
+                return -float(dense) if dense is not None else float("-inf")
             if self.fusion == "lexical":
-                return -float(l) if l is not None else float("-inf")
-            return sum(1.0 / (self.rrf_k + 1 + r) for r in (d, l) if r is not None)
+                return -float(lexical) if lexical is not None else float("-inf")
+            return sum(1.0 / (self.rrf_k + 1 + r) for r in (dense, lexical) if r is not None)
 
         ranked = sorted(by_id, key=lambda cid: (-fused(cid), cid))
         return [

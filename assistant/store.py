@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.errors import IndexError_
+from assistant.errors import IndexStateError
 from assistant.types import Chunk
 
 Vector = list[float]
@@ -63,7 +63,7 @@ class ChromaStore:
         )
         stored = (self._collection.metadata or {}).get("embedding_model")
         if stored and stored != embedding_name:
-            raise IndexError_(
+            raise IndexStateError(
                 f"the index in {folder} was built with embedding model {stored!r}, not "
                 f"{embedding_name!r}; use another data_dir or delete {folder} and index again"
             )
@@ -100,13 +100,13 @@ class ChromaStore:
         docs = (result["documents"] or [[]])[0]
         metas = (result["metadatas"] or [[]])[0]
         dists = (result["distances"] or [[]])[0]
-        return [(_chunk(i, d, m), 1.0 - float(x)) for i, d, m, x in zip(ids, docs, metas, dists)]
+        return [(_chunk(i, d, m), 1.0 - float(x)) for i, d, m, x in zip(ids, docs, metas, dists, strict=True)]
 
     def all_chunks(self) -> list[Chunk]:
         got = self._collection.get(include=["documents", "metadatas"])
         docs = got["documents"] or []
         metas = got["metadatas"] or []
-        chunks = [_chunk(i, d, m) for i, d, m in zip(got["ids"], docs, metas)]
+        chunks = [_chunk(i, d, m) for i, d, m in zip(got["ids"], docs, metas, strict=True)]
         return sorted(chunks, key=lambda c: (c.source, c.start))
 
     def count(self) -> int:

@@ -10,7 +10,7 @@ import html
 import queue
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
 
@@ -92,7 +92,7 @@ def build(assistant: Assistant) -> gr.Blocks:
         send.click(ask, [question, chatbot, turns], outputs)
         question.submit(ask, [question, chatbot, turns], outputs)
         new.click(lambda: ([], [], "", ""), None, outputs, queue=False)
-    return page
+    return cast(gr.Blocks, page)
 
 
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, open_browser: bool = False) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from assistant.answering import AnswerConfig, Answerer, OnText
 from assistant.chunking import Chunker
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
-from assistant.errors import IndexError_
+from assistant.errors import IndexStateError
 from assistant.evidence import EvidenceSelector
 from assistant.indexing import IndexReport, index_paths
 from assistant.llm import Generator, LlamaCppGenerator, resolve_model
@@ -92,7 +92,7 @@ class Assistant:
     def ask(self, question: str, history: list[Turn] | None = None, on_text: OnText | None = None) -> Answer:
         self.generator  # noqa: B018  (a bad model file is reported before anything else loads)
         if self.store.count() == 0:
-            raise IndexError_(
+            raise IndexStateError(
                 f"the index in {self.settings.data_dir} is empty; run `assistant index` first"
             )
         return self.answerer.ask(question, history, on_text)

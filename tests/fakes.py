@@ -53,7 +53,7 @@ class FakeEmbedder:
         return [x / norm for x in v]
 
 
-Reply = str | Callable[[str, "str | None"], str]
+Reply = str | Callable[[str, str | None], str]
 
 
 @dataclass(frozen=True)

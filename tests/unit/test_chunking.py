@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -72,14 +73,14 @@ def test_offsets_slice_the_document(chunks: list[Chunk]) -> None:
 def test_chunks_cover_every_sentence_in_order(chunks: list[Chunk]) -> None:
     for start, end in sentence_spans(TEXT):
         assert any(c.start <= start and end <= c.end for c in chunks), TEXT[start:end]
-    for prev, nxt in zip(chunks, chunks[1:]):
+    for prev, nxt in pairwise(chunks):
         assert prev.start < nxt.start and prev.end < nxt.end
 
 
 def test_next_chunk_starts_with_trailing_sentences_of_the_previous(chunks: list[Chunk]) -> None:
     starts = sorted(_spans(TEXT)[0])
     assert len(chunks) > 3
-    for prev, nxt in zip(chunks, chunks[1:]):
+    for prev, nxt in pairwise(chunks):
         assert nxt.start < prev.end, "every sentence here is shorter than the overlap"
         carried = TEXT[nxt.start : prev.end]
         assert nxt.start in starts
@@ -93,13 +94,14 @@ def test_next_chunk_starts_with_trailing_sentences_of_the_previous(chunks: list[
 
 def test_zero_overlap_gives_disjoint_chunks() -> None:
     chunks = Chunker(WordCounter(), size=20, overlap=0).chunk(_doc(TEXT))
-    for prev, nxt in zip(chunks, chunks[1:]):
+    for prev, nxt in pairwise(chunks):
         assert nxt.start > prev.end
 
 
 def test_chunks_carry_the_document_fields(chunks: list[Chunk]) -> None:
     for c in chunks:
-        assert (c.source, c.path, c.title, c.doc_sha256) == ("doc.txt", "/docs/doc.txt", "Title", "sha-doc.txt")
+        fields = (c.source, c.path, c.title, c.doc_sha256)
+        assert fields == ("doc.txt", "/docs/doc.txt", "Title", "sha-doc.txt")
 
 
 def test_over_long_sentence_is_split_on_words_within_the_size() -> None:
@@ -157,9 +159,9 @@ def test_ids_differ_between_files_with_the_same_text() -> None:
     assert not {c.id for c in a} & {c.id for c in b}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: chunking.Chunker.chunk sizes a chunk by the sum of its sentences' "
-                   "token counts, so the line breaks between sentences are not counted and the chunk's "
-                   "real cl100k count exceeds chunk_tokens")
+@pytest.mark.xfail(strict=True, reason="BUG: chunking.Chunker.chunk sizes a chunk by the sum of its "
+                   "sentences' token counts, so the line breaks between sentences are not counted and "
+                   "the chunk's real cl100k count exceeds chunk_tokens")
 def test_real_token_count_of_a_chunk_stays_within_the_size() -> None:
     counter = TiktokenCounter()
     text = "\n".join(f"Heading {i}\nThe committee approved item {i} after a short debate" for i in range(20))
@@ -174,4 +176,4 @@ def test_every_chunk_adds_text_beyond_the_previous_chunk() -> None:
     # Three 3-word sentences, then one of 9 words: size 10, overlap 6.
     text = "A1 a2 a3. B1 b2 b3. C1 c2 c3. D1 d2 d3 d4 d5 d6 d7 d8 d9."
     chunks = Chunker(WordCounter(), size=10, overlap=6).chunk(_doc(text))
-    assert all(nxt.end > prev.end for prev, nxt in zip(chunks, chunks[1:])), [c.text for c in chunks]
+    assert all(nxt.end > prev.end for prev, nxt in pairwise(chunks)), [c.text for c in chunks]

@@ -42,7 +42,8 @@ def _reachable(grammar: str) -> set[str]:
         if name in seen:
             continue
         seen.add(name)
-        body = re.sub(r'"(?:[^"\\]|\\.)*"|\[(?:[^\]\\]|\\.)*\]', " ", rules[name])  # drop literals and classes
+        # Drop string literals and character classes, keep rule names.
+        body = re.sub(r'"(?:[^"\\]|\\.)*"|\[(?:[^\]\\]|\\.)*\]', " ", rules[name])
         todo.extend(w for w in re.findall(r"[a-z][a-z-]*", body) if w in rules)
     return seen
 

@@ -40,7 +40,9 @@ def test_second_run_embeds_nothing_and_says_so(indexed: Assistant, embedder: Fak
     assert _ids_by_path(indexed) == before
 
 
-def test_changed_file_replaces_all_its_chunks(indexed: Assistant, embedder: FakeEmbedder, corpus: Path) -> None:
+def test_changed_file_replaces_all_its_chunks(
+    indexed: Assistant, embedder: FakeEmbedder, corpus: Path
+) -> None:
     before = _ids_by_path(indexed)
     calls = len(embedder.calls)
     path = corpus / "harbour.txt"

@@ -27,10 +27,14 @@ TEXTS = {
 QUESTION = "What was invoice 77412 for, and who was it from?"
 
 
+def _chunk(name: str, text: str) -> Chunk:
+    return Chunk(chunk_id(name, 0, text), name, f"/docs/{name}", name, text, 0, len(text), f"sha-{name}")
+
+
 @pytest.fixture()
 def store(tmp_path: Path) -> ChromaStore:
     s = ChromaStore(tmp_path / "chroma", "documents", FakeEmbedder.name)
-    chunks = [Chunk(chunk_id(n, 0, t), n, f"/docs/{n}", n, t, 0, len(t), f"sha-{n}") for n, t in TEXTS.items()]
+    chunks = [_chunk(name, text) for name, text in TEXTS.items()]
     s.add(chunks, FakeEmbedder().embed([c.text for c in chunks]))
     return s
 
@@ -84,7 +88,7 @@ def test_lexical_index_follows_the_store(store: ChromaStore) -> None:
     r = Retriever(store, FakeEmbedder(), top_k=4, candidates=5, fusion="lexical")
     assert r.retrieve("zeppelin") == []
     text = "A zeppelin landed near the bridge."
-    chunk = Chunk(chunk_id("air.txt", 0, text), "air.txt", "/docs/air.txt", "air", text, 0, len(text), "sha-air")
+    chunk = _chunk("air.txt", text)
     store.add([chunk], FakeEmbedder().embed([text]))
     assert _sources(r.retrieve("zeppelin")) == ["air.txt"]
 

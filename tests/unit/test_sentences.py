@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from assistant.sentences import sentence_spans
@@ -44,7 +46,7 @@ def test_spans_are_ordered_disjoint_and_never_start_or_end_with_space() -> None:
     text = "One.  Two?\n\n\tThree!  \nFour, with 1,000.50 euros. Five"
     spans = sentence_spans(text)
     assert len(spans) == 5
-    for (s1, e1), (s2, _) in zip(spans, spans[1:]):
+    for (s1, e1), (s2, _) in pairwise(spans):
         assert s1 < e1 <= s2
     for start, end in spans:
         piece = text[start:end]
@@ -55,7 +57,8 @@ def test_offset_shifts_every_span() -> None:
     text = "It rained. We left.\nNext line"
     assert sentence_spans(text, offset=100) == [(100, 110), (111, 119), (120, 129)]
     document = "x" * 100 + text
-    assert [document[s:e] for s, e in sentence_spans(text, offset=100)] == ["It rained.", "We left.", "Next line"]
+    pieces = [document[s:e] for s, e in sentence_spans(text, offset=100)]
+    assert pieces == ["It rained.", "We left.", "Next line"]
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", "   "])

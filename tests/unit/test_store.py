@@ -8,7 +8,7 @@ import pytest
 from fakes import FakeEmbedder
 
 from assistant.chunking import chunk_id
-from assistant.errors import IndexError_
+from assistant.errors import IndexStateError
 from assistant.store import ChromaStore
 from assistant.types import Chunk
 
@@ -81,7 +81,7 @@ def test_store_persists_across_instances(store: ChromaStore, tmp_path: Path) -> 
 
 
 def test_embedding_model_mismatch_raises_index_error(store: ChromaStore, tmp_path: Path) -> None:
-    with pytest.raises(IndexError_) as err:
+    with pytest.raises(IndexStateError) as err:
         ChromaStore(tmp_path / "chroma", "documents", "all-MiniLM-L6-v2")
     message = str(err.value)
     assert "fake-embedder" in message and "all-MiniLM-L6-v2" in message
@@ -90,6 +90,8 @@ def test_embedding_model_mismatch_raises_index_error(store: ChromaStore, tmp_pat
     assert ChromaStore(tmp_path / "chroma", "documents", FakeEmbedder.name).count() == 3
 
 
-def test_another_collection_in_the_same_folder_may_use_another_model(store: ChromaStore, tmp_path: Path) -> None:
+def test_another_collection_in_the_same_folder_may_use_another_model(
+    store: ChromaStore, tmp_path: Path
+) -> None:
     other = ChromaStore(tmp_path / "chroma", "other", "all-MiniLM-L6-v2")
     assert other.count() == 0

@@ -1,0 +1,375 @@
+"""Assistant.ask end to end with the fakes: verification, fallback, refusal, condensing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fakes import FakeEmbedder, FakeGenerator, source_number
+
+from assistant.answering import verify
+from assistant.chat import ChatSession
+from assistant.errors import IndexStateError
+from assistant.prompting import fit
+from assistant.records import answer_record
+from assistant.types import Answer, Chunk, Passage
+from assistant.wiring import Assistant
+
+QUESTION = "Which firm designed the breakwater?"
+CALLOWAY = "The engineering firm Calloway and Finch designed the new breakwater."
+REFUSAL = "The documents do not say."
+
+
+def _cite(needle: str, body: str) -> Callable[[str, str | None], str]:
+    """A reply that cites whichever numbered source contains ``needle``."""
+    return lambda prompt, grammar: f" {body} [{source_number(prompt, needle)}].\n"
+
+
+def _wrong(needle: str, body: str) -> Callable[[str, str | None], str]:
+    """A reply that cites some supplied source other than the one containing ``needle``."""
+
+    def reply(prompt: str, grammar: str | None) -> str:
+        right = source_number(prompt, needle)
+        return f" {body} [{1 if right != 1 else 2}].\n"
+
+    return reply
+
+
+def _grammar_markers(grammar: str | None) -> set[int]:
+    assert grammar is not None
+    line = next(x for x in grammar.splitlines() if x.startswith("marker ::= "))
+    return {int(n) for n in re.findall(r'"\[(\d+)\]"', line)}
+
+
+def _document_text(citation_source: str, corpus: Path) -> str:
+    return (corpus / citation_source).read_text(encoding="utf-8")
+
+
+# --- supported, repaired, unsupported, run-on ------------------------------------------
+
+
+def test_supported_reply_is_kept_with_a_resolved_citation(
+    indexed: Assistant, generator: FakeGenerator, corpus: Path
+) -> None:
+    generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
+    streamed: list[str] = []
+    answer = indexed.ask(QUESTION, on_text=streamed.append)
+
+    assert not answer.refused and not answer.fallback
+    assert answer.supported == (True,)
+    n = answer.citations[0].n
+    assert answer.text == f"Calloway and Finch designed the breakwater [{n}]."
+    assert len(answer.citations) == 1
+    citation = answer.citations[0]
+    assert citation.source == "harbour.txt"
+    assert citation.text == CALLOWAY
+    assert _document_text("harbour.txt", corpus)[citation.start : citation.end] == CALLOWAY
+    harbour_ids = {c.id for c in indexed.store.all_chunks() if c.source == "harbour.txt"}
+    assert citation.chunk_id in harbour_ids
+    passage = next(p for p in answer.passages if p.n == n)
+    assert (passage.chunk.id, passage.start, passage.end) == (citation.chunk_id, citation.start, citation.end)
+    assert len(streamed) > 1 and "".join(streamed) == answer.raw_output
+
+
+def test_reply_citing_the_wrong_passage_is_repaired(indexed: Assistant, generator: FakeGenerator) -> None:
+    generator.queue(_wrong("Calloway", "Calloway and Finch designed the breakwater"))
+    answer = indexed.ask(QUESTION)
+    right = next(p.n for p in answer.passages if p.text == CALLOWAY)
+    assert f"[{right}]" not in answer.raw_output
+    assert answer.text == f"Calloway and Finch designed the breakwater [{right}]."
+    assert [c.text for c in answer.citations] == [CALLOWAY]
+    assert answer.fallback
+    assert answer.supported == (True,)
+
+
+def test_unsupported_reply_falls_back_to_quoting_a_supplied_passage(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    generator.queue(_cite("Calloway", "The breakwater was designed by Isambard Brunel"))
+    answer = indexed.ask(QUESTION)
+    assert answer.fallback and not answer.refused
+    assert "Brunel" not in answer.text
+    assert len(answer.sentences) == 1 and answer.sentences[0].supported
+    citation = answer.citations[0]
+    assert citation.text in {p.text for p in answer.passages}
+    assert citation.text == CALLOWAY  # the passage sharing most words with the reply
+    assert answer.text == f"{CALLOWAY[:-1]} [{citation.n}]."
+
+
+def test_run_on_reply_keeps_only_its_supported_sentence(indexed: Assistant, generator: FakeGenerator) -> None:
+    generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater. They also built the moon"))
+    answer = indexed.ask(QUESTION)
+    n = answer.citations[0].n
+    assert answer.text == f"Calloway and Finch designed the breakwater [{n}]."
+    assert [s.text for s in answer.sentences] == ["Calloway and Finch designed the breakwater."]
+    assert answer.fallback  # the answer is not what the model wrote
+    assert "moon" in answer.raw_output and "moon" not in answer.text
+
+
+def test_reply_that_only_repeats_the_question_is_replaced(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    generator.queue(_cite("Calloway", "The firm designed the breakwater"))
+    answer = indexed.ask(QUESTION)
+    assert answer.fallback
+    assert answer.citations[0].text == CALLOWAY
+
+
+def test_model_refusal_is_an_answer_when_the_grammar_allows_it(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(model_may_refuse=True)
+    assistant.index()
+    generator.queue(f" {REFUSAL}\n")
+    answer = assistant.ask(QUESTION)
+    assert answer.refused and answer.text == REFUSAL
+    assert answer.citations == () and answer.sentences == ()
+    grammar = generator.calls[0].grammar
+    assert grammar is not None and "root ::= answer | refusal" in grammar
+
+
+# --- refusal below the floor ----------------------------------------------------------
+
+
+def test_question_below_the_relevance_floor_is_refused_without_the_model(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    answer = indexed.ask("What do penguins eat in Antarctica?")
+    assert generator.calls == []
+    assert answer.refused and answer.text == REFUSAL
+    assert answer.citations == () and answer.sentences == ()
+    assert answer.passages and all(p.score < indexed.settings.relevance_floor for p in answer.passages)
+    record = answer_record(answer)
+    assert record["refused"] is True and record["citations"] == []
+
+
+def test_relevance_floor_setting_decides(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    strict = make_assistant(relevance_floor=1.5)
+    strict.index()
+    assert strict.ask(QUESTION).refused
+    assert generator.calls == []
+
+
+def test_empty_index_raises_index_error(assistant: Assistant, generator: FakeGenerator) -> None:
+    with pytest.raises(IndexStateError, match="is empty; run `assistant index` first"):
+        assistant.ask(QUESTION)
+    assert generator.calls == []
+
+
+# --- what the generator is given ----------------------------------------------------------
+
+
+def test_generator_only_gets_markers_of_the_supplied_passages(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
+    answer = indexed.ask(QUESTION)
+    (call,) = generator.calls
+    supplied = {p.n for p in answer.passages}
+    assert supplied == {1, 2, 3}
+    assert _grammar_markers(call.grammar) == supplied
+    assert call.max_tokens == indexed.settings.max_answer_tokens
+    assert call.prompt == answer.prompt
+    sources = call.prompt.rsplit("Sources:\n", 1)[1]
+    for p in answer.passages:
+        assert f"[{p.n}] {p.text}\n" in sources
+    assert sources.endswith(f"Question: {QUESTION}\nAnswer:")
+    assert "root ::= answer\n" in call.grammar + "\n"  # model_may_refuse is off by default
+
+
+def test_prompt_that_must_shrink_drops_passages_from_the_grammar_too(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    wide = make_assistant()
+    wide.index()
+    three = wide.ask("What do penguins eat in Antarctica?").passages  # refused: no generator call
+    assert len(three) == 3
+    generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
+    full = wide.ask(QUESTION)
+    two = fit(wide.templates["answer"], generator, 10_000, QUESTION, list(full.passages[:2])).tokens
+    narrow = make_assistant(n_ctx=two + 48, max_answer_tokens=48)
+    generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
+    answer = narrow.ask(QUESTION)
+    assert [p.n for p in answer.passages] == [1, 2]
+    assert _grammar_markers(generator.calls[-1].grammar) == {1, 2}
+    assert generator.count(generator.calls[-1].prompt) <= two
+    assert "[3] " not in generator.calls[-1].prompt.rsplit("Sources:\n", 1)[1]
+
+
+# --- conversations ----------------------------------------------------------------------
+
+HISTORY = [("When was the harbour wall at Port Ellery rebuilt?", "It was rebuilt in 1987 [1].")]
+FOLLOW_UP = "How much did it cost?"
+
+
+def test_follow_up_is_condensed_by_concatenation(indexed: Assistant, generator: FakeGenerator) -> None:
+    generator.queue(_cite("2,400,000", "It cost 2400000 pounds"))
+    answer = indexed.ask(FOLLOW_UP, HISTORY)
+    assert answer.standalone_question == f"{HISTORY[0][0]} {FOLLOW_UP}"
+    assert answer.question == FOLLOW_UP
+    assert len(generator.calls) == 1
+    assert answer.citations[0].source == "harbour.txt"
+    assert "2,400,000 pounds" in answer.citations[0].text
+    assert not answer.fallback and answer.supported == (True,)
+
+
+def test_concat_uses_the_last_user_question(indexed: Assistant, generator: FakeGenerator) -> None:
+    history = [("Who designed the breakwater?", "Calloway and Finch [1]."), *HISTORY]
+    generator.queue(_cite("2,400,000", "It cost 2400000 pounds"))
+    assert indexed.ask(FOLLOW_UP, history).standalone_question == f"{HISTORY[0][0]} {FOLLOW_UP}"
+
+
+def test_condense_by_model_uses_a_rewrite_that_passes_the_check(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(condense="model")
+    assistant.index()
+    rewrite = "How much did the harbour wall at Port Ellery cost?"
+    generator.queue(f" {rewrite}\n", _cite("2,400,000", "It cost 2400000 pounds"))
+    answer = assistant.ask(FOLLOW_UP, HISTORY)
+    assert answer.standalone_question == rewrite
+    condense_call, answer_call = generator.calls
+    assert condense_call.prompt.endswith(
+        "User: When was the harbour wall at Port Ellery rebuilt?\nAssistant: It was rebuilt in 1987.\n"
+        f"Last question: {FOLLOW_UP}\nStandalone question:"
+    )
+    assert condense_call.grammar is not None and "marker" not in condense_call.grammar
+    assert answer_call.prompt.endswith(f"Question: {rewrite}\nAnswer:")
+    assert answer.citations[0].source == "harbour.txt"
+
+
+@pytest.mark.parametrize("rewrite", [" What is the weather like today?\n", " How much did it cost?\n"],
+                         ids=["drops-the-question", "adds-nothing-from-history"])
+def test_condense_by_model_falls_back_to_concat_when_the_rewrite_fails(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator, rewrite: str
+) -> None:
+    assistant = make_assistant(condense="model")
+    assistant.index()
+    generator.queue(rewrite, _cite("2,400,000", "It cost 2400000 pounds"))
+    answer = assistant.ask(FOLLOW_UP, HISTORY)
+    assert answer.standalone_question == f"{HISTORY[0][0]} {FOLLOW_UP}"
+    assert len(generator.calls) == 2
+
+
+def test_no_history_means_no_condensing(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(condense="model")
+    assistant.index()
+    generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
+    assert assistant.ask(QUESTION).standalone_question == QUESTION
+    assert len(generator.calls) == 1
+
+
+def test_max_history_turns_zero_ignores_history(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(max_history_turns=0)
+    assistant.index()
+    generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
+    assert assistant.ask(QUESTION, HISTORY).standalone_question == QUESTION
+
+
+def test_chat_session_keeps_and_trims_history(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(max_history_turns=1)
+    assistant.index()
+    session = ChatSession(assistant)
+    generator.queue(_cite("1987", "The harbour wall was rebuilt in 1987"))
+    first = session.ask(HISTORY[0][0])
+    assert session.history == [(HISTORY[0][0], first.text)]
+    generator.queue(_cite("2,400,000", "It cost 2400000 pounds"))
+    second = session.ask(FOLLOW_UP)
+    assert second.standalone_question == f"{HISTORY[0][0]} {FOLLOW_UP}"
+    assert session.history == [(FOLLOW_UP, second.text)]
+    session.reset()
+    assert session.history == []
+
+
+# --- determinism and records ----------------------------------------------------------------
+
+
+def test_same_question_twice_gives_the_same_answer(indexed: Assistant, generator: FakeGenerator) -> None:
+    reply = _cite("Calloway", "Calloway and Finch designed the breakwater")
+    generator.queue(reply, reply)
+    first, second = indexed.ask(QUESTION), indexed.ask(QUESTION)
+    assert first.text == second.text
+    assert first.citations == second.citations
+    assert first.prompt == second.prompt
+    assert [p.n for p in first.passages] == [p.n for p in second.passages]
+    assert generator.calls[0] == generator.calls[1]
+
+
+def test_same_question_in_a_fresh_assistant_gives_the_same_answer(
+    indexed: Assistant, generator: FakeGenerator, data_dir: Path, corpus: Path
+) -> None:
+    generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
+    first = indexed.ask(QUESTION)
+    other_generator = FakeGenerator([_cite("Calloway", "Calloway and Finch designed the breakwater")])
+    again = Assistant(indexed.settings, embedder=FakeEmbedder(), generator=other_generator).ask(QUESTION)
+    assert (again.text, again.citations, again.prompt) == (first.text, first.citations, first.prompt)
+
+
+def test_answer_record_has_the_eval_fields(indexed: Assistant, generator: FakeGenerator) -> None:
+    generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
+    answer: Answer = indexed.ask(QUESTION)
+    record = answer_record(answer)
+    assert record["answer"] == answer.text
+    assert record["citations"][0] == {
+        "n": answer.citations[0].n, "source": "harbour.txt", "chunk_id": answer.citations[0].chunk_id,
+        "text": CALLOWAY, "start": answer.citations[0].start, "end": answer.citations[0].end,
+    }
+    assert [s["n"] for s in record["supplied"]] == [1, 2, 3]
+    assert record["latency_s"] >= 0 and set(record["timings"]) == {"retrieval_s", "prompt_s", "generation_s"}
+
+
+# --- verify directly ------------------------------------------------------------------------
+
+
+def _passage(n: int, text: str) -> Passage:
+    chunk = Chunk(f"id{n}", f"d{n}.txt", f"/d/d{n}.txt", "T", text, 0, len(text), "sha")
+    return Passage(n, chunk, text, 0, len(text), 0.5)
+
+
+PASSAGES = [
+    _passage(1, CALLOWAY),
+    _passage(2, "Astronomer Ingrid Vale discovered the comet Vale-3 there in 2004."),
+]
+
+
+def test_verify_keeps_a_faithful_answer_unflagged() -> None:
+    sentences, flagged = verify("Calloway and Finch designed the breakwater [1].\n", PASSAGES, QUESTION)
+    assert [(s.text, s.markers, s.supported) for s in sentences] == [
+        ("Calloway and Finch designed the breakwater", (1,), True)
+    ]
+    assert not flagged
+
+
+def test_verify_drops_a_repeated_sentence() -> None:
+    raw = "Calloway and Finch designed it. Calloway and Finch designed it. [1].\n"
+    sentences, flagged = verify(raw, PASSAGES, QUESTION)
+    assert [s.text for s in sentences] == ["Calloway and Finch designed it."]
+    assert flagged
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: answering.verify drops a repeated sentence only when it matches "
+                   "character for character, so the usual loop 'X. X [1].' (the last copy has lost its full "
+                   "stop to the marker) is kept twice")
+def test_verify_drops_a_repeat_that_lost_its_full_stop_to_the_marker() -> None:
+    raw = "Calloway and Finch designed it. Calloway and Finch designed it [1].\n"
+    sentences, flagged = verify(raw, PASSAGES, QUESTION)
+    assert len(sentences) == 1
+    assert flagged
+
+
+def test_verify_flags_a_repaired_citation_inside_a_run_on() -> None:
+    # Regression: the flag used to compare kept sentences with parse() segments by position.
+    raw = "Calloway and Finch designed the breakwater. Ingrid Vale discovered the comet Vale-3 [1].\n"
+    sentences, flagged = verify(raw, PASSAGES, QUESTION)
+    assert [s.markers for s in sentences] == [(1,), (2,)]  # the second sentence was re-cited
+    assert flagged
