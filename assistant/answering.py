@@ -117,7 +117,7 @@ def verify(raw: str, passages: list[Passage], question: str = "") -> tuple[list[
         for start, end in sentence_spans(text):
             piece = text[start:end]
             sentence = None
-            if set(terms(piece)) - asked and all(k.text != piece for k in kept):
+            if set(terms(piece)) - asked and not any(_same(k.text, piece) for k in kept):
                 sentence = citations.supported_by(piece, markers, passages)
             if sentence is not None:
                 kept.append(sentence)
@@ -126,6 +126,13 @@ def verify(raw: str, passages: list[Passage], question: str = "") -> tuple[list[
         return kept, rewritten
     best = max(passages, key=lambda p: (_overlap(raw, p.text), -p.n))
     return [citations.check(best.text, (best.n,), passages)], True
+
+
+def _same(a: str, b: str) -> bool:
+    """Sentences equal but for case, spacing and closing punctuation."""
+    def norm(s: str) -> str:
+        return " ".join(s.lower().split()).rstrip(" .!?")
+    return norm(a) == norm(b)
 
 
 def _overlap(a: str, b: str) -> int:

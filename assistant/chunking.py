@@ -1,6 +1,6 @@
 """Documents → Chunks sized in tokens, ending on sentence boundaries, overlapping.
 
-A chunk id is a hash of the file name, the chunk's offset and its text: the
+A chunk id is a hash of the file's path, the chunk's offset and its text: the
 same content always gets the same id, so re-indexing an unchanged file is a no-op.
 """
 
@@ -16,8 +16,8 @@ from assistant.types import Chunk, Document
 _WORD = re.compile(r"\S+")
 
 
-def chunk_id(source: str, start: int, text: str) -> str:
-    return hashlib.sha256(f"{source}\x00{start}\x00{text}".encode()).hexdigest()[:32]
+def chunk_id(path: str, start: int, text: str) -> str:
+    return hashlib.sha256(f"{path}\x00{start}\x00{text}".encode()).hexdigest()[:32]
 
 
 class Chunker:
@@ -33,14 +33,13 @@ class Chunker:
         chunks: list[Chunk] = []
         i = 0
         while i < len(units):
-            j, total = i, 0
-            while j < len(units) and (j == i or total + units[j][2] <= self.size):
-                total += units[j][2]
+            j = i + 1  # a chunk holds at least one unit; the text between sentences counts too
+            while j < len(units) and self._tokens(document.text, units[i][0], units[j][1]) <= self.size:
                 j += 1
             start, end = units[i][0], units[j - 1][1]
             text = document.text[start:end]
             chunks.append(
-                Chunk(chunk_id(document.source, start, text), document.source, document.path,
+                Chunk(chunk_id(document.path, start, text), document.source, document.path,
                       document.title, text, start, end, document.sha256)
             )
             if j >= len(units):
@@ -49,12 +48,17 @@ class Chunker:
         return chunks
 
     def _overlap_start(self, units: list[tuple[int, int, int]], i: int, j: int) -> int:
-        """First unit of the next chunk: back off from j while the overlap fits."""
+        """First unit of the next chunk: back off from j while the overlap fits and the
+        next chunk still has room for unit j, so every chunk brings something new."""
         k, carried = j, 0
-        while k - 1 > i and carried + units[k - 1][2] <= self.overlap:
+        while (k - 1 > i and carried + units[k - 1][2] <= self.overlap
+               and carried + units[k - 1][2] + units[j][2] <= self.size):
             k -= 1
             carried += units[k][2]
         return k
+
+    def _tokens(self, text: str, start: int, end: int) -> int:
+        return self.counter.count(text[start:end])
 
     def _units(self, text: str) -> list[tuple[int, int, int]]:
         """Sentences as (start, end, tokens); a sentence longer than a chunk is split on words."""

@@ -40,6 +40,7 @@ def load_cases(path: Path) -> list[Case]:
             continue
         try:
             raw = json.loads(line)
+            _check_shape(raw)
             cases.append(Case(
                 id=str(raw["id"]), question=str(raw["question"]),
                 history=[(str(u), str(a)) for u, a in raw.get("history") or []],
@@ -50,6 +51,17 @@ def load_cases(path: Path) -> list[Case]:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise EvalError(f"{path}:{number}: not a valid case ({exc!r})") from None
     return cases
+
+
+def _check_shape(raw: Any) -> None:
+    if not isinstance(raw, dict):
+        raise TypeError("a case is a JSON object")
+    for key in ("history", "answer_any", "gold"):
+        value = raw.get(key) or []
+        if not isinstance(value, list):
+            raise TypeError(f"{key} must be a list")
+        if key != "gold" and not all(isinstance(v, list) for v in value):
+            raise TypeError(f"{key} must be a list of lists")
 
 
 def is_correct(answer: str, answer_any: list[list[str]]) -> bool:

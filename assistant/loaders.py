@@ -94,17 +94,22 @@ def load_file(path: Path) -> Document:
 
 
 def find_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Every file named, and every supported file under each folder named, sorted."""
+    """Every file named, and every supported file under each folder named, sorted, once each."""
+    seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            yield from sorted(
+            found = sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in _LOADERS and not p.name.startswith(".")
             )
         elif path.exists():
-            yield path
+            found = [path]
         else:
             raise DocumentError(f"{path}: no such file or folder")
+        for p in found:
+            if p.resolve() not in seen:
+                seen.add(p.resolve())
+                yield p
 
 
 def load_paths(paths: Iterable[Path]) -> tuple[list[Document], list[str]]:

@@ -9,6 +9,7 @@ the defaults below.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +18,9 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+)
+from pydantic_settings import (
+    SettingsError as PydanticSettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -138,6 +142,10 @@ def load_settings(**overrides: object) -> Settings:
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**given)  # type: ignore[arg-type]
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {_settings_file()} is not valid TOML: {exc}") from None
+    except PydanticSettingsError as exc:  # an environment variable that does not parse
+        raise SettingsError(f"invalid settings ({exc}); lists are written as JSON, e.g. '[\"docs\"]'") from None
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()

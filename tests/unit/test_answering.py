@@ -357,9 +357,6 @@ def test_verify_drops_a_repeated_sentence() -> None:
     assert flagged
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: answering.verify drops a repeated sentence only when it matches "
-                   "character for character, so the usual loop 'X. X [1].' (the last copy has lost its full "
-                   "stop to the marker) is kept twice")
 def test_verify_drops_a_repeat_that_lost_its_full_stop_to_the_marker() -> None:
     raw = "Calloway and Finch designed it. Calloway and Finch designed it [1].\n"
     sentences, flagged = verify(raw, PASSAGES, QUESTION)

@@ -56,9 +56,6 @@ def test_load_cases_missing_file(tmp_path: Path) -> None:
         load_cases(tmp_path / "nope.jsonl")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: evaluation.load_cases accepts a string where a list is "
-                   "expected, so 'gold': \"harbour.txt\" becomes the one-letter prefixes ['h', 'a', ...] and "
-                   "'answer_any': [\"six\"] the letters s, i, x: the metrics are silently wrong")
 @pytest.mark.parametrize("field", ['"gold": "harbour.txt"', '"answer_any": ["six"]'],
                          ids=["gold", "answer_any"])
 def test_load_cases_rejects_a_string_where_a_list_belongs(tmp_path: Path, field: str) -> None:

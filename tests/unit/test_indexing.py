@@ -135,9 +135,6 @@ def test_report_changed_and_summary_counts() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: chunking.chunk_id hashes the file name, not its path, so two "
-                   "identical copies in different folders get the same chunk ids and index_paths crashes "
-                   "with chromadb DuplicateIDError")
 def test_identical_copies_in_two_folders_both_index(assistant: Assistant, corpus: Path) -> None:
     (corpus / "backup").mkdir()
     shutil.copy(corpus / "harbour.txt", corpus / "backup" / "harbour.txt")
@@ -146,9 +143,6 @@ def test_identical_copies_in_two_folders_both_index(assistant: Assistant, corpus
     assert len(assistant.store.indexed_files()) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: indexing.index_paths does not de-duplicate files named twice "
-                   "(a folder and a file inside it), queues the file's chunks twice and crashes with "
-                   "chromadb DuplicateIDError")
 def test_a_file_named_twice_is_indexed_once(assistant: Assistant, corpus: Path) -> None:
     report = assistant.index([corpus, corpus / "harbour.txt"])
     assert sorted(report.added) == ["harbour.txt", "observatory.txt", "orchard.md"]

@@ -98,9 +98,6 @@ def test_unknown_key_in_the_settings_file_raises_settings_error(
         load_settings()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: settings.load_settings only converts pydantic ValidationError; "
-                   "a settings file that is not valid TOML escapes as tomllib.TOMLDecodeError (a traceback "
-                   "from the CLI instead of 'error: ...')")
 def test_malformed_settings_file_raises_settings_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -111,9 +108,6 @@ def test_malformed_settings_file_raises_settings_error(
         load_settings()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: settings.load_settings lets pydantic_settings.SettingsError "
-                   "through when a list setting such as ASSISTANT_DOCS is not JSON, instead of "
-                   "assistant.errors.SettingsError")
 def test_unparsable_list_env_var_raises_settings_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTANT_DOCS", "seeds")
     with pytest.raises(SettingsError, match="docs"):
