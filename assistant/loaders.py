@@ -53,7 +53,27 @@ def decode_text(data: bytes, path: Path) -> str:
             f"{path.name}: not UTF-8 and its encoding could not be detected; "
             "save it as UTF-8 and index it again"
         )
+    if _single_byte(best.encoding):
+        # Detection cannot tell one single-byte code page from another in a short text
+        # (è in cp1252 is č in cp1250); Windows-1252 is by far the most common of them.
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
     return str(best)
+
+
+_LATIN_CODE_PAGES = frozenset({
+    "cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_1", "iso8859_2", "iso8859_9",
+    "iso8859_3", "iso8859_4", "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15", "iso8859_16",
+    "mac_roman", "mac_latin2", "mac_iceland", "mac_turkish",
+    "cp437", "cp775", "cp850", "cp852", "cp857", "cp858", "cp860", "cp861", "cp863", "cp865",
+})
+
+
+def _single_byte(encoding: str) -> bool:
+    """A Latin-script single-byte code page (Cyrillic, Greek or CJK guesses are trusted)."""
+    return encoding in _LATIN_CODE_PAGES
 
 
 @register(".txt", ".md", ".markdown")

@@ -18,10 +18,10 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    TomlConfigSettingsSource,
 )
 from pydantic_settings import (
     SettingsError as PydanticSettingsError,
-    TomlConfigSettingsSource,
 )
 
 from assistant.errors import SettingsError

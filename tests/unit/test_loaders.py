@@ -70,9 +70,6 @@ def test_non_utf8_file_with_accented_words_is_decoded(tmp_path: Path, encoding: 
     assert "crème brûlée" in doc.text and "São Paulo" in doc.text
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: loaders.decode_text trusts charset_normalizer's best guess, "
-                   "which reads a short cp1252/latin-1 Spanish or French note as another code page "
-                   "(è→č, ñ→±) and silently indexes mojibake")
 @pytest.mark.parametrize("text", [
     "Señor Muñoz dijo que mañana el niño visitará la región.\n",
     "Café crème brûlée.\n",
