@@ -99,5 +99,7 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, open_
     page = build(assistant)
     page.queue(default_concurrency_limit=1)
     print(f"serving on http://{host}:{port}")
+    # System fonts: the default theme would ask Google Fonts for its typefaces.
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     page.launch(server_name=host, server_port=port, inbrowser=open_browser, share=False,
-                show_error=True, quiet=True)
+                show_error=True, quiet=True, theme=theme)
