@@ -91,12 +91,22 @@ def supported_by(sentence: str, markers: tuple[int, ...], passages: list[Passage
     single passage that does; None when no passage supports it."""
     own = check(sentence, markers, passages)
     if own.supported:
-        return own
+        return _fewest_markers(own, passages)
     for p in passages:
         other = check(sentence, (p.n,), passages)
         if other.supported:
             return other
     return None
+
+
+def _fewest_markers(sentence: Sentence, passages: list[Passage]) -> Sentence:
+    """Drop every marker the sentence stays supported without: a small model cites all it saw."""
+    markers = list(dict.fromkeys(sentence.markers))
+    for n in list(markers):
+        rest = tuple(m for m in markers if m != n)
+        if rest and check(sentence.text, rest, passages).supported:
+            markers.remove(n)
+    return check(sentence.text, tuple(markers), passages)
 
 
 def render(sentences: list[Sentence]) -> str:

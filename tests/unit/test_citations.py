@@ -240,3 +240,14 @@ def test_render_puts_markers_before_the_full_stop() -> None:
     sentences = [Sentence("First claim.", (2,), True), Sentence("Second claim", (1, 4), True),
                  Sentence("Bare", (), False)]
     assert citations.render(sentences) == "First claim [2]. Second claim [1][4]. Bare."
+
+
+def test_supported_by_drops_markers_the_sentence_does_not_need() -> None:
+    s = citations.supported_by("Calloway and Finch designed the breakwater", (1, 2, 4), PASSAGES)
+    assert s is not None and s.markers == (2,) and s.supported
+
+
+def test_supported_by_keeps_every_marker_a_combined_sentence_needs() -> None:
+    sentence = "Calloway and Finch designed the breakwater and it was rebuilt in 1987"
+    s = citations.supported_by(sentence, (1, 2, 4), PASSAGES)
+    assert s is not None and s.markers == (1, 2)
