@@ -27,6 +27,7 @@ class AnswerConfig:
     max_answer_tokens: int = 48
     max_sentences: int = 1
     model_may_refuse: bool = False
+    max_sentence_chars: int = 120
     relevance_floor: float = 0.30
     condense: str = "concat"
     max_history_turns: int = 4
@@ -79,7 +80,7 @@ class Answerer:
 
         fitted = fit(self.templates["answer"], self.generator, self.budget, standalone, passages)
         grammar = citations.grammar(fitted.passages, refusal, self.config.max_sentences,
-                                    self.config.model_may_refuse)
+                                    self.config.model_may_refuse, self.config.max_sentence_chars)
         t3 = time.perf_counter()
         pieces: list[str] = []
         for piece in self.generator.stream(fitted.prompt, grammar, self.config.max_answer_tokens):

@@ -28,7 +28,13 @@ _SENTENCE = re.compile(r"\s*([^\[\]]+?)\s*((?:\[\d+\]\s*)+)\.?")
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
-def grammar(passages: list[Passage], refusal: str, max_sentences: int, allow_refusal: bool = True) -> str:
+def grammar(
+    passages: list[Passage],
+    refusal: str,
+    max_sentences: int,
+    allow_refusal: bool = True,
+    max_chars: int = MAX_SENTENCE_CHARS,
+) -> str:
     """GBNF for one answer over ``passages``; with no passages only the refusal is possible.
 
     >>> print(grammar([], "No.", 2).splitlines()[0])
@@ -42,7 +48,7 @@ def grammar(passages: list[Passage], refusal: str, max_sentences: int, allow_ref
         "root ::= answer | refusal" if allow_refusal else "root ::= answer",
         *lines,
         f'answer ::= " "? sentence (" " sentence){{0,{max_sentences - 1}}} "\\n"',
-        f'sentence ::= {_FIRST} {_TEXT}{{0,{MAX_SENTENCE_CHARS}}} " " cites "."',
+        f'sentence ::= {_FIRST} {_TEXT}{{0,{max_chars}}} " " cites "."',
         "cites ::= marker marker{0,2}",
         f"marker ::= {markers}",
     ]

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     max_sentences: int = Field(
         1, ge=1, description="Upper bound on the cited sentences the grammar lets the model write."
     )
+    max_sentence_chars: int = Field(
+        120, ge=8, description="Upper bound on the characters of one answer sentence, before its markers."
+    )
     model_may_refuse: bool = Field(
         False,
         description="Let the grammar offer the model the refusal sentence. Off by default: the "

@@ -80,8 +80,11 @@ class Assistant:
     @cached_property
     def answerer(self) -> Answerer:
         s = self.settings
-        config = AnswerConfig(s.n_ctx, s.max_answer_tokens, s.max_sentences, s.model_may_refuse,
-                              s.relevance_floor, s.condense, s.max_history_turns)
+        config = AnswerConfig(
+            n_ctx=s.n_ctx, max_answer_tokens=s.max_answer_tokens, max_sentences=s.max_sentences,
+            model_may_refuse=s.model_may_refuse, max_sentence_chars=s.max_sentence_chars,
+            relevance_floor=s.relevance_floor, condense=s.condense, max_history_turns=s.max_history_turns,
+        )
         evidence = EvidenceSelector(self.embedder, s.evidence_sentences, s.lexical_weight)
         return Answerer(self.retriever, evidence, self.generator, self.templates, config)
 
