@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from assistant.types import Answer
@@ -38,3 +39,16 @@ def answer_record(answer: Answer) -> dict[str, Any]:
         },
         "latency_s": round(answer.timings.total_s, 4),
     }
+
+
+def case_record(question: str, history: list[tuple[str, str]], answer: Answer) -> str:
+    """One JSONL line: the exchange as an eval case, expecting what it got, with the answer kept."""
+    case = {
+        "question": question,
+        "history": [list(turn) for turn in history],
+        "answer_any": [],
+        "gold": sorted({c.source for c in answer.citations}),
+        "unanswerable": answer.refused,
+        "recorded": answer_record(answer),
+    }
+    return json.dumps(case, ensure_ascii=False)

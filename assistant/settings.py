@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     models_dir: Path = Field(
         PROJECT_ROOT / "models", description="Folder where a user drops GGUF files."
     )
+    uploads_dir: Path | None = Field(
+        None, description="Folder that keeps files uploaded in the browser. Empty means data_dir/uploads."
+    )
+    saved_cases: Path = Field(
+        Path("recordings/saved.jsonl"),
+        description="JSONL file that the browser's \"Save as test case\" appends to (a regression recording).",
+    )
+    max_upload_mb: float = Field(5.0, gt=0, description="Largest file the browser accepts for upload, in MB.")
 
     # Models
     model: str | None = Field(
@@ -116,6 +124,10 @@ class Settings(BaseSettings):
         "(falling back to concat when its rewrite fails a check), or join it to the last question.",
     )
     max_history_turns: int = Field(4, ge=0, description="Past exchanges kept in a conversation.")
+
+    @property
+    def upload_folder(self) -> Path:
+        return self.uploads_dir or self.data_dir / "uploads"
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

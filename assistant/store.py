@@ -6,6 +6,8 @@ Chroma never tries to fetch one.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,6 +17,15 @@ from assistant.types import Chunk
 Vector = list[float]
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """An indexed file as the documents view lists it."""
+
+    source: str
+    path: str
+    chunks: int
+
+
 class VectorStore(Protocol):
     def add(self, chunks: list[Chunk], vectors: list[Vector]) -> None: ...
 
@@ -22,6 +33,10 @@ class VectorStore(Protocol):
 
     def indexed_files(self) -> dict[str, str]:
         """Every indexed file's path mapped to the sha256 it was indexed at."""
+        ...
+
+    def files(self) -> list[StoredFile]:
+        """Every indexed file with its chunk count, by file name."""
         ...
 
     def query(self, vector: Vector, k: int) -> list[tuple[Chunk, float]]:
@@ -86,6 +101,11 @@ class ChromaStore:
     def indexed_files(self) -> dict[str, str]:
         metas = self._collection.get(include=["metadatas"])["metadatas"] or []
         return {str(m["path"]): str(m["doc_sha256"]) for m in metas}
+
+    def files(self) -> list[StoredFile]:
+        metas = self._collection.get(include=["metadatas"])["metadatas"] or []
+        counts = Counter((str(m["source"]), str(m["path"])) for m in metas)
+        return [StoredFile(source, path, n) for (source, path), n in sorted(counts.items())]
 
     def query(self, vector: Vector, k: int) -> list[tuple[Chunk, float]]:
         n = min(k, self.count())

@@ -1,105 +1,337 @@
-"""A first Gradio chat: the conversation, streamed answers, and the sources of each answer.
+"""The chat page (Gradio): conversation, streamed answers, clickable citations, documents, settings.
 
-The only module that imports gradio. One queue with one worker serialises model
-calls, so concurrent visitors never share the llama.cpp context at once.
+The only module that imports gradio. What the page shows is built in
+``rendering``; this module wires events. Model calls go through one queue with
+one worker and a lock, so concurrent visitors never share the llama.cpp context:
+they wait, and the page says so.
 """
 
 from __future__ import annotations
 
-import html
 import queue
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, cast
 
 import gradio as gr
+from starlette.middleware import Middleware
 
+from assistant import rendering
 from assistant.errors import AssistantError
+from assistant.llm import available_models
+from assistant.records import case_record
 from assistant.types import Answer
 from assistant.wiring import Assistant
 
 Messages = list[dict[str, str]]
 Turns = list[tuple[str, str]]
+Exchanges = list[tuple[str, Answer]]
+BUNDLED = "bundled: Gemma 3 270M"
+WAITING = "Waiting for the model…"
+ASSETS = Path(__file__).with_name("web_assets")
 
 
-def sources_markdown(answer: Answer) -> str:
-    """Each cited passage with its file and offsets; unsupported sentences marked."""
-    if answer.refused:
-        return "_The indexed documents do not cover this question, so nothing is cited._"
-    lines = ["### Sources"]
-    for c in answer.citations:
-        lines.append(f"**[{c.n}] {html.escape(c.source)}** (characters {c.start}–{c.end})\n\n"
-                     f"> {html.escape(c.text)}")
-    for s in answer.sentences:
-        if not s.supported:
-            lines.append(f"⚠️ Not supported by its source: {html.escape(s.text)} ({s.reason})")
-    return "\n\n".join(lines)
+class Stopped(Exception):  # noqa: N818  (not an error: the visitor asked for it)
+    """The visitor pressed Stop while the model was writing."""
 
 
-def _stream(assistant: Assistant, question: str, history: Turns) -> Iterator[str | Answer]:
-    """Pieces of text as the model writes them, then the verified Answer."""
-    pieces: queue.Queue[str | Answer | BaseException] = queue.Queue()
+class Server:
+    """What every visitor's page shares: the assistant in use, the model lock, the status, stop flags."""
 
-    def work() -> None:
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.model_lock = threading.Lock()
+        self.busy: str | None = None  # what the server is doing that visitors should know about
+        self.model_problem: str | None = None
+        self._stops: dict[str, threading.Event] = {}
+
+    # Model loading -----------------------------------------------------------------
+    def load_model(self) -> None:
+        """Load the model in the background; the status shows it meanwhile."""
+        self.busy = f"**Loading the model** ({self.model_name()})…"
+        threading.Thread(target=self._load, daemon=True).start()
+
+    def _load(self) -> None:
         try:
-            pieces.put(assistant.ask(question, history, on_text=pieces.put))
-        except BaseException as exc:  # handed to the page's thread and raised there
-            pieces.put(exc)
+            with self.model_lock:
+                self.assistant.generator  # noqa: B018
+            self.model_problem = None
+        except AssistantError as exc:
+            self.model_problem = str(exc)
+        finally:
+            self.busy = None
 
-    threading.Thread(target=work, daemon=True).start()
-    while True:
-        item = pieces.get()
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-        if isinstance(item, Answer):
-            return
+    def model_name(self) -> str:
+        return self.assistant.settings.model or BUNDLED
+
+    # Status banner -----------------------------------------------------------------
+    def status(self) -> str:
+        if self.busy:
+            return self.busy
+        if self.model_problem:
+            return (f"**Problem: the model could not be loaded.** {rendering.inert(self.model_problem)}  \n"
+                    "Fix: put a `.gguf` file in `models/` and choose it under **Settings**, "
+                    "or choose the bundled model there.")
+        files = self.assistant.documents()
+        if not files:
+            return ("**The index is empty.** Add `.txt` or `.md` files under **Documents**, "
+                    "or run `assistant index` in a terminal, then ask.")
+        chunks = sum(f.chunks for f in files)
+        return (f"**Ready** · model: {rendering.inert(self.model_name())} · "
+                f"{len(files)} documents, {chunks} chunks · top-k {self.assistant.settings.top_k}")
+
+    # Stop ----------------------------------------------------------------------------
+    def stop_flag(self, session: str) -> threading.Event:
+        return self._stops.setdefault(session, threading.Event())
+
+    def ask(self, question: str, history: Turns, session: str) -> Iterator[str | Answer]:
+        """Pieces of text as the model writes them, then the checked Answer; Stopped if stopped."""
+        stop = self.stop_flag(session)
+        pieces: queue.Queue[str | Answer | BaseException] = queue.Queue()
+
+        def on_text(piece: str) -> None:
+            if stop.is_set():
+                raise Stopped
+            pieces.put(piece)
+
+        def work() -> None:
+            try:
+                with self.model_lock:
+                    if stop.is_set():
+                        raise Stopped
+                    pieces.put(self.assistant.ask(question, history, on_text=on_text))
+            except BaseException as exc:  # handed to the page's thread and raised there
+                pieces.put(exc)
+            finally:
+                stop.clear()
+
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = pieces.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if isinstance(item, Answer):
+                    return
+        finally:
+            if worker.is_alive():  # the page went away mid-answer: the model must not go on
+                stop.set()
 
 
-def build(assistant: Assistant) -> gr.Blocks:
+def _choices(server: Server) -> list[tuple[str, str]]:
+    models = available_models(server.assistant.settings.models_dir)
+    return [(BUNDLED, ""), *((name, name) for name in models)]
+
+
+def _document_rows(server: Server) -> list[list[Any]]:
+    return [[f.source, f.chunks, f.path] for f in server.assistant.documents()]
+
+
+def _document_choices(server: Server) -> list[tuple[str, str]]:
+    return [(f"{f.source} ({f.chunks} chunks)", f.path) for f in server.assistant.documents()]
+
+
+def build(server: Server) -> gr.Blocks:
+    settings = server.assistant.settings
     with gr.Blocks(title="Offline document assistant") as page:
-        gr.Markdown("## Ask your documents\nAnswers cite the passage behind each sentence, "
-                    "and say so when the documents do not answer.")
+        gr.Markdown("## Ask your documents\nEvery sentence cites the passage it rests on; click a [n] "
+                    "to read it. When the documents do not answer, the assistant says so.")
+        status = gr.Markdown(server.status(), elem_id="status")
         turns = gr.State([])
-        chatbot = gr.Chatbot(label="Conversation", height=420)
-        question = gr.Textbox(label="Question", placeholder="Ask about the indexed documents…")
-        with gr.Row():
-            send = gr.Button("Ask", variant="primary")
-            new = gr.Button("New conversation")
-        sources = gr.Markdown(elem_id="sources")
+        exchanges = gr.State([])
+        with gr.Tab("Chat", id="chat"):
+            chatbot = gr.Chatbot(label="Conversation", height=520, elem_id="conversation",
+                                 latex_delimiters=[], buttons=["copy"], feedback_options=None)
+            question = gr.Textbox(label="Question", placeholder="Ask about the indexed documents…",
+                                  elem_id="question")
+            with gr.Row():
+                send = gr.Button("Ask", variant="primary", elem_id="ask")
+                stop = gr.Button("Stop", variant="stop", interactive=False, elem_id="stop")
+                new = gr.Button("New conversation", elem_id="new")
+            with gr.Row():
+                save = gr.Button("Save as test case", elem_id="save-case")
+                export = gr.DownloadButton("Export as Markdown", elem_id="export", interactive=False)
+            notice = gr.Markdown(elem_id="notice")
+        with gr.Tab("Documents", id="documents"):
+            documents = gr.Dataframe(_document_rows(server), headers=["File", "Chunks", "Path"],
+                                     interactive=False, elem_id="documents", label="Indexed files")
+            uploads = gr.File(label=f"Add .txt or .md files (up to {settings.max_upload_mb:g} MB each)",
+                              file_count="multiple", file_types=[".txt", ".md", ".markdown"],
+                              elem_id="upload")
+            add = gr.Button("Add to index", variant="primary", elem_id="add-files")
+            with gr.Row():
+                chosen = gr.Dropdown(_document_choices(server), label="Indexed file", elem_id="remove-choice")
+                remove = gr.Button("Remove from index", variant="stop", elem_id="remove")
+            library_notice = gr.Markdown(elem_id="library-notice")
+        with gr.Tab("Settings", id="settings"):
+            model = gr.Dropdown(_choices(server), value=settings.model or "", label="Model",
+                                info="GGUF files in models/, or the bundled one", elem_id="model")
+            top_k = gr.Slider(1, 12, value=settings.top_k, step=1, label="top-k: chunks retrieved per question",
+                              elem_id="top-k")
+            apply = gr.Button("Apply", variant="primary", elem_id="apply")
 
-        def ask(text: str, messages: Messages, history: Turns) -> Iterator[tuple[Any, ...]]:
+        def begin(text: str, messages: Messages, request: gr.Request) -> tuple[Any, ...]:
+            """At once, before the queue: show the question and that it waits; arm Stop."""
+            if not text.strip():
+                return messages, gr.update(), gr.update()
+            server.stop_flag(request.session_hash or "").clear()
+            shown = [*messages, {"role": "user", "content": rendering.question_html(text.strip())},
+                     {"role": "assistant", "content": WAITING}]
+            return shown, gr.update(interactive=True), gr.update(interactive=False)
+
+        def answer(text: str, messages: Messages, history: Turns, done: Exchanges,
+                   request: gr.Request) -> Iterator[tuple[Any, ...]]:
             text = text.strip()
             if not text:
-                yield messages, history, "", gr.update()
+                yield messages, history, done, gr.update(), gr.update(), gr.update()
                 return
-            messages = [*messages, {"role": "user", "content": text},
-                        {"role": "assistant", "content": ""}]
+            if not (messages and messages[-1]["content"] == WAITING):  # called through the API
+                messages = [*messages, {"role": "user", "content": rendering.question_html(text)},
+                            {"role": "assistant", "content": WAITING}]
+            messages = [dict(m) for m in messages]
+            written = ""
             try:
-                for item in _stream(assistant, text, history):
+                for item in server.ask(text, history, request.session_hash or ""):
                     if isinstance(item, Answer):
-                        messages[-1]["content"] = item.text
+                        messages[-1]["content"] = rendering.answer_html(item, len(done) + 1)
                         history = [*history, (text, item.text)]
-                        yield messages, history, "", sources_markdown(item)
+                        keep = server.assistant.settings.max_history_turns
+                        history = history[-keep:] if keep else []
+                        done = [*done, (text, item)]
+                        yield messages, history, done, "", "", _exported(done)
                     else:
-                        messages[-1]["content"] += item
-                        yield messages, history, "", "_writing…_"
+                        written += item
+                        messages[-1]["content"] = rendering.streaming_html(written)
+                        yield messages, history, done, "", gr.update(), gr.update()
+            except Stopped:
+                messages[-1]["content"] = rendering.inert(written) + " *(stopped)*"
+                yield messages, history, done, "", "Stopped: the model was interrupted.", gr.update()
             except AssistantError as exc:
-                messages[-1]["content"] = f"⚠️ {exc}"
-                yield messages, history, "", ""
+                messages[-1]["content"] = f"**Problem:** {rendering.inert(str(exc))}"
+                yield messages, history, done, "", "", gr.update()
 
-        outputs = [chatbot, turns, question, sources]
-        send.click(ask, [question, chatbot, turns], outputs)
-        question.submit(ask, [question, chatbot, turns], outputs)
-        new.click(lambda: ([], [], "", ""), None, outputs, queue=False)
+        def finish() -> tuple[Any, ...]:
+            return gr.update(interactive=False), gr.update(interactive=True), server.status()
+
+        def halt(request: gr.Request) -> str:
+            server.stop_flag(request.session_hash or "").set()
+            return "Stopping…"
+
+        def save_case(done: Exchanges, history: Turns) -> str:
+            if not done:
+                return "Nothing to save yet: ask a question first."
+            question_text, last = done[-1]
+            record = case_record(question_text, history[:-1], last)
+            target = server.assistant.settings.saved_cases
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("a", encoding="utf-8") as f:
+                f.write(record + "\n")
+            return f"Saved this exchange as a test case in `{rendering.inert(str(target))}`."
+
+        def add_files(files: list[str] | None,
+                      progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:  # noqa: B008
+            lines = []
+            for i, name in enumerate(files or []):
+                path = Path(name)
+                progress((i, len(files or [])), desc=f"Indexing {path.name}")
+                server.busy = f"**Indexing** {rendering.inert(path.name)}…"
+                try:
+                    report = server.assistant.add_upload(path, path.name, progress=True)
+                    lines.append(f"- {rendering.inert(path.name)}: {rendering.inert(report.summary())}")
+                except AssistantError as exc:
+                    lines.append(f"- **Not added:** {rendering.inert(str(exc))}. Nothing in the index changed.")
+                finally:
+                    server.busy = None
+            notice = "\n".join(lines) or "Choose files first."
+            return (_document_rows(server), gr.update(choices=_document_choices(server), value=None),
+                    notice, None, server.status())
+
+        def remove_file(path: str | None) -> tuple[Any, ...]:
+            if not path:
+                return gr.update(), gr.update(), "Choose a file to remove.", server.status()
+            chunks = server.assistant.remove(path)
+            notice = f"Removed {rendering.inert(Path(path).name)} ({chunks} chunks) from the index."
+            return (_document_rows(server), gr.update(choices=_document_choices(server), value=None),
+                    notice, server.status())
+
+        def apply_settings(name: str | None, k: float) -> Iterator[str]:
+            with server.model_lock:
+                server.assistant = server.assistant.reconfigured(model=name or None, top_k=int(k))
+            server.load_model()
+            while server.busy:
+                yield server.status()
+                time.sleep(0.3)
+            yield server.status()
+
+        def watch_status() -> Iterator[str]:
+            while server.busy:
+                yield server.status()
+                time.sleep(0.3)
+            yield server.status()
+
+        outputs = [chatbot, turns, exchanges, question, notice, export]
+        controls = [stop, send]
+        for trigger in (send.click, question.submit):
+            trigger(begin, [question, chatbot], [chatbot, *controls], queue=False, api_visibility="private") \
+                .then(answer, [question, chatbot, turns, exchanges], outputs, api_name="ask",
+                      concurrency_id="model") \
+                .then(finish, None, [*controls, status], queue=False, api_visibility="private")
+        stop.click(halt, None, notice, queue=False, api_visibility="private")
+        for reset in (new.click, chatbot.clear):
+            reset(lambda: ([], [], [], "", "", gr.update(value=None, interactive=False)), None, outputs,
+                  queue=False, api_visibility="private")
+        save.click(save_case, [exchanges, turns], notice, api_visibility="private")
+        add.click(add_files, uploads, [documents, chosen, library_notice, uploads, status],
+                  concurrency_id="model", api_visibility="private")
+        remove.click(remove_file, chosen, [documents, chosen, library_notice, status],
+                     concurrency_id="model", api_visibility="private")
+        apply.click(apply_settings, [model, top_k], status, concurrency_id="model", api_visibility="private")
+        page.load(watch_status, None, status, api_visibility="private")
     return cast(gr.Blocks, page)
 
 
+def _exported(done: Exchanges) -> Any:
+    """The conversation as a Markdown file for the export button."""
+    folder = Path(tempfile.mkdtemp(prefix="conversation-"))
+    path = folder / "conversation.md"
+    path.write_text(rendering.conversation_markdown(done), encoding="utf-8")
+    return gr.update(value=str(path), interactive=True)
+
+
+# Defence in depth behind ``rendering.inert``: the page loads images, media and frames from itself only.
+POLICY = b"img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; frame-src 'none'"
+
+
+class ContentSecurityPolicy:
+    """ASGI middleware that adds the page's Content-Security-Policy header to every response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def with_policy(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"content-security-policy", POLICY)]
+            await send(message)
+
+        await self.app(scope, receive, with_policy if scope["type"] == "http" else send)
+
+
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, open_browser: bool = False) -> None:
-    page = build(assistant)
+    server = Server(assistant)
+    server.load_model()
+    page = build(server)
     page.queue(default_concurrency_limit=1)
-    print(f"serving on http://{host}:{port}")
+    print(f"serving on http://{host}:{port}", flush=True)
     # System fonts: the default theme would ask Google Fonts for its typefaces.
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     page.launch(server_name=host, server_port=port, inbrowser=open_browser, share=False,
-                show_error=True, quiet=True, theme=theme)
+                show_error=True, quiet=True, theme=theme, allowed_paths=[],
+                app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]},
+                max_file_size=int(assistant.settings.max_upload_mb * 1_000_000),
+                css_paths=[ASSETS / "page.css"], head=(ASSETS / "head.html").read_text(encoding="utf-8"))

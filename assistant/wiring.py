@@ -6,20 +6,23 @@ hand in its own embedder, store or generator.
 
 from __future__ import annotations
 
+import shutil
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from assistant.answering import AnswerConfig, Answerer, OnText
 from assistant.chunking import Chunker
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
-from assistant.errors import IndexStateError
+from assistant.errors import DocumentError, IndexStateError
 from assistant.evidence import EvidenceSelector
 from assistant.indexing import IndexReport, index_paths
 from assistant.llm import Generator, LlamaCppGenerator, resolve_model
+from assistant.loaders import load_file
 from assistant.prompting import Templates, Turn
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
-from assistant.store import ChromaStore, VectorStore
+from assistant.store import ChromaStore, StoredFile, VectorStore
 from assistant.tokens import TiktokenCounter
 from assistant.types import Answer
 
@@ -91,6 +94,44 @@ class Assistant:
     def index(self, paths: list[Path] | None = None, progress: bool = False) -> IndexReport:
         return index_paths(list(paths or self.settings.docs), self.store, self.embedder,
                            self.chunker, progress=progress)
+
+    def documents(self) -> list[StoredFile]:
+        return self.store.files()
+
+    def add_upload(self, file: Path, name: str, progress: bool = False) -> IndexReport:
+        """Keep an uploaded file in the uploads folder under its own name and index it.
+
+        The file is read before anything is copied, so one that cannot be read, or is too
+        large, raises DocumentError and leaves the folder and the index as they were.
+        """
+        name = Path(name).name
+        limit = self.settings.max_upload_mb
+        if file.stat().st_size > limit * 1_000_000:
+            raise DocumentError(f"{name}: larger than the {limit:g} MB upload limit")
+        staged = file if file.name == name else file.with_name(name)
+        if staged != file:
+            shutil.copyfile(file, staged)
+        load_file(staged)
+        folder = self.settings.upload_folder
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / name
+        shutil.copyfile(staged, target)
+        return self.index([target], progress=progress)
+
+    def remove(self, path: str) -> int:
+        """Take a file out of the index; an uploaded copy is deleted too, any other file is left alone."""
+        removed = self.store.delete_path(path)
+        kept = Path(path)
+        if kept.parent == self.settings.upload_folder.resolve() and kept.is_file():
+            kept.unlink()
+        return removed
+
+    def reconfigured(self, **changes: Any) -> Assistant:
+        """The same index and embedder with other settings; the loaded model is kept if it is the same file."""
+        settings = self.settings.model_copy(update=changes)
+        same_model = settings.model == self.settings.model and settings.models_dir == self.settings.models_dir
+        generator = self.__dict__.get("generator") if same_model else None
+        return Assistant(settings, self.embedder, self.store, generator)
 
     def ask(self, question: str, history: list[Turn] | None = None, on_text: OnText | None = None) -> Answer:
         self.generator  # noqa: B018  (a bad model file is reported before anything else loads)

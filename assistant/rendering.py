@@ -1,0 +1,108 @@
+"""Answers as HTML for the chat page, and a conversation as Markdown.
+
+Everything that came from a document, the model or the person typing passes
+through ``inert`` first: HTML and the characters Markdown acts on become
+entities, so no text can open a tag, load an image or run a script. The only
+markup on the page is the markup written here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.types import Answer, Citation, Passage
+
+# Characters that start Markdown syntax (links, images, emphasis, code, maths, headings, tables).
+_MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-!|~$<>&\"']")
+_CONTEXT_CHARS = 320
+
+
+def inert(text: str) -> str:
+    """``text`` as characters only: safe inside HTML and inert under a Markdown renderer."""
+    return _MARKDOWN.sub(lambda m: f"&#{ord(m.group())};", text)
+
+
+def source_id(turn: int, n: int) -> str:
+    return f"src-{turn}-{n}"
+
+
+def question_html(text: str) -> str:
+    return inert(text)
+
+
+def streaming_html(partial: str) -> str:
+    """The model's words as they arrive, before the answer is checked."""
+    return f'<span class="streaming">{inert(partial)}</span><span class="cursor">▍</span>'
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """The checked answer: each [n] a link to its passage, unsupported sentences marked, then the sources."""
+    if answer.refused:
+        return (f'<div class="refusal"><strong>Not in the documents.</strong> {inert(answer.text)} '
+                "Nothing in the indexed documents covers this question, so there is nothing to cite.</div>")
+    parts = []
+    for sentence in answer.sentences:
+        body = inert(sentence.text.rstrip(" ."))
+        links = "".join(
+            f'<a class="cite" href="#{source_id(turn, n)}" title="Show passage {n}">[{n}]</a>'
+            for n in sentence.markers
+        )
+        if sentence.supported:
+            parts.append(f'<span class="sentence">{body} {links}.</span>')
+        else:
+            reason = inert(f"Not supported by its source: {sentence.reason}")
+            parts.append(f'<span class="sentence unsupported" title="{reason}">'
+                         f'<strong class="flag">Unsupported:</strong> {body} {links}.'
+                         f' <em class="reason">({reason})</em></span>')
+    return f'<div class="answer">{" ".join(parts)}</div>{sources_html(answer, turn)}'
+
+
+def sources_html(answer: Answer, turn: int) -> str:
+    """Every cited passage: its file, its offsets, and the cited span marked in its surrounding text."""
+    if not answer.citations:
+        return ""
+    by_n = {p.n: p for p in answer.passages}
+    items = []
+    for c in answer.citations:
+        before, span, after = _in_context(c, by_n.get(c.n))
+        items.append(
+            f'<details class="source" id="{source_id(turn, c.n)}">'
+            f'<summary>[{c.n}] <span class="file">{inert(c.source)}</span> '
+            f'<span class="where">characters {c.start}–{c.end}</span></summary>'
+            f'<blockquote class="passage">{inert(before)}<mark>{inert(span)}</mark>{inert(after)}</blockquote>'
+            "</details>"
+        )
+    return f'<div class="sources"><div class="sources-title">Sources</div>{"".join(items)}</div>'
+
+
+def _in_context(citation: Citation, passage: Passage | None) -> tuple[str, str, str]:
+    """The text before the cited span, the span, and the text after, within its chunk."""
+    if passage is None:
+        return "", citation.text, ""
+    chunk = passage.chunk
+    start = citation.start - chunk.start
+    end = citation.end - chunk.start
+    if not (0 <= start <= end <= len(chunk.text)) or chunk.text[start:end] != citation.text:
+        found = chunk.text.find(citation.text)
+        if found < 0:
+            return "", citation.text, ""
+        start, end = found, found + len(citation.text)
+    before = chunk.text[max(0, start - _CONTEXT_CHARS):start]
+    after = chunk.text[end:end + _CONTEXT_CHARS]
+    return ("…" if start > _CONTEXT_CHARS else "") + before, citation.text, after + (
+        "…" if end + _CONTEXT_CHARS < len(chunk.text) else "")
+
+
+def conversation_markdown(exchanges: list[tuple[str, Answer]]) -> str:
+    """The conversation for export: each question, its answer, and the passages it cites."""
+    lines = ["# Conversation", ""]
+    for i, (question, answer) in enumerate(exchanges, start=1):
+        lines += [f"## {i}. {question}", "", answer.text, ""]
+        for c in answer.citations:
+            quoted = " ".join(c.text.split())
+            lines.append(f"- [{c.n}] {c.source}, characters {c.start}–{c.end}: \"{quoted}\"")
+        if answer.citations:
+            lines.append("")
+        lines += [f"- (not supported by its source: {s.text})" for s in answer.sentences if not s.supported]
+    return "\n".join(lines).rstrip() + "\n"
+
