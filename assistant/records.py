@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -42,8 +43,13 @@ def answer_record(answer: Answer) -> dict[str, Any]:
 
 
 def case_record(question: str, history: list[tuple[str, str]], answer: Answer) -> str:
-    """One JSONL line: the exchange as an eval case, expecting what it got, with the answer kept."""
+    """One JSONL line: the exchange as an eval case, expecting what it got, with the answer kept.
+
+    The id is a content hash of the question and its history, as ``assistant eval`` needs one.
+    """
+    asked = json.dumps([question, [list(turn) for turn in history]], ensure_ascii=False)
     case = {
+        "id": "saved-" + hashlib.sha256(asked.encode("utf-8")).hexdigest()[:12],
         "question": question,
         "history": [list(turn) for turn in history],
         "answer_any": [],

@@ -12,8 +12,10 @@ import re
 
 from assistant.types import Answer, Citation, Passage
 
-# Characters that start Markdown syntax (links, images, emphasis, code, maths, headings, tables).
-_MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-!|~$<>&\"']")
+# Characters that start Markdown syntax (links, images, emphasis, code, maths, headings, tables),
+# and line breaks: a blank line would end the HTML block an answer is, and what follows would be
+# read as Markdown (an indented line as code, showing our closing tags as text).
+_MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-!|~$<>&\"'\n\r]")
 _CONTEXT_CHARS = 320
 
 

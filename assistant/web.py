@@ -26,11 +26,12 @@ from assistant.records import case_record
 from assistant.types import Answer
 from assistant.wiring import Assistant
 
-Messages = list[dict[str, str]]
+Messages = list[dict[str, Any]]
 Turns = list[tuple[str, str]]
 Exchanges = list[tuple[str, Answer]]
 BUNDLED = "bundled: Gemma 3 270M"
 WAITING = "Waiting for the model…"
+PENDING = '<span class="pending">Indexing…</span>'
 ASSETS = Path(__file__).with_name("web_assets")
 
 
@@ -91,6 +92,10 @@ class Server:
         """Pieces of text as the model writes them, then the checked Answer; Stopped if stopped."""
         stop = self.stop_flag(session)
         pieces: queue.Queue[str | Answer | BaseException] = queue.Queue()
+        # The worker's last clear and the page's stop on leaving take turns, so a stop never
+        # outlives its question and a question never ends with its stop still set.
+        handover = threading.Lock()
+        done = False
 
         def on_text(piece: str) -> None:
             if stop.is_set():
@@ -98,18 +103,21 @@ class Server:
             pieces.put(piece)
 
         def work() -> None:
+            nonlocal done
+            result: Answer | BaseException
             try:
                 with self.model_lock:
                     if stop.is_set():
                         raise Stopped
-                    pieces.put(self.assistant.ask(question, history, on_text=on_text))
+                    result = self.assistant.ask(question, history, on_text=on_text)
             except BaseException as exc:  # handed to the page's thread and raised there
-                pieces.put(exc)
-            finally:
+                result = exc
+            with handover:  # cleared before the page hears the end, so its next question runs
+                done = True
                 stop.clear()
+            pieces.put(result)
 
-        worker = threading.Thread(target=work, daemon=True)
-        worker.start()
+        threading.Thread(target=work, daemon=True).start()
         try:
             while True:
                 item = pieces.get()
@@ -119,8 +127,9 @@ class Server:
                 if isinstance(item, Answer):
                     return
         finally:
-            if worker.is_alive():  # the page went away mid-answer: the model must not go on
-                stop.set()
+            with handover:
+                if not done:  # the page went away mid-answer: the model must not go on
+                    stop.set()
 
 
 def _choices(server: Server) -> list[tuple[str, str]]:
@@ -190,7 +199,7 @@ def build(server: Server) -> gr.Blocks:
             if not text:
                 yield messages, history, done, gr.update(), gr.update(), gr.update()
                 return
-            if not (messages and messages[-1]["content"] == WAITING):  # called through the API
+            if not (messages and _text(messages[-1]) == WAITING):  # called through the API
                 messages = [*messages, {"role": "user", "content": rendering.question_html(text)},
                             {"role": "assistant", "content": WAITING}]
             messages = [dict(m) for m in messages]
@@ -209,10 +218,11 @@ def build(server: Server) -> gr.Blocks:
                         messages[-1]["content"] = rendering.streaming_html(written)
                         yield messages, history, done, "", gr.update(), gr.update()
             except Stopped:
-                messages[-1]["content"] = rendering.inert(written) + " *(stopped)*"
+                messages[-1]["content"] = f'<span class="stopped">{rendering.inert(written)} <em>(stopped)</em></span>'
                 yield messages, history, done, "", "Stopped: the model was interrupted.", gr.update()
             except AssistantError as exc:
-                messages[-1]["content"] = f"**Problem:** {rendering.inert(str(exc))}"
+                problem = rendering.inert(str(exc))
+                messages[-1]["content"] = f'<span class="problem"><strong>Problem:</strong> {problem}</span>'
                 yield messages, history, done, "", "", gr.update()
 
         def finish() -> tuple[Any, ...]:
@@ -286,13 +296,22 @@ def build(server: Server) -> gr.Blocks:
             reset(lambda: ([], [], [], "", "", gr.update(value=None, interactive=False)), None, outputs,
                   queue=False, api_visibility="private")
         save.click(save_case, [exchanges, turns], notice, api_visibility="private")
-        add.click(add_files, uploads, [documents, chosen, library_notice, uploads, status],
+        add.click(lambda: PENDING, None, library_notice, queue=False, api_visibility="private").then(
+            add_files, uploads, [documents, chosen, library_notice, uploads, status],
                   concurrency_id="model", api_visibility="private")
         remove.click(remove_file, chosen, [documents, chosen, library_notice, status],
                      concurrency_id="model", api_visibility="private")
         apply.click(apply_settings, [model, top_k], status, concurrency_id="model", api_visibility="private")
         page.load(watch_status, None, status, api_visibility="private")
     return cast(gr.Blocks, page)
+
+
+def _text(message: dict[str, Any]) -> str:
+    """A chat message's text, whether its content is a string or a list of parts (as Gradio hands it back)."""
+    content = message.get("content")
+    if isinstance(content, list):
+        return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return str(content or "")
 
 
 def _exported(done: Exchanges) -> Any:

@@ -7,6 +7,7 @@ hand in its own embedder, store or generator.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -101,21 +102,28 @@ class Assistant:
     def add_upload(self, file: Path, name: str, progress: bool = False) -> IndexReport:
         """Keep an uploaded file in the uploads folder under its own name and index it.
 
-        The file is read before anything is copied, so one that cannot be read, or is too
-        large, raises DocumentError and leaves the folder and the index as they were.
+        The file is read before anything is copied to the uploads folder, so one that cannot be
+        read, or is too large, raises DocumentError and leaves the folder and the index as they were.
         """
         name = Path(name).name
+        if name in ("", ".."):
+            raise DocumentError(f"{name!r} is not a file name; upload the file under its own name")
         limit = self.settings.max_upload_mb
-        if file.stat().st_size > limit * 1_000_000:
-            raise DocumentError(f"{name}: larger than the {limit:g} MB upload limit")
-        staged = file if file.name == name else file.with_name(name)
-        if staged != file:
-            shutil.copyfile(file, staged)
-        load_file(staged)
         folder = self.settings.upload_folder
-        folder.mkdir(parents=True, exist_ok=True)
         target = folder / name
-        shutil.copyfile(staged, target)
+        # Staged under its own name (the suffix picks the loader) in a folder of our own, never
+        # beside the upload, where a file of that name may be someone else's.
+        with tempfile.TemporaryDirectory(prefix="upload-") as scratch:
+            staged = Path(scratch) / name
+            try:
+                if file.stat().st_size > limit * 1_000_000:
+                    raise DocumentError(f"{name}: larger than the {limit:g} MB upload limit")
+                shutil.copyfile(file, staged)
+            except OSError as exc:
+                raise DocumentError(f"{name}: cannot be read ({exc.strerror})") from None
+            load_file(staged)
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(staged, target)  # the bytes that were checked, not the upload again
         return self.index([target], progress=progress)
 
     def remove(self, path: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -100,3 +101,30 @@ def source_number(prompt: str, needle: str) -> int:
     if not found:
         raise AssertionError(f"no source line contains {needle!r}")
     return found[-1]
+
+
+class GatedGenerator(FakeGenerator):
+    """A FakeGenerator that hands out each piece only when the test lets one through.
+
+    The worker thread that streams blocks before every piece until ``release`` gives
+    it a permit, so a test can stop the answer at an exact point. ``sent`` counts the
+    pieces handed out. A piece never released fails the stream after ``timeout``
+    seconds instead of hanging the test run.
+    """
+
+    def __init__(self, replies: list[Reply] | None = None, piece_chars: int = 3, timeout: float = 10.0) -> None:
+        super().__init__(replies, name="gated-generator.gguf", piece_chars=piece_chars)
+        self.timeout = timeout
+        self.sent = 0
+        self._permits = threading.Semaphore(0)
+
+    def release(self, pieces: int = 1) -> None:
+        for _ in range(pieces):
+            self._permits.release()
+
+    def stream(self, prompt: str, grammar: str | None, max_tokens: int) -> Iterator[str]:
+        for piece in super().stream(prompt, grammar, max_tokens):
+            if not self._permits.acquire(timeout=self.timeout):
+                raise AssertionError(f"GatedGenerator: piece {self.sent + 1} was never released")
+            self.sent += 1
+            yield piece

@@ -9,7 +9,7 @@ from fakes import FakeEmbedder
 
 from assistant.chunking import chunk_id
 from assistant.errors import IndexStateError
-from assistant.store import ChromaStore
+from assistant.store import ChromaStore, StoredFile
 from assistant.types import Chunk
 
 
@@ -60,6 +60,31 @@ def test_indexed_files_all_chunks_and_count(store: ChromaStore) -> None:
     assert store.count() == 3
     assert store.indexed_files() == {"/docs/harbour.txt": "sha-h", "/docs/orchard.md": "sha-o"}
     assert store.all_chunks() == sorted(CHUNKS, key=lambda c: (c.source, c.start))
+
+
+def test_files_lists_each_file_with_its_chunk_count_by_name(store: ChromaStore) -> None:
+    assert store.files() == [
+        StoredFile("harbour.txt", "/docs/harbour.txt", 2),
+        StoredFile("orchard.md", "/docs/orchard.md", 1),
+    ]
+
+
+def test_files_keeps_same_named_files_in_two_folders_apart(store: ChromaStore) -> None:
+    copies = [_chunk("harbour.txt", "A copy of the harbour notes.", 0, "sha-b", folder="/backup"),
+              _chunk("apiary.txt", "Bees.", 0, "sha-a", folder="/backup")]
+    store.add(copies, FakeEmbedder().embed([c.text for c in copies]))
+    assert store.files() == [
+        StoredFile("apiary.txt", "/backup/apiary.txt", 1),
+        StoredFile("harbour.txt", "/backup/harbour.txt", 1),
+        StoredFile("harbour.txt", "/docs/harbour.txt", 2),
+        StoredFile("orchard.md", "/docs/orchard.md", 1),
+    ]
+
+
+def test_files_follows_deletes_and_is_empty_for_an_empty_store(store: ChromaStore, tmp_path: Path) -> None:
+    store.delete_path("/docs/harbour.txt")
+    assert store.files() == [StoredFile("orchard.md", "/docs/orchard.md", 1)]
+    assert ChromaStore(tmp_path / "empty", "documents", FakeEmbedder.name).files() == []
 
 
 def test_add_is_an_upsert(store: ChromaStore) -> None:
