@@ -288,7 +288,7 @@ def build(server: Server) -> gr.Blocks:
         controls = [stop, send]
         for trigger in (send.click, question.submit):
             trigger(begin, [question, chatbot], [chatbot, *controls], queue=False, api_visibility="private") \
-                .then(answer, [question, chatbot, turns, exchanges], outputs, api_name="ask",
+                .then(answer, [question, chatbot, turns, exchanges], outputs, api_name="ask", show_progress_on=chatbot,
                       concurrency_id="model") \
                 .then(finish, None, [*controls, status], queue=False, api_visibility="private")
         stop.click(halt, None, notice, queue=False, api_visibility="private")
