@@ -15,13 +15,17 @@ from assistant.types import Chunk, Hit, Passage
 
 
 def _candidates(hits: list[Hit]) -> list[tuple[Chunk, int, int]]:
-    """Every sentence of the hits as (chunk, start, end) in document offsets, once each."""
+    """Every sentence of the hits as (chunk, start, end) in document offsets, once each.
+
+    A Markdown heading names a topic and states nothing, so it is never evidence.
+    """
     seen: set[tuple[str, int]] = set()
     out: list[tuple[Chunk, int, int]] = []
     for hit in hits:
         chunk = hit.chunk
         for start, end in sentence_spans(chunk.text, offset=chunk.start):
-            if (chunk.path, start) not in seen:
+            heading = chunk.text[start - chunk.start:end - chunk.start].startswith("#")
+            if not heading and (chunk.path, start) not in seen:
                 seen.add((chunk.path, start))
                 out.append((chunk, start, end))
     return out

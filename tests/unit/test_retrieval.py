@@ -132,3 +132,13 @@ def test_evidence_picks_the_best_sentences_numbered_with_document_offsets(indexe
 
 def test_evidence_of_no_hits_is_empty() -> None:
     assert EvidenceSelector(FakeEmbedder()).select("q", FakeEmbedder.vector("q"), [], LexicalIndex([])) == []
+
+
+def test_markdown_headings_are_never_evidence() -> None:
+    text = "# Kestrel Point lighthouse\n\nThe keeper of the Kestrel Point lighthouse is Imogen Varga."
+    chunk = Chunk("c1", "kestrel.md", "/docs/kestrel.md", "Kestrel", text, 0, len(text), "sha")
+    question = "Who keeps the Kestrel Point lighthouse?"
+    passages = EvidenceSelector(FakeEmbedder(), count=2).select(
+        question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], LexicalIndex([text])
+    )
+    assert [p.text for p in passages] == ["The keeper of the Kestrel Point lighthouse is Imogen Varga."]
