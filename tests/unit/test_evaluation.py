@@ -65,14 +65,23 @@ def test_load_cases_rejects_a_string_where_a_list_belongs(tmp_path: Path, field:
         load_cases(path)
 
 
-def test_shipped_dev_cases_load_and_their_gold_names_seed_files() -> None:
-    cases = load_cases(PROJECT_ROOT / "tests" / "eval" / "dev.jsonl")
+@pytest.mark.parametrize(("cases_file", "docs"), [
+    ("dev.jsonl", PROJECT_ROOT / "seeds"),
+    ("port_marren/cases.jsonl", PROJECT_ROOT / "tests" / "eval" / "port_marren" / "docs"),
+], ids=["dev", "port_marren"])
+def test_shipped_cases_are_sound(cases_file: str, docs: Path) -> None:
+    """Ids unique; every answer string in a gold file; unanswerable cases expect nothing."""
+    cases = load_cases(PROJECT_ROOT / "tests" / "eval" / cases_file)
     assert cases and len({c.id for c in cases}) == len(cases)
-    seeds = [p.name for p in (PROJECT_ROOT / "seeds").iterdir()]
+    texts = {p.name: p.read_text(encoding="utf-8").lower() for p in docs.iterdir()}
     for case in cases:
-        assert case.unanswerable or case.answer_any, case.id
-        for gold in case.gold:
-            assert any(s.startswith(gold) for s in seeds), (case.id, gold)
+        assert case.unanswerable != bool(case.answer_any), case.id
+        assert case.unanswerable != bool(case.gold), case.id
+        gold = [name for g in case.gold for name in texts if name.startswith(g)]
+        assert len(gold) == len(case.gold), (case.id, case.gold)
+        for alternative in case.answer_any:
+            for needed in alternative:
+                assert any(needed.lower() in texts[name] for name in gold), (case.id, needed)
 
 
 # --- is_correct ---------------------------------------------------------------------------
