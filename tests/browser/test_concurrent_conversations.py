@@ -1,10 +1,11 @@
-"""Four conversations at once through the page's API: every answer arrives, none crosses over."""
+"""The page over HTTP: four conversations at once with none crossing over, and what it serves."""
 
 from __future__ import annotations
 
 import html
 import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +49,23 @@ def test_four_conversations_at_once(served: Served) -> None:
         for answer in (first, second):
             assert source in answer
             assert not [other for other in FILES - {source} if other in answer], answer
+
+
+def test_only_the_apps_own_files_are_served(served: Served) -> None:
+    import urllib.error
+    import urllib.request
+
+    from assistant.settings import PROJECT_ROOT
+
+    private = [Path("/etc/passwd"), PROJECT_ROOT / "seeds" / "000_e935aa2152395e49.txt",
+               served.folder / "data" / "chroma.sqlite3", PROJECT_ROOT / "pyproject.toml"]
+    for path in private:
+        for route in (f"gradio_api/file={path}", f"file={path}"):
+            try:
+                with urllib.request.urlopen(served.url + route, timeout=10) as response:
+                    status = response.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            assert status in (403, 404), (route, status)
+    with urllib.request.urlopen(served.url, timeout=10) as page:
+        assert "img-src 'self'" in page.headers["content-security-policy"]
