@@ -138,29 +138,23 @@ def compare(old: Line, new: Line, similarity: Similarity, threshold: float = THR
     trace = trace_differences(old, new)
     if not trace:
         return Comparison("identical", ("byte-identical",), fingerprint_changes=changes)
-    nondeterministic = old["fingerprint_sha256"] == new["fingerprint_sha256"]
+    nondeterministic = not changes
     expect = old.get("expect")
     before, now = _checks(old, expect), _checks(new, expect)
     # A refusal and an answer have different structural checks; only shared ones compare.
     checks = {k: (before[k], now[k]) for k in before.keys() & now.keys()}
     lost = sorted(k for k, (b, n) in checks.items() if b and not n)
     gained = sorted(k for k, (b, n) in checks.items() if n and not b)
+    fingerprint_note = ("fingerprint differs: " + ", ".join(changes) if changes
+                        else "non-deterministic: same fingerprint, different output")
+    if lost or gained:
+        outcome = "regressed" if lost else "improved"
+        reasons = (*(f"no longer: {k}" for k in lost), *(f"now: {k}" for k in gained), *trace, fingerprint_note)
+        return Comparison(outcome, reasons, nondeterministic, changes, checks=checks)
+    # Tier 4 only when the checks do not decide: the embedder is the costly part.
     overlap = cited_overlap(old, new)
     sim = 1.0 if old["answer"] == new["answer"] else similarity(old["answer"], new["answer"])
-    details = [*trace, f"meaning similarity {sim:.2f}", f"cited-passage overlap {overlap:.2f}"]
-    if changes:
-        details.append("fingerprint differs: " + ", ".join(changes))
-    elif nondeterministic:
-        details.append("non-deterministic: same fingerprint, different output")
-
-    def result(outcome: str, *first: str) -> Comparison:
-        return Comparison(outcome, (*first, *details), nondeterministic, changes, sim, overlap, checks)
-
-    if lost:
-        return result("regressed", *(f"no longer: {k}" for k in lost), *(f"now: {k}" for k in gained))
-    if gained:
-        return result("improved", *(f"now: {k}" for k in gained))
     same_citations = "citations differ" not in trace and old["refused"] == new["refused"]
-    if same_citations and sim >= threshold:
-        return result("equivalent")
-    return result("changed")
+    outcome = "equivalent" if same_citations and sim >= threshold else "changed"
+    reasons = (*trace, f"meaning similarity {sim:.2f}", f"cited-passage overlap {overlap:.2f}", fingerprint_note)
+    return Comparison(outcome, reasons, nondeterministic, changes, sim, overlap, checks)
