@@ -132,13 +132,18 @@ def cited_overlap(old: Line, new: Line) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
-def compare(old: Line, new: Line, similarity: Similarity, threshold: float = THRESHOLD) -> Comparison:
-    """Judge the replay ``new`` of the recorded case ``old``; expectations come from ``old``."""
+def compare(old: Line, new: Line, similarity: Similarity, threshold: float = THRESHOLD,
+            rescored: bool = False) -> Comparison:
+    """Judge the replay ``new`` of the recorded case ``old``; expectations come from ``old``.
+
+    ``rescored``: ``new`` is ``old`` checked again without running the model, so a
+    difference under the same fingerprint is not non-determinism.
+    """
     changes = tuple(differences(old["fingerprint"], new["fingerprint"]))
     trace = trace_differences(old, new)
     if not trace:
         return Comparison("identical", ("byte-identical",), fingerprint_changes=changes)
-    nondeterministic = not changes
+    nondeterministic = not changes and not rescored
     expect = old.get("expect")
     before, now = _checks(old, expect), _checks(new, expect)
     # A refusal and an answer have different structural checks; only shared ones compare.
@@ -146,6 +151,7 @@ def compare(old: Line, new: Line, similarity: Similarity, threshold: float = THR
     lost = sorted(k for k, (b, n) in checks.items() if b and not n)
     gained = sorted(k for k, (b, n) in checks.items() if n and not b)
     fingerprint_note = ("fingerprint differs: " + ", ".join(changes) if changes
+                        else "rescored: the recorded output checked again" if rescored
                         else "non-deterministic: same fingerprint, different output")
     if lost or gained:
         outcome = "regressed" if lost else "improved"

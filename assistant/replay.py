@@ -111,7 +111,7 @@ class Replayer:
 
     def replay(self, line: Line) -> CaseResult:
         new = self.answer(line)
-        return CaseResult(line, new, compare(line, new, self.similarity))
+        return CaseResult(line, new, compare(line, new, self.similarity, rescored=self.mode == "rescore"))
 
     def replay_all(self, lines: Iterable[Line]) -> Iterator[CaseResult]:
         for line in lines:

@@ -12,6 +12,7 @@ import pytest
 from fakes import FakeEmbedder, FakeGenerator, source_number
 
 from assistant import cli, recording, reports
+from assistant.comparing import compare
 from assistant.errors import RecordingError
 from assistant.replay import CaseResult, Replayer, accept, new_path
 from assistant.wiring import Assistant
@@ -64,6 +65,8 @@ def test_rescore_runs_no_language_model(recorded: Line, data_dir: Path) -> None:
     result = replayer.replay(edited)
     assert result.outcome == "changed"
     assert result.new["answer"] == recorded["answer"]  # rebuilt from the raw output
+    assert not result.comparison.nondeterministic
+    assert "rescored: the recorded output checked again" in result.comparison.reasons
 
 
 def test_rescore_embeds_only_to_compare_meaning(indexed: Assistant, embedder: FakeEmbedder, recorded: Line) -> None:
@@ -114,8 +117,7 @@ def _results(recorded: Line) -> list[CaseResult]:
     hostile = copy.deepcopy(recorded) | {"id": "x<1>", "question": "<script>alert(1)</script>?"}
     wrong = copy.deepcopy(hostile) | {"answer": "Tomas & Reyes <b>did</b> [1]."}
     return [Replayer(None, "rescore").replay(recorded),  # type: ignore[arg-type]
-            CaseResult(hostile, wrong, __import__("assistant.comparing").comparing.compare(
-                hostile, wrong, lambda a, b: 0.0))]
+            CaseResult(hostile, wrong, compare(hostile, wrong, lambda a, b: 0.0))]
 
 
 def test_summary_counts_outcomes_and_lists_what_differs(recorded: Line) -> None:
