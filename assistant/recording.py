@@ -172,5 +172,6 @@ def write(path: Path, lines: Iterable[Line]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         for line in lines:
-            f.write(json.dumps(line, ensure_ascii=False, sort_keys=False) + "\n")
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; a recording is an ordinary file
     os.replace(tmp, path)

@@ -115,8 +115,11 @@ def test_a_chunk_removed_from_the_index(assistant: Assistant, subset: list[Line]
         assert "index_sha256" in result.comparison.fingerprint_changes
         if any(c["chunk_id"] == cited for c in line["citations"]):
             assert result.outcome in {"changed", "regressed"}, result.comparison.reasons
-        elif all(h["chunk_id"] != cited for h in line["retrieved"]):
+        elif result.new["retrieved"] == line["retrieved"] or not line["retrieved"]:
             assert result.outcome == "identical", (line["id"], result.comparison.reasons)
+        else:  # BM25 statistics are corpus-wide: retrieval may shift, but the answer must not move
+            assert result.outcome in {"identical", "equivalent"}, (line["id"], result.comparison.reasons)
+            assert result.outcome == "identical" or "retrieved chunks differ" in result.comparison.reasons
 
 
 def _renumbered(line: Line) -> Line:
