@@ -146,9 +146,13 @@ class AnswerCase(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, RegressedError):
             r = excinfo.value.result
+            hint = []
+            if r.comparison.fingerprint_changes:
+                hint = [f"  the recording was made with another {', '.join(r.comparison.fingerprint_changes)}; "
+                        "if that change is intended, record again or `assistant accept` the new answers"]
             return "\n".join([f"case {r.id} regressed: {r.old['question']}",
                               f"  recorded: {r.old['answer']}", f"  replayed: {r.new['answer']}",
-                              *(f"  - {reason}" for reason in r.comparison.reasons)])
+                              *(f"  - {reason}" for reason in r.comparison.reasons), *hint])
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
