@@ -52,8 +52,8 @@ class Comparison:
 
 
 def _passage_key(p: dict[str, Any]) -> tuple[Any, ...]:
-    c = p["chunk"]
-    return (p["n"], c["source"], p["start"], p["end"], c["text_sha256"])
+    # Not the chunk: a sentence in the overlap of two chunks is the same passage from either.
+    return (p["n"], p["chunk"]["source"], p["start"], p["end"], p["text"])
 
 
 def _citation_key(c: dict[str, Any]) -> tuple[Any, ...]:
@@ -79,8 +79,7 @@ def trace_differences(old: Line, new: Line) -> list[str]:
         out.append("raw model output differs")
     if old["prompt"] != new["prompt"]:
         out.append("prompt differs")
-    if [_passage_key(p) + (p["text"],) for p in old["passages"]] != \
-            [_passage_key(p) + (p["text"],) for p in new["passages"]]:
+    if [_passage_key(p) for p in old["passages"]] != [_passage_key(p) for p in new["passages"]]:
         out.append("passages given to the model differ")
     if [_retrieved_key(h) for h in old["retrieved"]] != [_retrieved_key(h) for h in new["retrieved"]]:
         out.append("retrieved chunks differ")
