@@ -89,7 +89,7 @@ similarity of the answers, overlap of the cited passages). Each case ends
 identical, equivalent, changed, improved or regressed, with the reasons; a
 changed output under an unchanged fingerprint is reported as non-determinism.
 
-The new lines go to RECORDING.new.jsonl beside the recording; `assistant accept`
+The new lines go beside the recording (x.jsonl -> x.new.jsonl); `assistant accept`
 makes them the baseline. Exit status: 0, or 1 when any case regressed.
 
 modes:
@@ -104,7 +104,7 @@ modes:
 
     p = sub.add_parser("accept", help="take the last replay's answers as the new baseline",
                        formatter_class=raw, description="""\
-Replace recorded cases with their replayed lines from RECORDING.new.jsonl (what
+Replace recorded cases with their replayed lines from x.new.jsonl beside x.jsonl (what
 the last `assistant replay` wrote), for the cases named or for all.
 
 example: assistant accept tests/recordings/seeds.jsonl --case d07 --case d12""")
