@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 
-.PHONY: setup run test lint browser bench clean
+.PHONY: setup run test lint browser bench clean record
 
 setup: $(STAMP)
 
@@ -37,8 +37,16 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+# --answers replays the shipped recording, one test per case, against a fresh index of seeds/.
 test: lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --answers tests/recordings/ --answers-docs seeds
+
+# Record tests/recordings/seeds.jsonl again from the dev set, with the default settings and a
+# fresh index of seeds/. Needed whenever the defaults, prompts or model change on purpose.
+record: setup
+	d=$$(mktemp -d) && $(BIN)/assistant index seeds --data-dir $$d \
+	  && $(BIN)/assistant record tests/eval/dev.jsonl --out tests/recordings/seeds.jsonl --data-dir $$d; \
+	  s=$$?; rm -rf $$d; exit $$s
 
 clean:
 	rm -rf $(VENV) .assistant-data

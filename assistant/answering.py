@@ -16,7 +16,7 @@ from assistant.llm import Generator, complete
 from assistant.prompting import Templates, Turn, fit
 from assistant.retrieval import Retriever
 from assistant.sentences import sentence_spans
-from assistant.types import Answer, Citation, Passage, Sentence, Timings
+from assistant.types import Answer, Citation, Hit, Passage, Sentence, Timings
 
 OnText = Callable[[str], None]
 
@@ -72,24 +72,40 @@ class Answerer:
         hits = self.retriever.retrieve(standalone, vector)
         passages = self.evidence.select(standalone, vector, hits, self.retriever.lexical)
         t2 = time.perf_counter()
+        return self.answer_from(question, standalone, passages, hits, on_text, Timings(t2 - t1, 0.0, t1 - t0))
+
+    def answer_from(
+        self,
+        question: str,
+        standalone: str,
+        passages: list[Passage],
+        hits: list[Hit] | None = None,
+        on_text: OnText | None = None,
+        before: Timings | None = None,
+    ) -> Answer:
+        """The answer from ``passages`` already chosen: everything of :meth:`ask` after retrieval.
+
+        The regression harness calls it to replay a recorded case with its recorded
+        passages (frozen context); ``before`` carries the retrieval and condensing times.
+        """
+        before = before or Timings()
+        t0 = time.perf_counter()
         refusal = self.templates.refusal()
-        base = dict(question=question, standalone_question=standalone, hits=tuple(hits))
+        base = dict(question=question, standalone_question=standalone, hits=tuple(hits or ()))
         if not passages or passages[0].score < self.config.relevance_floor:
-            timings = Timings(t2 - t1, 0.0, t1 - t0)
-            return Answer(refusal, (), True, (), timings, passages=tuple(passages), **base)  # type: ignore[arg-type]
+            return Answer(refusal, (), True, (), before, passages=tuple(passages), **base)  # type: ignore[arg-type]
 
         fitted = fit(self.templates["answer"], self.generator, self.budget, standalone, passages)
-        grammar = citations.grammar(fitted.passages, refusal, self.config.max_sentences,
-                                    self.config.model_may_refuse, self.config.max_sentence_chars)
-        t3 = time.perf_counter()
+        grammar = self.grammar(fitted.passages)
+        t1 = time.perf_counter()
         pieces: list[str] = []
         for piece in self.generator.stream(fitted.prompt, grammar, self.config.max_answer_tokens):
             pieces.append(piece)
             if on_text:
                 on_text(piece)
         raw = "".join(pieces)
-        t4 = time.perf_counter()
-        timings = Timings(t2 - t1, t3 - t2, (t4 - t3) + (t1 - t0))
+        t2 = time.perf_counter()
+        timings = Timings(before.retrieval_s, t1 - t0, (t2 - t1) + before.generation_s)
         rest = dict(passages=tuple(fitted.passages), prompt=fitted.prompt, raw_output=raw, **base)
         if raw.strip() == refusal:
             return Answer(refusal, (), True, (), timings, **rest)  # type: ignore[arg-type]
@@ -97,6 +113,11 @@ class Answerer:
         text = citations.render(sentences)
         return Answer(text, _citations(sentences, fitted.passages), False, tuple(sentences),
                       timings, fallback=fallback, **rest)  # type: ignore[arg-type]
+
+    def grammar(self, passages: list[Passage]) -> str:
+        """The GBNF the model's answer over ``passages`` must follow."""
+        return citations.grammar(passages, self.templates.refusal(), self.config.max_sentences,
+                                 self.config.model_may_refuse, self.config.max_sentence_chars)
 
 
 def verify(raw: str, passages: list[Passage], question: str = "") -> tuple[list[Sentence], bool]:

@@ -1,4 +1,4 @@
-"""The command line: index, ask, chat, serve, eval."""
+"""The command line: index, ask, chat, serve, eval, and record / replay / accept."""
 
 from __future__ import annotations
 
@@ -62,7 +62,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="JSONL file for the results")
 
     sub.add_parser("settings", parents=[common], help="show every setting and its value")
+    _regression_commands(sub, common)
     return parser
+
+
+def _regression_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser("record", parents=[common], help="answer cases and record everything for replay",
+                       formatter_class=raw, description="""\
+Answer every case of a cases file (the `assistant eval` format; expectations
+are optional) and write one line per case: the question and history, the
+retrieved chunks, the passages, the exact prompt, the raw output, the answer
+with its citations and their support, the timings, and a fingerprint of the
+model file, settings, prompt templates, grammar, embedding model and index.
+
+example: assistant record tests/eval/dev.jsonl --out tests/recordings/seeds.jsonl""")
+    p.add_argument("cases", type=Path, help="JSONL of cases (see tests/eval/dev.jsonl)")
+    p.add_argument("--out", type=Path, required=True, help="the recording to write (JSONL)")
+
+    p = sub.add_parser("replay", parents=[common], help="run recorded cases again and compare",
+                       formatter_class=raw, description="""\
+Run each recorded case again and compare it with its recording, cheapest tier
+first: byte-identical; structural checks (every sentence cites a supplied
+source, refusals cite nothing); the case's expectations; meaning (embedding
+similarity of the answers, overlap of the cited passages). Each case ends
+identical, equivalent, changed, improved or regressed, with the reasons; a
+changed output under an unchanged fingerprint is reported as non-determinism.
+
+The new lines go beside the recording (x.jsonl -> x.new.jsonl); `assistant accept`
+makes them the baseline. Exit status: 0, or 1 when any case regressed.
+
+modes:
+  live            retrieve and generate again (default)
+  frozen-context  reuse the recorded passages: tests prompting and generation
+  rescore         no language model: re-check the recorded raw output""")
+    p.add_argument("recording", type=Path, help="a recording made by `assistant record`")
+    p.add_argument("--mode", choices=["live", "frozen-context", "rescore"], default="live",
+                   help="what runs again (default live)")
+    p.add_argument("--html", type=Path, help="write a self-contained HTML report here")
+    p.add_argument("--junit", type=Path, help="write JUnit XML here, for CI")
+
+    p = sub.add_parser("accept", help="take the last replay's answers as the new baseline",
+                       formatter_class=raw, description="""\
+Replace recorded cases with their replayed lines from x.new.jsonl beside x.jsonl (what
+the last `assistant replay` wrote), for the cases named or for all.
+
+example: assistant accept tests/recordings/seeds.jsonl --case d07 --case d12""")
+    p.add_argument("recording", type=Path, help="the recording to update")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--case", action="append", metavar="ID", help="a case id to accept (repeatable)")
+    which.add_argument("--all", action="store_true", help="accept every replayed case")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -83,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from assistant.wiring import Assistant
 
+    if args.command == "accept":
+        from assistant.replay import accept
+
+        accept(args.recording, None if args.all else args.case)
+        return 0
     settings = _settings(args)
     if args.command == "settings":
         for name, field in Settings.model_fields.items():
@@ -104,6 +158,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "eval":
         return _eval(assistant, args.cases, args.out)
+    if args.command == "record":
+        return _record(assistant, args.cases, args.out)
+    if args.command == "replay":
+        return _replay(assistant, args.recording, args.mode, args.html, args.junit)
     raise AssertionError(args.command)
 
 
@@ -165,6 +223,42 @@ def _eval(assistant: Any, cases_path: Path, out: Path) -> int:
             f.write(json.dumps(line, ensure_ascii=False) + "\n")
     print(evaluation.format_summary(evaluation.summarise(cases, results)))
     return 0
+
+
+def _record(assistant: Any, cases_path: Path, out: Path) -> int:
+    from tqdm import tqdm
+
+    from assistant import evaluation, recording
+
+    cases = evaluation.load_cases(cases_path)
+    assistant.ask("warm-up")  # load the models outside the timings
+    recorder = recording.Recorder(assistant)
+    lines = [recorder.record(c) for c in tqdm(cases, desc="record", unit="case", disable=not sys.stderr.isatty())]
+    recording.write(out, lines)
+    print(f"recorded {len(lines)} cases to {out}")
+    return 0
+
+
+def _replay(assistant: Any, path: Path, mode: str, html: Path | None, junit: Path | None) -> int:
+    from tqdm import tqdm
+
+    from assistant import recording, reports
+    from assistant.replay import Replayer, new_path
+
+    lines = recording.read(path)
+    replayer = Replayer(assistant, mode)
+    results = list(replayer.replay_all(tqdm(lines, desc="replay", unit="case", disable=not sys.stderr.isatty())))
+    recording.write(new_path(path), [r.new for r in results])
+    print(reports.summary(results, mode))
+    if html:
+        html.write_text(reports.html_report(results, mode, f"Replay of {path.name} ({mode})"), encoding="utf-8")
+        print(f"HTML report: {html}")
+    if junit:
+        junit.write_text(reports.junit_xml(results, path.stem), encoding="utf-8")
+        print(f"JUnit XML: {junit}")
+    print(f"replayed answers: {new_path(path)}; take them as the baseline with "
+          f"`assistant accept {path} --all` (or --case ID)")
+    return 1 if any(r.outcome == "regressed" for r in results) else 0
 
 
 if __name__ == "__main__":

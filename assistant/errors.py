@@ -6,7 +6,8 @@
     ├── DocumentError              one input file cannot be loaded (empty, binary, bad encoding)
     ├── IndexStateError            the index is missing or was built with other settings
     ├── PromptError                a template is missing, or has missing or unknown variables
-    └── EvalError                  an evaluation file is malformed
+    ├── EvalError                  an evaluation file is malformed
+    └── RecordingError             a recording is missing or malformed, or a case to accept is unknown
 
 The CLI prints ``error: <message>`` for these and exits with status 2; anything
 else is a bug and keeps its traceback.
@@ -39,3 +40,7 @@ class PromptError(AssistantError):
 
 class EvalError(AssistantError):
     """An evaluation or cases file is malformed."""
+
+
+class RecordingError(AssistantError):
+    """A recording (or its replayed results) is missing or malformed."""

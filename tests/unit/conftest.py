@@ -112,3 +112,24 @@ def indexed(assistant: Assistant) -> Assistant:
     report = assistant.index()
     assert sorted(report.added) == sorted(CORPUS), report.summary()
     return assistant
+
+
+BREAKWATER = "Which firm designed the new breakwater at Port Ellery?"
+
+
+@pytest.fixture()
+def breakwater_case() -> Any:
+    from assistant.evaluation import Case
+
+    return Case("harbour-1", BREAKWATER, [], [["Calloway"]], ["harbour"], False)
+
+
+@pytest.fixture()
+def recorded(indexed: Assistant, generator: FakeGenerator, breakwater_case: Any) -> dict[str, Any]:
+    """One recorded case: the fake model cites the source naming Calloway and Finch."""
+    from fakes import source_number
+
+    from assistant.recording import Recorder
+
+    generator.queue(lambda p, g: f" Calloway and Finch designed it [{source_number(p, 'Calloway')}].\n")
+    return Recorder(indexed).record(breakwater_case)
