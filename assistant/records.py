@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from assistant.types import Answer
@@ -41,20 +39,3 @@ def answer_record(answer: Answer) -> dict[str, Any]:
         "latency_s": round(answer.timings.total_s, 4),
     }
 
-
-def case_record(question: str, history: list[tuple[str, str]], answer: Answer) -> str:
-    """One JSONL line: the exchange as an eval case, expecting what it got, with the answer kept.
-
-    The id is a content hash of the question and its history, as ``assistant eval`` needs one.
-    """
-    asked = json.dumps([question, [list(turn) for turn in history]], ensure_ascii=False)
-    case = {
-        "id": "saved-" + hashlib.sha256(asked.encode("utf-8")).hexdigest()[:12],
-        "question": question,
-        "history": [list(turn) for turn in history],
-        "answer_any": [],
-        "gold": sorted({c.source for c in answer.citations}),
-        "unanswerable": answer.refused,
-        "recorded": answer_record(answer),
-    }
-    return json.dumps(case, ensure_ascii=False)

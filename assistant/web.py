@@ -22,7 +22,7 @@ from starlette.middleware import Middleware
 from assistant import rendering
 from assistant.errors import AssistantError
 from assistant.llm import available_models
-from assistant.records import case_record
+from assistant.recording import record_exchange
 from assistant.types import Answer
 from assistant.wiring import Assistant
 
@@ -236,12 +236,11 @@ def build(server: Server) -> gr.Blocks:
             if not done:
                 return "Nothing to save yet: ask a question first."
             question_text, last = done[-1]
-            record = case_record(question_text, history[:-1], last)
             target = server.assistant.settings.saved_cases
             target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("a", encoding="utf-8") as f:
-                f.write(record + "\n")
-            return f"Saved this exchange as a test case in `{rendering.inert(str(target))}`."
+            line = record_exchange(server.assistant, question_text, history[:-1], last, target)
+            return (f"Saved this exchange as case {rendering.inert(str(line['id']))} in "
+                    f"{rendering.inert(str(target))}; `assistant replay` checks it again.")
 
         def add_files(files: list[str] | None,
                       progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:  # noqa: B008

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Served, screenshot, serve_seeds
+from assistant.settings import PROJECT_ROOT
+from tests.browser.conftest import CLI, Served, screenshot, serve_seeds
 
 pytestmark = pytest.mark.integration
 
@@ -191,7 +193,11 @@ def test_save_the_exchange_and_export_markdown(served: Served, new_page: Any) ->
     page.wait_for_function("document.querySelector('#notice').innerText.includes('Saved')")
     saved = [json.loads(line) for line in served.saved_cases.read_text(encoding="utf-8").splitlines()]
     assert saved[-1]["question"].startswith("Which province")
-    assert saved[-1]["gold"] == ["004_82b1c8eb0c802c48.txt"]
+    assert [c["source"] for c in saved[-1]["citations"]] == ["004_82b1c8eb0c802c48.txt"]
+    replayed = subprocess.run([*CLI, "replay", str(served.saved_cases), "--mode", "rescore"], cwd=PROJECT_ROOT,
+                              env=served.env, capture_output=True, text=True, timeout=300)
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert "identical" in replayed.stdout
     with page.expect_download() as download:
         page.click("#export")
     exported = Path(download.value.path()).read_text(encoding="utf-8")

@@ -11,7 +11,6 @@ from fakes import FakeGenerator, source_number
 
 from assistant.errors import EvalError
 from assistant.evaluation import Case, format_summary, is_correct, load_cases, run, summarise
-from assistant.records import answer_record, case_record
 from assistant.settings import PROJECT_ROOT
 from assistant.wiring import Assistant
 
@@ -200,59 +199,3 @@ def test_run_and_summarise_with_the_fake_models(indexed: Assistant, generator: F
     assert summary["citation_validity"] == 1.0 and summary["cited_doc_precision"] == 1.0
     assert summary["retrieval_hit_at_k"] == 1.0 and summary["supported_sentences"] == 1.0
     json.dumps(results)  # the result lines are plain JSON
-
-
-# --- case_record: an exchange saved from the chat page -----------------------------------
-
-
-def test_a_saved_exchange_is_one_json_line_with_the_answer_kept(
-    indexed: Assistant, generator: FakeGenerator
-) -> None:
-    generator.queue(lambda prompt, grammar: (
-        f" Calloway and Finch designed the breakwater [{source_number(prompt, 'Calloway')}].\n"
-    ))
-    history = [("Tell me about the harbour\nplease", "The wall was rebuilt in 1987 [1].")]
-    answer = indexed.ask("Which firm designed the breakwater? «café»", history)
-    line = case_record("Which firm designed the breakwater? «café»", history, answer)
-    assert "\n" not in line and "«café»" in line  # one JSONL line, not ASCII-escaped
-    case = json.loads(line)
-    assert case["question"] == "Which firm designed the breakwater? «café»"
-    assert case["history"] == [["Tell me about the harbour\nplease", "The wall was rebuilt in 1987 [1]."]]
-    assert case["gold"] == ["harbour.txt"]
-    assert case["unanswerable"] is False and case["answer_any"] == []
-    assert case["recorded"] == answer_record(answer)
-
-
-def test_a_saved_refusal_expects_a_refusal(indexed: Assistant) -> None:
-    answer = indexed.ask("What do penguins eat in Antarctica?")
-    case = json.loads(case_record("What do penguins eat in Antarctica?", [], answer))
-    assert answer.refused
-    assert case["unanswerable"] is True and case["gold"] == [] and case["history"] == []
-
-
-def test_saved_exchanges_load_as_eval_cases(indexed: Assistant, generator: FakeGenerator, tmp_path: Path) -> None:
-    generator.queue(lambda prompt, grammar: (
-        f" Calloway and Finch designed the breakwater [{source_number(prompt, 'Calloway')}].\n"
-    ))
-    first = indexed.ask("Which firm designed the breakwater?")
-    second = indexed.ask("What do penguins eat in Antarctica?")
-    path = _write(tmp_path / "saved.jsonl", [
-        case_record("Which firm designed the breakwater?", [], first),
-        case_record("What do penguins eat in Antarctica?", [("Hi", "Hello [1].")], second),
-    ])
-    cases = load_cases(path)
-    assert [(c.question, c.history, c.gold, c.unanswerable) for c in cases] == [
-        ("Which firm designed the breakwater?", [], ["harbour.txt"], False),
-        ("What do penguins eat in Antarctica?", [("Hi", "Hello [1].")], [], True),
-    ]
-    assert cases[0].id != cases[1].id
-
-
-def test_a_saved_case_id_depends_on_the_question_and_its_history(indexed: Assistant) -> None:
-    answer = indexed.ask("What do penguins eat in Antarctica?")
-
-    def saved_id(question: str, history: list[tuple[str, str]]) -> str:
-        return str(json.loads(case_record(question, history, answer))["id"])
-
-    assert saved_id("Penguins?", []) == saved_id("Penguins?", [])
-    assert len({saved_id("Penguins?", []), saved_id("Penguins!", []), saved_id("Penguins?", [("a", "b")])}) == 3
