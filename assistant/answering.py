@@ -14,6 +14,7 @@ from assistant.evidence import EvidenceSelector
 from assistant.lexical import terms
 from assistant.llm import Generator, complete
 from assistant.prompting import Templates, Turn, fit
+from assistant.refusal import FocusCheck
 from assistant.retrieval import Retriever
 from assistant.sentences import sentence_spans
 from assistant.types import Answer, Citation, Passage, Sentence, Timings
@@ -24,10 +25,13 @@ OnText = Callable[[str], None]
 @dataclass(frozen=True)
 class AnswerConfig:
     n_ctx: int = 2048
-    max_answer_tokens: int = 48
+    max_answer_tokens: int = 24
     max_sentences: int = 1
     model_may_refuse: bool = False
-    max_sentence_chars: int = 120
+    max_sentence_chars: int = 60
+    answer_prompt: str = "short"
+    fallback: str = "best"
+    focus_check: bool = True
     relevance_floor: float = 0.30
     condense: str = "concat"
     max_history_turns: int = 4
@@ -44,6 +48,7 @@ class Answerer:
     ) -> None:
         self.retriever, self.evidence, self.generator = retriever, evidence, generator
         self.templates, self.config = templates, config
+        self.focus = FocusCheck(retriever.embedder)
 
     @property
     def budget(self) -> int:
@@ -74,11 +79,18 @@ class Answerer:
         t2 = time.perf_counter()
         refusal = self.templates.refusal()
         base = dict(question=question, standalone_question=standalone, hits=tuple(hits))
+        why = None
         if not passages or passages[0].score < self.config.relevance_floor:
-            timings = Timings(t2 - t1, 0.0, t1 - t0)
-            return Answer(refusal, (), True, (), timings, passages=tuple(passages), **base)  # type: ignore[arg-type]
+            why = "the best evidence scores under the relevance floor"
+        elif self.config.focus_check:
+            evidence = " ".join(p.text for p in passages)
+            why = self.focus.reason(standalone, [h.chunk.text for h in hits], evidence)
+        if why:
+            timings = Timings(time.perf_counter() - t1, 0.0, t1 - t0)
+            return Answer(refusal, (), True, (), timings, passages=tuple(passages),
+                          notes=(f"refused: {why}",), **base)  # type: ignore[arg-type]
 
-        fitted = fit(self.templates["answer"], self.generator, self.budget, standalone, passages)
+        fitted = fit(self.templates[self.config.answer_prompt], self.generator, self.budget, standalone, passages)
         grammar = citations.grammar(fitted.passages, refusal, self.config.max_sentences,
                                     self.config.model_may_refuse, self.config.max_sentence_chars)
         t3 = time.perf_counter()
@@ -93,13 +105,15 @@ class Answerer:
         rest = dict(passages=tuple(fitted.passages), prompt=fitted.prompt, raw_output=raw, **base)
         if raw.strip() == refusal:
             return Answer(refusal, (), True, (), timings, **rest)  # type: ignore[arg-type]
-        sentences, fallback = verify(raw, fitted.passages, standalone)
+        sentences, fallback = verify(raw, fitted.passages, standalone, self.config.fallback)
         text = citations.render(sentences)
         return Answer(text, _citations(sentences, fitted.passages), False, tuple(sentences),
                       timings, fallback=fallback, **rest)  # type: ignore[arg-type]
 
 
-def verify(raw: str, passages: list[Passage], question: str = "") -> tuple[list[Sentence], bool]:
+def verify(
+    raw: str, passages: list[Passage], question: str = "", fallback: str = "best"
+) -> tuple[list[Sentence], bool]:
     """The supported part of ``raw``, each sentence citing a passage that supports it.
 
     A small model often says one right thing, cites the wrong neighbour, and then
@@ -107,7 +121,9 @@ def verify(raw: str, passages: list[Passage], question: str = "") -> tuple[list[
     first against the passages it cites and then against the others, and kept
     only with a citation that holds. When nothing holds, the passage that best
     overlaps the model's words is quoted instead. The flag says whether the
-    answer differs from what the model wrote. A sentence that only repeats the
+    answer differs from what the model wrote. ``fallback="best"`` quotes the
+    best-scoring passage instead: a short answer has too few words to point at
+    the right one. A sentence that only repeats the
     question's words ("The company is the company") or an earlier sentence says
     nothing, and is dropped too.
     """
@@ -125,7 +141,10 @@ def verify(raw: str, passages: list[Passage], question: str = "") -> tuple[list[
             rewritten = rewritten or sentence is None or sentence.markers != markers
     if kept:
         return kept, rewritten
-    best = max(passages, key=lambda p: (_overlap(raw, p.text), -p.n))
+    if fallback == "best":
+        best = min(passages, key=lambda p: p.n)
+    else:
+        best = max(passages, key=lambda p: (_overlap(raw, p.text), -p.n))
     return [citations.check(best.text, (best.n,), passages)], True
 
 

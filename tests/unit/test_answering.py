@@ -184,14 +184,14 @@ def test_generator_only_gets_markers_of_the_supplied_passages(
 def test_prompt_that_must_shrink_drops_passages_from_the_grammar_too(
     make_assistant: Callable[..., Assistant], generator: FakeGenerator
 ) -> None:
-    wide = make_assistant()
+    wide = make_assistant(answer_prompt="answer")  # the long template: room to shrink above n_ctx's floor
     wide.index()
     three = wide.ask("What do penguins eat in Antarctica?").passages  # refused: no generator call
     assert len(three) == 3
     generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
     full = wide.ask(QUESTION)
-    two = fit(wide.templates["answer"], generator, 10_000, QUESTION, list(full.passages[:2])).tokens
-    narrow = make_assistant(n_ctx=two + 48, max_answer_tokens=48)
+    two = fit(wide.templates[wide.settings.answer_prompt], generator, 10_000, QUESTION, list(full.passages[:2])).tokens
+    narrow = make_assistant(n_ctx=two + 48, max_answer_tokens=48, answer_prompt="answer")
     generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
     answer = narrow.ask(QUESTION)
     assert [p.n for p in answer.passages] == [1, 2]
