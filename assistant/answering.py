@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from assistant import citations
 from assistant.evidence import EvidenceSelector
+from assistant.kinds import asked_kind, holds
 from assistant.lexical import terms
 from assistant.llm import Generator, complete
 from assistant.prompting import Templates, Turn, fit
@@ -32,6 +33,8 @@ class AnswerConfig:
     answer_prompt: str = "short"
     fallback: str = "best"
     focus_check: bool = True
+    kind_check: bool = True
+    second_document_ratio: float = 0.9
     relevance_floor: float = 0.30
     condense: str = "concat"
     max_history_turns: int = 4
@@ -90,12 +93,16 @@ class Answerer:
             return Answer(refusal, (), True, (), timings, passages=tuple(passages),
                           notes=(f"refused: {why}",), **base)  # type: ignore[arg-type]
 
-        fitted = fit(self.templates[self.config.answer_prompt], self.generator, self.budget, standalone, passages)
+        quote_only = self.config.answer_prompt == "quote"
+        template = self.templates["answer" if quote_only else self.config.answer_prompt]
+        fitted = fit(template, self.generator, self.budget, standalone, passages)
         grammar = citations.grammar(fitted.passages, refusal, self.config.max_sentences,
                                     self.config.model_may_refuse, self.config.max_sentence_chars)
         t3 = time.perf_counter()
         pieces: list[str] = []
-        for piece in self.generator.stream(fitted.prompt, grammar, self.config.max_answer_tokens):
+        stream = iter(()) if quote_only else self.generator.stream(fitted.prompt, grammar,
+                                                                    self.config.max_answer_tokens)
+        for piece in stream:
             pieces.append(piece)
             if on_text:
                 on_text(piece)
@@ -106,6 +113,9 @@ class Answerer:
         if raw.strip() == refusal:
             return Answer(refusal, (), True, (), timings, **rest)  # type: ignore[arg-type]
         sentences, fallback = verify(raw, fitted.passages, standalone, self.config.fallback)
+        if self.config.kind_check:
+            sentences, fallback = _trusted_or_quoted(sentences, fallback, fitted.passages, question)
+        sentences = _second_document(sentences, fitted.passages, self.config.second_document_ratio)
         text = citations.render(sentences)
         return Answer(text, _citations(sentences, fitted.passages), False, tuple(sentences),
                       timings, fallback=fallback, **rest)  # type: ignore[arg-type]
@@ -146,6 +156,40 @@ def verify(
     else:
         best = max(passages, key=lambda p: (_overlap(raw, p.text), -p.n))
     return [citations.check(best.text, (best.n,), passages)], True
+
+
+def _trusted_or_quoted(
+    sentences: list[Sentence], rewritten: bool, passages: list[Passage], question: str
+) -> tuple[list[Sentence], bool]:
+    """The model's answer when it stands as written and is of the kind asked for; otherwise a
+    quote of the passage it rests on, or else of the best passage, that holds that kind.
+
+    A short answer whose marker had to be moved, or that names a place when asked "how many?",
+    is the small model copying the wrong span: the sentence around it is the safer answer.
+    ``question`` is the question as asked, not condensed: a follow-up decides its own kind.
+    """
+    kind = asked_kind(question)
+    if not rewritten and holds(kind, " ".join(s.text for s in sentences)):
+        return sentences, rewritten
+    cited = {n for s in sentences for n in s.markers}
+    fitting = [p for p in passages if holds(kind, p.text)]
+    best = min(fitting, key=lambda p: (p.n not in cited, p.n)) if fitting else passages[0]
+    return [citations.check(best.text, (best.n,), passages)], True
+
+
+def _second_document(sentences: list[Sentence], passages: list[Passage], ratio: float) -> list[Sentence]:
+    """The answer plus a quote of the best passage from another document when that passage
+    scores within ``ratio`` of the best: a question spanning two documents needs both, and
+    a small model answers from one. A ratio above 1 turns this off."""
+    if not passages or ratio > 1:
+        return sentences
+    by_n = {p.n: p for p in passages}
+    used = {by_n[n].chunk.source for s in sentences for n in s.markers if n in by_n}
+    floor = ratio * max(p.score for p in passages)
+    other = [p for p in passages if p.chunk.source not in used and p.score >= floor]
+    if not other or not used:
+        return sentences
+    return [*sentences, citations.check(other[0].text, (other[0].n,), passages)]
 
 
 def _same(a: str, b: str) -> bool:

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable
 
 from assistant.embedding import Embedder
+from assistant.kinds import has_month, has_year
 from assistant.lexical import STOP_WORDS, terms, words
 
 _OF = r"(?:\s+(?:of|for|in|at|on|from|to|by|with)\b|[?,])"
@@ -45,8 +46,6 @@ _FOCUS = [
     # What was Acme's revenue ...
     re.compile(rf"\bwhat {_BE} (?:[\w-]+ ){{0,3}}?[\w-]+(?:'s|’s) {_PHRASE}\b"),
 ]
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _ASKS_MONTH = re.compile(r"\b(?:which|what) (?:month|date|day)s?\b|\bon what\b")
 _ASKS_YEAR = re.compile(r"\b(?:which|what) years?\b|\bwhen\b")
 # Words that name the kind of answer, not a thing the text must mention: "the names of ...".
@@ -68,18 +67,12 @@ def focus_words(question: str) -> list[str]:
     return []
 
 
-def _has_month(text: str) -> bool:
-    return any(w[:3] in _MONTHS and (len(w) <= 4 or w.startswith(("janu", "febr", "marc", "apri", "june",
-               "july", "augu", "sept", "octo", "nove", "dece")) or w == "may")
-               for w in words(text))
-
-
 def missing_date(question: str, evidence: str) -> str | None:
     """Why ``evidence`` cannot date what ``question`` asks about, or None."""
     q = question.lower()
-    if _ASKS_MONTH.search(q) and not _has_month(evidence):
+    if _ASKS_MONTH.search(q) and not has_month(evidence):
         return "the question asks for a month or a date and the evidence names none"
-    if _ASKS_YEAR.search(q) and not (_YEAR.search(evidence) or _has_month(evidence)):
+    if _ASKS_YEAR.search(q) and not (has_year(evidence) or has_month(evidence)):
         return "the question asks when and the evidence has no year or month"
     return None
 

@@ -100,10 +100,21 @@ class Settings(BaseSettings):
     )
 
     # Generation
-    answer_prompt: Literal["answer", "short"] = Field(
+    answer_prompt: Literal["answer", "short", "quote"] = Field(
         "short",
         description="Template in prompts_dir the model answers with: \"short\" asks for a short phrase "
-        "copied from a source, \"answer\" for one full sentence.",
+        "copied from a source, \"answer\" for one full sentence; \"quote\" asks no model and quotes "
+        "the best evidence sentence.",
+    )
+    kind_check: bool = Field(
+        True,
+        description="Replace a short answer of the wrong kind (no number for \"how many\", no date for "
+        "\"when\") by a quote of the evidence sentence that holds one.",
+    )
+    second_document_ratio: float = Field(
+        0.9, ge=0.0,
+        description="Also quote the best evidence sentence from another document when it scores at least "
+        "this share of the best score (questions spanning two documents); above 1 turns it off.",
     )
     fallback: Literal["best", "overlap"] = Field(
         "best",

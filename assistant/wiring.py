@@ -85,6 +85,7 @@ class Assistant:
             model_may_refuse=s.model_may_refuse, max_sentence_chars=s.max_sentence_chars,
             relevance_floor=s.relevance_floor, condense=s.condense, max_history_turns=s.max_history_turns,
             answer_prompt=s.answer_prompt, fallback=s.fallback, focus_check=s.focus_check,
+            kind_check=s.kind_check, second_document_ratio=s.second_document_ratio,
         )
         evidence = EvidenceSelector(self.embedder, s.evidence_sentences, s.lexical_weight)
         return Answerer(self.retriever, evidence, self.generator, self.templates, config)

@@ -73,7 +73,11 @@ def test_supported_reply_is_kept_with_a_resolved_citation(
     assert len(streamed) > 1 and "".join(streamed) == answer.raw_output
 
 
-def test_reply_citing_the_wrong_passage_is_repaired(indexed: Assistant, generator: FakeGenerator) -> None:
+def test_reply_citing_the_wrong_passage_is_repaired(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    indexed = make_assistant(kind_check=False)
+    indexed.index()
     generator.queue(_wrong("Calloway", "Calloway and Finch designed the breakwater"))
     answer = indexed.ask(QUESTION)
     right = next(p.n for p in answer.passages if p.text == CALLOWAY)
@@ -82,6 +86,30 @@ def test_reply_citing_the_wrong_passage_is_repaired(indexed: Assistant, generato
     assert [c.text for c in answer.citations] == [CALLOWAY]
     assert answer.fallback
     assert answer.supported == (True,)
+
+
+def test_short_answer_citing_the_wrong_passage_becomes_a_quote_of_the_right_one(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    generator.queue(_wrong("Calloway", "Calloway and Finch"))
+    answer = indexed.ask(QUESTION)
+    right = next(p.n for p in answer.passages if p.text == CALLOWAY)
+    assert answer.text == f"{CALLOWAY[:-1]} [{right}]."
+    assert answer.fallback and answer.supported == (True,)
+
+
+def test_short_answer_of_the_wrong_kind_becomes_a_quote_holding_the_right_kind(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    generator.queue(_cite("crab", "each year"))  # supported by its source, but not a number
+    answer = indexed.ask("How many tonnes of crab do fishing boats land at the harbour?")
+    assert answer.fallback and "300 tonnes" in answer.text
+
+
+def test_short_answer_of_the_right_kind_stands(indexed: Assistant, generator: FakeGenerator) -> None:
+    generator.queue(_cite("crab", "about 300 tonnes"))
+    answer = indexed.ask("How many tonnes of crab do fishing boats land at the harbour?")
+    assert not answer.fallback and answer.text.startswith("about 300 tonnes [")
 
 
 def test_unsupported_reply_falls_back_to_quoting_a_supplied_passage(
@@ -98,7 +126,11 @@ def test_unsupported_reply_falls_back_to_quoting_a_supplied_passage(
     assert answer.text == f"{CALLOWAY[:-1]} [{citation.n}]."
 
 
-def test_run_on_reply_keeps_only_its_supported_sentence(indexed: Assistant, generator: FakeGenerator) -> None:
+def test_run_on_reply_keeps_only_its_supported_sentence(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    indexed = make_assistant(kind_check=False)
+    indexed.index()
     generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater. They also built the moon"))
     answer = indexed.ask(QUESTION)
     n = answer.citations[0].n

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fakes import FakeEmbedder, FakeGenerator
 
+from assistant.kinds import asked_kind, holds
 from assistant.refusal import FocusCheck, focus_words, missing_date
 from assistant.wiring import Assistant
 
@@ -75,3 +76,27 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
     generator.queue(" Calloway and Finch [1].\n")
     answer = assistant.ask("Who is the treasurer of the engineering firm Calloway and Finch?")
     assert not answer.refused and len(generator.calls) == 1
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Roughly how many people attended?", "number"),
+    ("How much did it cost?", "number"),
+    ("When did it open?", "date"),
+    ("In which year was it built?", "date"),
+    ("Who designed it?", None),
+])
+def test_asked_kind(question: str, kind: str | None) -> None:
+    assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize(("kind", "text", "ok"), [
+    ("number", "nearly one hundred people", True),
+    ("number", "in Tianjin", False),
+    ("number", "2,576 entities", True),
+    ("date", "On Sept 27", True),
+    ("date", "in 2018", True),
+    ("date", "in Tianjin", False),
+    (None, "anything", True),
+])
+def test_holds(kind: str | None, text: str, ok: bool) -> None:
+    assert holds(kind, text) is ok
