@@ -87,7 +87,7 @@ class Answerer:
             why = "the best evidence scores under the relevance floor"
         elif self.config.focus_check:
             evidence = " ".join(p.text for p in passages)
-            why = self.focus.reason(standalone, [h.chunk.text for h in hits], evidence)
+            why = self.focus.reason(question, [h.chunk.text for h in hits], evidence)
         if why:
             timings = Timings(time.perf_counter() - t1, 0.0, t1 - t0)
             return Answer(refusal, (), True, (), timings, passages=tuple(passages),

@@ -40,14 +40,14 @@ _FOCUS = [
     re.compile(rf"\bhow many (?!{_AUX}\b|of\b)((?:[a-z][\w'-]*\s+){{0,3}}?[a-z][\w'-]*?)\s+"
                rf"(?:{_AUX}|will|would|can|could|work|in|of|at|on|for)\b"),
     # Who is the CEO of ...
-    re.compile(rf"\bwho {_BE} (?:the |its |their |his |her )?{_PHRASE}{_OF}"),
+    re.compile(rf"\bwho {_BE} (?:the |its |their |his |her )?(?!in\b|at\b|on\b|for\b|from\b){_PHRASE}{_OF}"),
     # What is the brand name of ...
     re.compile(rf"\bwhat {_BE} the {_PHRASE}{_OF}"),
     # What was Acme's revenue ...
     re.compile(rf"\bwhat {_BE} (?:[\w-]+ ){{0,3}}?[\w-]+(?:'s|’s) {_PHRASE}\b"),
 ]
 _ASKS_MONTH = re.compile(r"\b(?:which|what) (?:month|date|day)s?\b|\bon what\b")
-_ASKS_YEAR = re.compile(r"\b(?:which|what) years?\b|\bwhen\b")
+_ASKS_YEAR = re.compile(r"\b(?:which|what) years?\b|^when\b")
 # Words that name the kind of answer, not a thing the text must mention: "the names of ...".
 _KINDS = frozenset({"name", "names", "number", "numbers", "amount", "total", "size", "value", "kind", "type",
                     "title", "date", "dates", "year", "years", "month", "day", "time", "way", "part"})
@@ -69,7 +69,7 @@ def focus_words(question: str) -> list[str]:
 
 def missing_date(question: str, evidence: str) -> str | None:
     """Why ``evidence`` cannot date what ``question`` asks about, or None."""
-    q = question.lower()
+    q = question.lower().strip()
     if _ASKS_MONTH.search(q) and not has_month(evidence):
         return "the question asks for a month or a date and the evidence names none"
     if _ASKS_YEAR.search(q) and not (has_year(evidence) or has_month(evidence)):
