@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from assistant import citations
 from assistant.evidence import EvidenceSelector
+from assistant.kinds import asked_kind, holds
 from assistant.lexical import terms
 from assistant.llm import Generator, complete
 from assistant.prompting import Templates, Turn, fit
+from assistant.refusal import FocusCheck
 from assistant.retrieval import Retriever
 from assistant.sentences import sentence_spans
 from assistant.types import Answer, Citation, Hit, Passage, Sentence, Timings
@@ -24,10 +26,15 @@ OnText = Callable[[str], None]
 @dataclass(frozen=True)
 class AnswerConfig:
     n_ctx: int = 2048
-    max_answer_tokens: int = 48
+    max_answer_tokens: int = 24
     max_sentences: int = 1
     model_may_refuse: bool = False
-    max_sentence_chars: int = 120
+    max_sentence_chars: int = 60
+    answer_prompt: str = "short"
+    fallback: str = "best"
+    focus_check: bool = True
+    kind_check: bool = True
+    second_document_ratio: float = 0.9
     relevance_floor: float = 0.30
     condense: str = "concat"
     max_history_turns: int = 4
@@ -44,6 +51,7 @@ class Answerer:
     ) -> None:
         self.retriever, self.evidence, self.generator = retriever, evidence, generator
         self.templates, self.config = templates, config
+        self.focus = FocusCheck(retriever.embedder)
 
     @property
     def budget(self) -> int:
@@ -92,14 +100,26 @@ class Answerer:
         t0 = time.perf_counter()
         refusal = self.templates.refusal()
         base = dict(question=question, standalone_question=standalone, hits=tuple(hits or ()))
+        why = None
         if not passages or passages[0].score < self.config.relevance_floor:
-            return Answer(refusal, (), True, (), before, passages=tuple(passages), **base)  # type: ignore[arg-type]
+            why = "the best evidence scores under the relevance floor"
+        elif self.config.focus_check:
+            evidence = " ".join(p.text for p in passages)
+            why = self.focus.reason(question, [h.chunk.text for h in hits or ()], evidence)
+        if why:
+            spent = Timings(before.retrieval_s + time.perf_counter() - t0, 0.0, before.generation_s)
+            return Answer(refusal, (), True, (), spent, passages=tuple(passages),
+                          notes=(f"refused: {why}",), **base)  # type: ignore[arg-type]
 
-        fitted = fit(self.templates["answer"], self.generator, self.budget, standalone, passages)
+        quote_only = self.config.answer_prompt == "quote"
+        template = self.templates["answer" if quote_only else self.config.answer_prompt]
+        fitted = fit(template, self.generator, self.budget, standalone, passages)
         grammar = self.grammar(fitted.passages)
         t1 = time.perf_counter()
         pieces: list[str] = []
-        for piece in self.generator.stream(fitted.prompt, grammar, self.config.max_answer_tokens):
+        stream = iter(()) if quote_only else self.generator.stream(fitted.prompt, grammar,
+                                                                    self.config.max_answer_tokens)
+        for piece in stream:
             pieces.append(piece)
             if on_text:
                 on_text(piece)
@@ -109,7 +129,7 @@ class Answerer:
         rest = dict(passages=tuple(fitted.passages), prompt=fitted.prompt, raw_output=raw, **base)
         if raw.strip() == refusal:
             return Answer(refusal, (), True, (), timings, **rest)  # type: ignore[arg-type]
-        sentences, fallback = verify(raw, fitted.passages, standalone)
+        sentences, fallback = checked(raw, fitted.passages, question, standalone, self.config)
         text = citations.render(sentences)
         return Answer(text, _citations(sentences, fitted.passages), False, tuple(sentences),
                       timings, fallback=fallback, **rest)  # type: ignore[arg-type]
@@ -120,7 +140,23 @@ class Answerer:
                                  self.config.model_may_refuse, self.config.max_sentence_chars)
 
 
-def verify(raw: str, passages: list[Passage], question: str = "") -> tuple[list[Sentence], bool]:
+def checked(
+    raw: str, passages: list[Passage], question: str, standalone: str, config: AnswerConfig
+) -> tuple[list[Sentence], bool]:
+    """What the answer shows of the model's ``raw`` output, and whether it differs from it.
+
+    Every check after generation, in one place, so that a replay can rescore a recorded
+    output without running the model.
+    """
+    sentences, fallback = verify(raw, passages, standalone, config.fallback)
+    if config.kind_check:
+        sentences, fallback = _trusted_or_quoted(sentences, fallback, passages, question)
+    return _second_document(sentences, passages, config.second_document_ratio), fallback
+
+
+def verify(
+    raw: str, passages: list[Passage], question: str = "", fallback: str = "best"
+) -> tuple[list[Sentence], bool]:
     """The supported part of ``raw``, each sentence citing a passage that supports it.
 
     A small model often says one right thing, cites the wrong neighbour, and then
@@ -128,7 +164,9 @@ def verify(raw: str, passages: list[Passage], question: str = "") -> tuple[list[
     first against the passages it cites and then against the others, and kept
     only with a citation that holds. When nothing holds, the passage that best
     overlaps the model's words is quoted instead. The flag says whether the
-    answer differs from what the model wrote. A sentence that only repeats the
+    answer differs from what the model wrote. ``fallback="best"`` quotes the
+    best-scoring passage instead: a short answer has too few words to point at
+    the right one. A sentence that only repeats the
     question's words ("The company is the company") or an earlier sentence says
     nothing, and is dropped too.
     """
@@ -146,8 +184,45 @@ def verify(raw: str, passages: list[Passage], question: str = "") -> tuple[list[
             rewritten = rewritten or sentence is None or sentence.markers != markers
     if kept:
         return kept, rewritten
-    best = max(passages, key=lambda p: (_overlap(raw, p.text), -p.n))
+    if fallback == "best":
+        best = min(passages, key=lambda p: p.n)
+    else:
+        best = max(passages, key=lambda p: (_overlap(raw, p.text), -p.n))
     return [citations.check(best.text, (best.n,), passages)], True
+
+
+def _trusted_or_quoted(
+    sentences: list[Sentence], rewritten: bool, passages: list[Passage], question: str
+) -> tuple[list[Sentence], bool]:
+    """The model's answer when it stands as written and is of the kind asked for; otherwise a
+    quote of the passage it rests on, or else of the best passage, that holds that kind.
+
+    A short answer whose marker had to be moved, or that names a place when asked "how many?",
+    is the small model copying the wrong span: the sentence around it is the safer answer.
+    ``question`` is the question as asked, not condensed: a follow-up decides its own kind.
+    """
+    kind = asked_kind(question)
+    if not rewritten and holds(kind, " ".join(s.text for s in sentences)):
+        return sentences, rewritten
+    cited = {n for s in sentences for n in s.markers}
+    fitting = [p for p in passages if holds(kind, p.text)]
+    best = min(fitting, key=lambda p: (p.n not in cited, p.n)) if fitting else passages[0]
+    return [citations.check(best.text, (best.n,), passages)], True
+
+
+def _second_document(sentences: list[Sentence], passages: list[Passage], ratio: float) -> list[Sentence]:
+    """The answer plus a quote of the best passage from another document when that passage
+    scores within ``ratio`` of the best: a question spanning two documents needs both, and
+    a small model answers from one. A ratio above 1 turns this off."""
+    if not passages or ratio > 1:
+        return sentences
+    by_n = {p.n: p for p in passages}
+    used = {by_n[n].chunk.source for s in sentences for n in s.markers if n in by_n}
+    floor = ratio * max(p.score for p in passages)
+    other = [p for p in passages if p.chunk.source not in used and p.score >= floor]
+    if not other or not used:
+        return sentences
+    return [*sentences, citations.check(other[0].text, (other[0].n,), passages)]
 
 
 def _same(a: str, b: str) -> bool:

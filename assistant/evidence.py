@@ -38,7 +38,11 @@ class EvidenceSelector:
     def select(
         self, question: str, vector: Vector, hits: list[Hit], lexical: LexicalIndex
     ) -> list[Passage]:
-        """The ``count`` best sentences, best first, numbered from 1."""
+        """The ``count`` best sentences, best first, numbered from 1.
+
+        With ``count`` 0 the retrieved chunks are the passages, whole and in
+        retrieval order, each scored by its best sentence: the naive baseline.
+        """
         candidates = _candidates(hits)
         if not candidates:
             return []
@@ -50,6 +54,10 @@ class EvidenceSelector:
             lex = lexical.overlap(question, text)
             score = (1 - self.lexical_weight) * dense + self.lexical_weight * lex
             scored.append((score, chunk, start, end, text))
+        if self.count == 0:
+            best = {c.id: max(sc for sc, ch, *_ in scored if ch.id == c.id) for c, _, _ in candidates}
+            return [Passage(n, h.chunk, h.chunk.text, h.chunk.start, h.chunk.end, best[h.chunk.id])
+                    for n, h in enumerate((h for h in hits if h.chunk.id in best), start=1)]
         scored.sort(key=lambda s: (-s[0], s[1].source, s[2]))
         return [
             Passage(n, chunk, text, start, end, score)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant import citations
-from assistant.answering import verify
+from assistant.answering import AnswerConfig, checked
 from assistant.comparing import Comparison, Similarity, compare
 from assistant.embedding import Embedder
 from assistant.errors import RecordingError
@@ -60,12 +60,13 @@ def embedding_similarity(embedder: Embedder) -> Similarity:
     return similarity
 
 
-def rescored(line: Line) -> Line:
-    """``line`` with its answer rebuilt from the recorded raw output by the citation check."""
+def rescored(line: Line, config: AnswerConfig) -> Line:
+    """``line`` with its answer rebuilt from the recorded raw output by the checks after generation."""
     if line["refused"] or not line["prompt"]:
         return dict(line)
     passages = passages_of(line)
-    sentences, fallback = verify(line["raw_output"], passages, line["standalone_question"])
+    sentences, fallback = checked(line["raw_output"], passages, line["question"], line["standalone_question"],
+                                  config)
     by_n = {p.n: p for p in passages}
     cited = dict.fromkeys(n for s in sentences for n in s.markers if n in by_n)
     answer = Answer(citations.render(sentences), tuple(Citation.of(by_n[n]) for n in cited), False,
@@ -99,7 +100,7 @@ class Replayer:
         """The new line for a recorded one, made the way the mode says."""
         history = [(str(u), str(a)) for u, a in line["history"]]
         if self.mode == "rescore":
-            return rescored(line)
+            return rescored(line, self.assistant.answer_config)
         if self.mode == "live":
             answer = self.assistant.ask(line["question"], history)
         else:

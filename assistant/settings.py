@@ -89,24 +89,53 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(60, ge=1, description="The constant k of reciprocal-rank fusion.")
     evidence_sentences: int = Field(
-        3, ge=1, description="Sentences from the retrieved chunks given to the model as sources [1]..[n]."
+        3, ge=0,
+        description="Sentences from the retrieved chunks given to the model as sources [1]..[n]; "
+        "0 gives it the retrieved chunks whole (the naive baseline).",
     )
     lexical_weight: float = Field(
         0.7, ge=0.0, le=1.0,
         description="Weight of IDF term overlap against embedding similarity when scoring evidence.",
+    )
+    focus_check: bool = Field(
+        True,
+        description="Refuse when what the question asks for (the CEO in \"Who is the CEO of X?\", the "
+        "employees in \"How many employees ...?\", a month or a year) is nowhere in the retrieved "
+        "text, not even as a close synonym.",
     )
     relevance_floor: float = Field(
         0.30, description="Best evidence score below which the assistant refuses without asking the model."
     )
 
     # Generation
+    answer_prompt: Literal["answer", "short", "quote"] = Field(
+        "short",
+        description="Template in prompts_dir the model answers with: \"short\" asks for a short phrase "
+        "copied from a source, \"answer\" for one full sentence; \"quote\" asks no model and quotes "
+        "the best evidence sentence.",
+    )
+    kind_check: bool = Field(
+        True,
+        description="Replace a short answer of the wrong kind (no number for \"how many\", no date for "
+        "\"when\") by a quote of the evidence sentence that holds one.",
+    )
+    second_document_ratio: float = Field(
+        0.9, ge=0.0,
+        description="Also quote the best evidence sentence from another document when it scores at least "
+        "this share of the best score (questions spanning two documents); above 1 turns it off.",
+    )
+    fallback: Literal["best", "overlap"] = Field(
+        "best",
+        description="What is quoted when nothing the model wrote passes the support check: the "
+        "best-scoring evidence sentence, or the one that shares most words with the model's text.",
+    )
     n_ctx: int = Field(2048, ge=256, description="Context window of the model, in its own tokens.")
-    max_answer_tokens: int = Field(48, ge=8, description="Upper bound on the answer's tokens.")
+    max_answer_tokens: int = Field(24, ge=8, description="Upper bound on the answer's tokens.")
     max_sentences: int = Field(
         1, ge=1, description="Upper bound on the cited sentences the grammar lets the model write."
     )
     max_sentence_chars: int = Field(
-        120, ge=8, description="Upper bound on the characters of one answer sentence, before its markers."
+        60, ge=8, description="Upper bound on the characters of one answer sentence, before its markers."
     )
     model_may_refuse: bool = Field(
         False,

@@ -82,15 +82,21 @@ class Assistant:
         return Retriever(self.store, self.embedder, s.top_k, s.candidates, s.fusion, s.rrf_k)
 
     @cached_property
-    def answerer(self) -> Answerer:
+    def answer_config(self) -> AnswerConfig:
         s = self.settings
-        config = AnswerConfig(
+        return AnswerConfig(
             n_ctx=s.n_ctx, max_answer_tokens=s.max_answer_tokens, max_sentences=s.max_sentences,
             model_may_refuse=s.model_may_refuse, max_sentence_chars=s.max_sentence_chars,
             relevance_floor=s.relevance_floor, condense=s.condense, max_history_turns=s.max_history_turns,
+            answer_prompt=s.answer_prompt, fallback=s.fallback, focus_check=s.focus_check,
+            kind_check=s.kind_check, second_document_ratio=s.second_document_ratio,
         )
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        s = self.settings
         evidence = EvidenceSelector(self.embedder, s.evidence_sentences, s.lexical_weight)
-        return Answerer(self.retriever, evidence, self.generator, self.templates, config)
+        return Answerer(self.retriever, evidence, self.generator, self.templates, self.answer_config)
 
     def index(self, paths: list[Path] | None = None, progress: bool = False) -> IndexReport:
         return index_paths(list(paths or self.settings.docs), self.store, self.embedder,

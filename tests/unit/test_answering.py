@@ -73,7 +73,11 @@ def test_supported_reply_is_kept_with_a_resolved_citation(
     assert len(streamed) > 1 and "".join(streamed) == answer.raw_output
 
 
-def test_reply_citing_the_wrong_passage_is_repaired(indexed: Assistant, generator: FakeGenerator) -> None:
+def test_reply_citing_the_wrong_passage_is_repaired(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    indexed = make_assistant(kind_check=False)
+    indexed.index()
     generator.queue(_wrong("Calloway", "Calloway and Finch designed the breakwater"))
     answer = indexed.ask(QUESTION)
     right = next(p.n for p in answer.passages if p.text == CALLOWAY)
@@ -82,6 +86,30 @@ def test_reply_citing_the_wrong_passage_is_repaired(indexed: Assistant, generato
     assert [c.text for c in answer.citations] == [CALLOWAY]
     assert answer.fallback
     assert answer.supported == (True,)
+
+
+def test_short_answer_citing_the_wrong_passage_becomes_a_quote_of_the_right_one(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    generator.queue(_wrong("Calloway", "Calloway and Finch"))
+    answer = indexed.ask(QUESTION)
+    right = next(p.n for p in answer.passages if p.text == CALLOWAY)
+    assert answer.text == f"{CALLOWAY[:-1]} [{right}]."
+    assert answer.fallback and answer.supported == (True,)
+
+
+def test_short_answer_of_the_wrong_kind_becomes_a_quote_holding_the_right_kind(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    generator.queue(_cite("crab", "each year"))  # supported by its source, but not a number
+    answer = indexed.ask("How many tonnes of crab do fishing boats land at the harbour?")
+    assert answer.fallback and "300 tonnes" in answer.text
+
+
+def test_short_answer_of_the_right_kind_stands(indexed: Assistant, generator: FakeGenerator) -> None:
+    generator.queue(_cite("crab", "about 300 tonnes"))
+    answer = indexed.ask("How many tonnes of crab do fishing boats land at the harbour?")
+    assert not answer.fallback and answer.text.startswith("about 300 tonnes [")
 
 
 def test_unsupported_reply_falls_back_to_quoting_a_supplied_passage(
@@ -98,7 +126,11 @@ def test_unsupported_reply_falls_back_to_quoting_a_supplied_passage(
     assert answer.text == f"{CALLOWAY[:-1]} [{citation.n}]."
 
 
-def test_run_on_reply_keeps_only_its_supported_sentence(indexed: Assistant, generator: FakeGenerator) -> None:
+def test_run_on_reply_keeps_only_its_supported_sentence(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    indexed = make_assistant(kind_check=False)
+    indexed.index()
     generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater. They also built the moon"))
     answer = indexed.ask(QUESTION)
     n = answer.citations[0].n
@@ -184,14 +216,14 @@ def test_generator_only_gets_markers_of_the_supplied_passages(
 def test_prompt_that_must_shrink_drops_passages_from_the_grammar_too(
     make_assistant: Callable[..., Assistant], generator: FakeGenerator
 ) -> None:
-    wide = make_assistant()
+    wide = make_assistant(answer_prompt="answer")  # the long template: room to shrink above n_ctx's floor
     wide.index()
     three = wide.ask("What do penguins eat in Antarctica?").passages  # refused: no generator call
     assert len(three) == 3
     generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
     full = wide.ask(QUESTION)
-    two = fit(wide.templates["answer"], generator, 10_000, QUESTION, list(full.passages[:2])).tokens
-    narrow = make_assistant(n_ctx=two + 48, max_answer_tokens=48)
+    two = fit(wide.templates[wide.settings.answer_prompt], generator, 10_000, QUESTION, list(full.passages[:2])).tokens
+    narrow = make_assistant(n_ctx=two + 48, max_answer_tokens=48, answer_prompt="answer")
     generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
     answer = narrow.ask(QUESTION)
     assert [p.n for p in answer.passages] == [1, 2]

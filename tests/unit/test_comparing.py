@@ -47,7 +47,7 @@ def test_timings_and_scores_do_not_count_as_differences(recorded: Line) -> None:
 
 
 def test_same_answer_over_another_prompt_is_equivalent_and_says_why(recorded: Line) -> None:
-    new = _edit(recorded, prompt=recorded["prompt"].replace("Answer the question", "Answer this question"))
+    new = _edit(recorded, prompt="Answer briefly.\n" + recorded["prompt"])
     new["fingerprint"] = {**new["fingerprint"], "prompts": {**new["fingerprint"]["prompts"], "answer": "x"}}
     result = compare(recorded, new, _never)
     assert result.outcome == "equivalent"

@@ -32,7 +32,7 @@ def test_a_line_keeps_the_exchange_the_evidence_and_the_fingerprint(recorded: di
     parts = line["fingerprint"]
     assert parts["model"] == "fake-generator.gguf" and parts["model_sha256"] is None
     assert parts["embedding_model"] == "fake-embedder"
-    assert set(parts["prompts"]) == {"answer", "condense", "refusal"}
+    assert set(parts["prompts"]) == {"answer", "condense", "refusal", "short"}
     assert parts["grammar_sha256"] and parts["index_sha256"]
     assert parts["generation"]["temperature"] == 0.0 and parts["chunking"]["chunk_tokens"] == 160
     assert line["fingerprint_sha256"] == fingerprint.key(parts)

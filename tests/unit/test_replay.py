@@ -12,6 +12,7 @@ import pytest
 from fakes import FakeEmbedder, FakeGenerator, source_number
 
 from assistant import cli, recording, reports
+from assistant.answering import AnswerConfig
 from assistant.comparing import compare
 from assistant.errors import RecordingError
 from assistant.replay import CaseResult, Replayer, accept, new_path
@@ -53,6 +54,8 @@ def test_frozen_context_reuses_the_recorded_passages(indexed: Assistant, generat
 
 def test_rescore_runs_no_language_model(recorded: Line, data_dir: Path) -> None:
     class Untouchable:
+        answer_config = AnswerConfig()
+
         @property
         def generator(self) -> Any:
             raise AssertionError("rescore loaded the language model")
@@ -116,7 +119,10 @@ def test_accept_errors(recorded: Line, tmp_path: Path) -> None:
 def _results(recorded: Line) -> list[CaseResult]:
     hostile = copy.deepcopy(recorded) | {"id": "x<1>", "question": "<script>alert(1)</script>?"}
     wrong = copy.deepcopy(hostile) | {"answer": "Tomas & Reyes <b>did</b> [1]."}
-    return [Replayer(None, "rescore").replay(recorded),  # type: ignore[arg-type]
+    class ChecksOnly:
+        answer_config = AnswerConfig()
+
+    return [Replayer(ChecksOnly(), "rescore").replay(recorded),  # type: ignore[arg-type]
             CaseResult(hostile, wrong, compare(hostile, wrong, lambda a, b: 0.0))]
 
 

@@ -1,0 +1,60 @@
+"""What kind of answer a question asks for, and whether a text holds one.
+
+"How many ...?" wants a number and "When ...?" a date; a short answer of
+another kind ("Tianjin" for "Roughly how many attended?") is the small model
+picking the wrong span, however well the span is supported by its source.
+
+>>> asked_kind("Roughly how many people attended?"), holds("number", "nearly one hundred people")
+('number', True)
+>>> asked_kind("When did it open?"), holds("date", "in Tianjin")
+('date', False)
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.lexical import words
+
+_NUMBER_WORDS = frozenset((
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "hundreds",
+    "thousand", "thousands", "million", "millions", "billion", "billions", "dozen", "dozens", "half",
+))
+_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)(?:[a-z]*)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
+_ASKS_NUMBER = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|amount|percentage|share)\b")
+_ASKS_DATE = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|month|date|day)s?\b|\bon what\b")
+
+
+def asked_kind(question: str) -> str | None:
+    """``"number"``, ``"date"``, or None when the question's shape does not say."""
+    q = question.lower()
+    if _ASKS_NUMBER.search(q):
+        return "number"
+    if _ASKS_DATE.search(q):
+        return "date"
+    return None
+
+
+def has_month(text: str) -> bool:
+    return any(_MONTH.fullmatch(w) and _is_month(w) for w in words(text))
+
+
+def _is_month(word: str) -> bool:
+    full = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+            "october", "november", "december")
+    return any(m.startswith(word.lower()) or word.lower() == m for m in full) and len(word) >= 3
+
+
+def has_year(text: str) -> bool:
+    return bool(_YEAR.search(text))
+
+
+def holds(kind: str | None, text: str) -> bool:
+    """Whether ``text`` contains an answer of ``kind`` (always, for no kind)."""
+    if kind == "number":
+        return any(w[0].isdigit() or w in _NUMBER_WORDS for w in words(text))
+    if kind == "date":
+        return has_year(text) or has_month(text)
+    return True

@@ -1,0 +1,116 @@
+"""Is the thing the question asks for in the retrieved text at all?
+
+A question near the documents' subject that they do not answer ("Who is the CEO
+of X?" when the documents only describe X) scores as high as an answerable one:
+every other word matches. What gives it away is its focus: the role, quantity
+or attribute asked for. This module reads the focus off the question's shape
+with a few English patterns (how many X, who is the X of, what is the X of,
+what is Y's X), and the answer is refused when no word of the
+retrieved chunks is that focus or close to it in meaning. Only the shapes whose
+focus must appear in an answering text are read: in "Which province ...?" the
+answer names a province without saying "province", so "which X" is left alone.
+
+A question asking when needs a date in the best evidence: a month name when it
+asks for a month or a date, a year when it asks for a year.
+
+>>> focus_words("Who is the CEO of Acme Holdings?")
+['ceo']
+>>> focus_words("How many overseas offices does it have?")
+['offices']
+>>> focus_words("What are the names of the speakers?")
+[]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from assistant.embedding import Embedder
+from assistant.kinds import has_month, has_year
+from assistant.lexical import STOP_WORDS, terms, words
+
+_OF = r"(?:\s+(?:of|for|in|at|on|from|to|by|with)\b|[?,])"
+_PHRASE = r"((?:[a-z][\w'-]*\s+){0,2}?[a-z][\w'-]*)"  # up to three words, the focus among them
+_AUX = r"(?:do|does|did|is|are|was|were|has|have|had)"
+_BE = r"(?:is|was|are|were)"
+_FOCUS = [
+    # How many employees work ...
+    re.compile(rf"\bhow many (?!{_AUX}\b|of\b)((?:[a-z][\w'-]*\s+){{0,3}}?[a-z][\w'-]*?)\s+"
+               rf"(?:{_AUX}|will|would|can|could|work|in|of|at|on|for)\b"),
+    # Who is the CEO of ...
+    re.compile(rf"\bwho {_BE} (?:the |its |their |his |her )?(?!in\b|at\b|on\b|for\b|from\b){_PHRASE}{_OF}"),
+    # What is the brand name of ...
+    re.compile(rf"\bwhat {_BE} the {_PHRASE}{_OF}"),
+    # What was Acme's revenue ...
+    re.compile(rf"\bwhat {_BE} (?:[\w-]+ ){{0,3}}?[\w-]+(?:'s|’s) {_PHRASE}\b"),
+]
+_ASKS_MONTH = re.compile(r"\b(?:which|what) (?:month|date|day)s?\b|\bon what\b")
+_ASKS_YEAR = re.compile(r"\b(?:which|what) years?\b|^when\b")
+# Words that name the kind of answer, not a thing the text must mention: "the names of ...".
+_KINDS = frozenset({"name", "names", "number", "numbers", "amount", "total", "size", "value", "kind", "type",
+                    "title", "date", "dates", "year", "years", "month", "day", "time", "way", "part"})
+# A focus word at least this close (MiniLM cosine) to a word of the chunks counts as present.
+SIMILAR = 0.7
+
+
+def focus_words(question: str) -> list[str]:
+    """The content words a text must contain, or come close to, to answer ``question``."""
+    q = " ".join(question.lower().split())
+    for pattern in _FOCUS:
+        m = pattern.search(q)
+        if m:
+            found = [w for w in words(m.group(1)) if w not in STOP_WORDS and len(w) > 1 and w not in _KINDS]
+            # The head noun is the last word ("overall investment"); its modifiers may be paraphrased.
+            return found[-1:]
+    return []
+
+
+def missing_date(question: str, evidence: str) -> str | None:
+    """Why ``evidence`` cannot date what ``question`` asks about, or None."""
+    q = question.lower().strip()
+    if _ASKS_MONTH.search(q) and not has_month(evidence):
+        return "the question asks for a month or a date and the evidence names none"
+    if _ASKS_YEAR.search(q) and not (has_year(evidence) or has_month(evidence)):
+        return "the question asks when and the evidence has no year or month"
+    return None
+
+
+class FocusCheck:
+    """Refuses a question whose focus is nowhere in the retrieved text."""
+
+    def __init__(self, embedder: Embedder, similar: float = SIMILAR) -> None:
+        self.embedder, self.similar = embedder, similar
+        self._vectors: dict[str, list[float]] = {}
+
+    def _embed(self, items: Iterable[str]) -> None:
+        new = sorted({w for w in items if w not in self._vectors})
+        if new:
+            self._vectors.update(zip(new, self.embedder.embed(new), strict=True))
+
+    def _close(self, word: str, candidates: set[str]) -> bool:
+        self._embed([word, *candidates])
+        v = self._vectors[word]
+        return any(_cosine(v, self._vectors[c]) >= self.similar for c in candidates)
+
+    def reason(self, question: str, chunks: list[str], evidence: str) -> str | None:
+        """Why the documents cannot answer ``question``, or None when they may."""
+        dated = missing_date(question, evidence)
+        if dated:
+            return dated
+        text = " ".join(chunks)
+        have = set(terms(text))
+        vocabulary = {w for w in words(text) if w not in STOP_WORDS and len(w) > 2 and not w[0].isdigit()}
+        for word in focus_words(question):
+            if terms(word) and terms(word)[0] in have:
+                continue
+            if not self._close(word, vocabulary):
+                return f"nothing retrieved mentions {word!r}"
+        return None
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    na, nb = math.sqrt(sum(x * x for x in a)), math.sqrt(sum(x * x for x in b))
+    return dot / (na * nb) if na and nb else 0.0

@@ -1,0 +1,102 @@
+"""The focus check: refuse a question whose focus the retrieved text never mentions."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import FakeEmbedder, FakeGenerator
+
+from assistant.kinds import asked_kind, holds
+from assistant.refusal import FocusCheck, focus_words, missing_date
+from assistant.wiring import Assistant
+
+REFUSAL = "The documents do not say."
+
+
+@pytest.mark.parametrize(("question", "focus"), [
+    ("Who is the CEO of Acme Holdings?", ["ceo"]),
+    ("Who was the chief engineer on the bridge?", ["engineer"]),
+    ("How many employees work at the plant?", ["employees"]),
+    ("How many overseas representative offices has it opened?", ["offices"]),
+    ("How many of those were foreign-funded?", []),
+    ("What was Acme Holdings' revenue in 2022?", []),  # an owner without 's is not read
+    ("What was Acme's revenue in 2022?", ["revenue"]),
+    ("What is the brand name of the vaccine?", ["brand"]),
+    ("What is the overall investment in the base?", ["investment"]),
+    ("What are the names of the journalists?", []),  # "names" is the kind of answer
+    ("Which province is a birthplace of the industry?", []),  # the answer names the province
+    ("How much floor space will it have?", []),  # a quantity: its unit, not its noun, appears
+])
+def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -> None:
+    assert focus_words(question) == focus
+
+
+@pytest.mark.parametrize(("question", "evidence", "refused"), [
+    ("In which month was it held?", "It was held in Tianjin on the 8th.", True),
+    ("In which month was it held?", "It was held on Sept 8.", False),
+    ("On what date did it open?", "It opened on August 23rd.", False),
+    ("In what year was the base founded?", "The base is home to 50 firms.", True),
+    ("When did the workshop take place?", "The workshop took place in 2018.", False),
+    ("Who designed it?", "Nobody knows.", False),
+])
+def test_questions_asking_when_need_a_date_in_the_evidence(question: str, evidence: str, refused: bool) -> None:
+    assert (missing_date(question, evidence) is not None) is refused
+
+
+def test_focus_absent_from_every_chunk_is_a_reason_to_refuse() -> None:
+    # FakeEmbedder hashes words into 64 buckets: "ceo" shares one with no word here.
+    check = FocusCheck(FakeEmbedder())
+    chunks = ["Acme Holdings builds bridges. Its chairman is Ann Lee.", "Acme employs 40 engineers."]
+    assert check.reason("Who is the CEO of Acme Holdings?", chunks, chunks[0]) is not None
+    assert check.reason("Who is the chairman of Acme Holdings?", chunks, chunks[0]) is None
+    assert check.reason("How many engineers does Acme employ?", chunks, chunks[1]) is None
+
+
+def test_a_close_synonym_counts_as_present() -> None:
+    class Synonyms(FakeEmbedder):
+        def embed(self, texts: list[str], progress: bool = False) -> list[list[float]]:
+            return super().embed(["staff" if t == "employees" else t for t in texts])
+
+    chunks = ["The plant has 300 staff."]
+    assert FocusCheck(Synonyms()).reason("How many employees work there?", chunks, chunks[0]) is None
+    assert FocusCheck(FakeEmbedder()).reason("How many employees work there?", chunks, chunks[0]) is not None
+
+
+def test_answerer_refuses_an_on_topic_question_without_asking_the_model(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    answer = indexed.ask("Who is the treasurer of the engineering firm Calloway and Finch?")
+    assert answer.refused and answer.text == REFUSAL and not answer.citations
+    assert generator.calls == []
+    assert any("treasurer" in note for note in answer.notes)
+
+
+def test_focus_check_can_be_switched_off(make_assistant: object, generator: FakeGenerator) -> None:
+    assistant = make_assistant(focus_check=False)  # type: ignore[operator]
+    assistant.index()
+    generator.queue(" Calloway and Finch [1].\n")
+    answer = assistant.ask("Who is the treasurer of the engineering firm Calloway and Finch?")
+    assert not answer.refused and len(generator.calls) == 1
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Roughly how many people attended?", "number"),
+    ("How much did it cost?", "number"),
+    ("When did it open?", "date"),
+    ("In which year was it built?", "date"),
+    ("Who designed it?", None),
+])
+def test_asked_kind(question: str, kind: str | None) -> None:
+    assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize(("kind", "text", "ok"), [
+    ("number", "nearly one hundred people", True),
+    ("number", "in Tianjin", False),
+    ("number", "2,576 entities", True),
+    ("date", "On Sept 27", True),
+    ("date", "in 2018", True),
+    ("date", "in Tianjin", False),
+    (None, "anything", True),
+])
+def test_holds(kind: str | None, text: str, ok: bool) -> None:
+    assert holds(kind, text) is ok
