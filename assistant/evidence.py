@@ -13,6 +13,8 @@ from assistant.lexical import LexicalIndex
 from assistant.sentences import sentence_spans
 from assistant.types import Chunk, Hit, Passage
 
+_CACHE_LIMIT = 100_000
+
 
 def _candidates(hits: list[Hit]) -> list[tuple[Chunk, int, int]]:
     """Every sentence of the hits as (chunk, start, end) in document offsets, once each.
@@ -34,6 +36,15 @@ def _candidates(hits: list[Hit]) -> list[tuple[Chunk, int, int]]:
 class EvidenceSelector:
     def __init__(self, embedder: Embedder, count: int = 3, lexical_weight: float = 0.5) -> None:
         self.embedder, self.count, self.lexical_weight = embedder, count, lexical_weight
+        self._vectors: dict[str, Vector] = {}  # sentence text -> its vector; sentences recur across questions
+
+    def _embed(self, texts: list[str]) -> list[Vector]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            if len(self._vectors) + len(missing) > _CACHE_LIMIT:
+                self._vectors.clear()
+            self._vectors.update(zip(missing, self.embedder.embed(missing), strict=True))
+        return [self._vectors[t] for t in texts]
 
     def select(
         self, question: str, vector: Vector, hits: list[Hit], lexical: LexicalIndex
@@ -47,7 +58,7 @@ class EvidenceSelector:
         if not candidates:
             return []
         texts = [c.text[s - c.start : e - c.start] for c, s, e in candidates]
-        vectors = self.embedder.embed(texts)
+        vectors = self._embed(texts)
         scored = []
         for (chunk, start, end), text, v in zip(candidates, texts, vectors, strict=True):
             dense = sum(a * b for a, b in zip(vector, v, strict=True))

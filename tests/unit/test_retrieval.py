@@ -142,3 +142,16 @@ def test_markdown_headings_are_never_evidence() -> None:
         question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], LexicalIndex([text])
     )
     assert [p.text for p in passages] == ["The keeper of the Kestrel Point lighthouse is Imogen Varga."]
+
+
+def test_evidence_embeds_each_sentence_once_across_questions() -> None:
+    text = "The keeper is Imogen Varga. The lamp was lit in 2011. Storms come in winter."
+    chunk = Chunk("c1", "k.txt", "/docs/k.txt", "K", text, 0, len(text), "sha")
+    embedder = FakeEmbedder()
+    selector = EvidenceSelector(embedder, count=2)
+    lexical = LexicalIndex([text])
+    first = selector.select("Who is the keeper?", FakeEmbedder.vector("Who is the keeper?"), [Hit(chunk, 1.0)], lexical)
+    embedded = sum(len(batch) for batch in embedder.calls)
+    again = selector.select("Who is the keeper?", FakeEmbedder.vector("Who is the keeper?"), [Hit(chunk, 1.0)], lexical)
+    assert again == first
+    assert sum(len(batch) for batch in embedder.calls) == embedded == 3
