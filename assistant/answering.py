@@ -117,12 +117,17 @@ class Answerer:
         grammar = self.grammar(fitted.passages)
         t1 = time.perf_counter()
         pieces: list[str] = []
-        stream = iter(()) if quote_only else self.generator.stream(fitted.prompt, grammar,
-                                                                    self.config.max_answer_tokens)
-        for piece in stream:
-            pieces.append(piece)
-            if on_text:
-                on_text(piece)
+        if not quote_only:
+            # Closed here, not whenever the garbage collector gets to it: a stopped answer's
+            # stream must release the model before the next question uses it.
+            stream = self.generator.stream(fitted.prompt, grammar, self.config.max_answer_tokens, template.head)
+            try:
+                for piece in stream:
+                    pieces.append(piece)
+                    if on_text:
+                        on_text(piece)
+            finally:
+                getattr(stream, "close", lambda: None)()
         raw = "".join(pieces)
         t2 = time.perf_counter()
         timings = Timings(before.retrieval_s, t1 - t0, (t2 - t1) + before.generation_s)

@@ -29,13 +29,16 @@ class Generator(Protocol):
         """Tokens of ``text`` as this model will see it."""
         ...
 
-    def stream(self, prompt: str, grammar: str | None, max_tokens: int) -> Iterator[str]:
-        """The output, piece by piece, as it is generated."""
+    def stream(self, prompt: str, grammar: str | None, max_tokens: int, head: str = "") -> Iterator[str]:
+        """The output, piece by piece, as it is generated.
+
+        ``head`` is the fixed start that many prompts share; a generator may keep it evaluated.
+        """
         ...
 
 
-def complete(generator: Generator, prompt: str, grammar: str | None, max_tokens: int) -> str:
-    return "".join(generator.stream(prompt, grammar, max_tokens))
+def complete(generator: Generator, prompt: str, grammar: str | None, max_tokens: int, head: str = "") -> str:
+    return "".join(generator.stream(prompt, grammar, max_tokens, head))
 
 
 def bundled_model_path() -> Path:
@@ -122,17 +125,44 @@ class LlamaCppGenerator:
         tokens = len(self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=False))
         return tokens + (CHAT_TEMPLATE_MARGIN if self.chat else 0)
 
-    def stream(self, prompt: str, grammar: str | None, max_tokens: int) -> Iterator[str]:
+    def stream(self, prompt: str, grammar: str | None, max_tokens: int, head: str = "") -> Iterator[str]:
+        self._keep_only(head if prompt.startswith(head) else "", prompt)
         if grammar and self.temperature == 0:
             # Greedy: the shortlist sampler picks exactly what full filtering would, faster.
-            self._llm.grammar_sampler = self._llm.shortlist_grammar(grammar)
+            sampler = self._llm.shortlist_grammar(grammar)
+            self._llm.grammar_sampler = sampler
             try:
                 yield from self._stream(prompt, None, max_tokens)
             finally:
-                self._llm.grammar_sampler.close()
-                self._llm.grammar_sampler = None
+                sampler.close()
+                if self._llm.grammar_sampler is sampler:
+                    self._llm.grammar_sampler = None
         else:
             yield from self._stream(prompt, grammar, max_tokens)
+
+    def _keep_only(self, head: str, prompt: str) -> None:
+        """Leave exactly ``head`` evaluated in the context, and nothing after it.
+
+        llama.cpp reuses the evaluated tokens a new prompt starts with. Reusing whatever the
+        previous prompt happened to share would split the evaluation at a different token each
+        time, and floating point then makes the answer depend on the question before. Cutting
+        the reuse to the fixed head, evaluated on its own the first time, computes every answer
+        the same way in any process, and still saves evaluating the head again.
+        """
+        llm: Any = self._llm
+        tokens = list(llm.tokenize(head.encode("utf-8"), special=True)) if head and not self.chat else []
+        whole = list(llm.tokenize(prompt.encode("utf-8"), special=True)) if tokens else []
+        keep = 0
+        for a, b in zip(tokens[:-1], whole, strict=False):  # the head's last token may merge with what follows
+            if a != b:
+                break
+            keep += 1
+        if keep and llm.n_tokens >= keep and list(llm.input_ids[:keep]) == whole[:keep]:
+            llm.n_tokens = keep
+            return
+        llm.reset()
+        if keep:
+            llm.eval(whole[:keep])
 
     def _stream(self, prompt: str, grammar: str | None, max_tokens: int) -> Iterator[str]:
         kwargs: dict[str, Any] = dict(

@@ -31,6 +31,12 @@ class Template:
         return frozenset(f for _, f, _, _ in string.Formatter().parse(self.text) if f)
 
     @property
+    def head(self) -> str:
+        """The fixed text before the first variable: the same at the start of every rendering."""
+        literal = next(iter(string.Formatter().parse(self.text)), ("", None, None, None))[0]
+        return literal if "{" not in self.text[: len(literal)] else ""
+
+    @property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()
 

@@ -85,7 +85,7 @@ class FakeGenerator:
     def count(self, text: str) -> int:
         return len(text.split()) + 1
 
-    def stream(self, prompt: str, grammar: str | None, max_tokens: int) -> Iterator[str]:
+    def stream(self, prompt: str, grammar: str | None, max_tokens: int, head: str = "") -> Iterator[str]:
         self.calls.append(Call(prompt, grammar, max_tokens))
         if not self.replies:
             raise AssertionError(f"FakeGenerator called with no reply queued; prompt ends {prompt[-80:]!r}")
@@ -122,8 +122,8 @@ class GatedGenerator(FakeGenerator):
         for _ in range(pieces):
             self._permits.release()
 
-    def stream(self, prompt: str, grammar: str | None, max_tokens: int) -> Iterator[str]:
-        for piece in super().stream(prompt, grammar, max_tokens):
+    def stream(self, prompt: str, grammar: str | None, max_tokens: int, head: str = "") -> Iterator[str]:
+        for piece in super().stream(prompt, grammar, max_tokens, head):
             if not self._permits.acquire(timeout=self.timeout):
                 raise AssertionError(f"GatedGenerator: piece {self.sent + 1} was never released")
             self.sent += 1

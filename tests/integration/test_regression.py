@@ -87,13 +87,16 @@ def test_nothing_changed_means_every_case_identical(subset: list[Line], replayed
 def test_a_different_prompt_template(assistant: Assistant, subset: list[Line], tmp_path: Path) -> None:
     prompts = tmp_path / "prompts"
     shutil.copytree(PROJECT_ROOT / "prompts", prompts)
-    template = (prompts / "answer.txt").read_text(encoding="utf-8")
-    (prompts / "answer.txt").write_text(template.replace("Give a short answer in one sentence",
-                                                         "Answer in a few words"), encoding="utf-8")
+    in_use = prompts / f"{assistant.settings.answer_prompt}.txt"  # the template the model answers with
+    template = in_use.read_text(encoding="utf-8")
+    changed = template.replace("Answer each question with a short phrase", "Answer every question with a few words")
+    changed = changed.replace("Give a short answer in one sentence", "Answer in a few words")
+    assert changed != template
+    in_use.write_text(changed, encoding="utf-8")
     results = _replay(_variant(assistant, prompts_dir=prompts), subset)
     for line in subset:
         result = results[line["id"]]
-        assert result.comparison.fingerprint_changes == ("prompts.answer",)
+        assert result.comparison.fingerprint_changes == (f"prompts.{assistant.settings.answer_prompt}",)
         if line["prompt"]:  # the model was asked: the prompt it saw differs
             assert result.outcome in {"changed", "regressed", "equivalent"}, result.comparison.reasons
             assert "prompt differs" in result.comparison.reasons
