@@ -89,9 +89,9 @@ def test_a_different_prompt_template(assistant: Assistant, subset: list[Line], t
     shutil.copytree(PROJECT_ROOT / "prompts", prompts)
     in_use = prompts / f"{assistant.settings.answer_prompt}.txt"  # the template the model answers with
     template = in_use.read_text(encoding="utf-8")
-    changed = template.replace("Answer each question with a short phrase", "Answer every question with a few words")
-    changed = changed.replace("Give a short answer in one sentence", "Answer in a few words")
-    assert changed != template
+    instruction = template.partition("\n\n")[0]
+    changed = instruction + "\n\n" + template[template.rindex("Sources:"):]  # the worked examples left out
+    assert changed != template and "{sources}" in changed
     in_use.write_text(changed, encoding="utf-8")
     results = _replay(_variant(assistant, prompts_dir=prompts), subset)
     for line in subset:
@@ -104,7 +104,12 @@ def test_a_different_prompt_template(assistant: Assistant, subset: list[Line], t
                 assert result.outcome in {"changed", "regressed"}, result.comparison.reasons
         else:  # refused before the model was asked
             assert result.outcome == "identical"
-    assert any(r.outcome in {"changed", "regressed"} for r in results.values()), _outcomes(results)
+    # The change reaches the model: its raw output moves. Whether the shown answer moves too depends
+    # on the checks after generation (they often quote the same evidence sentence); when it does,
+    # the case is changed or regressed (asserted above), otherwise equivalent with these reasons.
+    assert any("raw model output differs" in r.comparison.reasons for r in results.values()), _outcomes(results)
+    assert not any(r.outcome == "identical" for line in subset if line["prompt"]
+                   for r in [results[line["id"]]]), _outcomes(results)
 
 
 def test_a_chunk_removed_from_the_index(assistant: Assistant, subset: list[Line], tmp_path: Path) -> None:
