@@ -30,6 +30,8 @@ class AnswerConfig:
     max_sentences: int = 1
     model_may_refuse: bool = False
     max_sentence_chars: int = 60
+    model_sentences: int = 1
+    quote_source: bool = True
     answer_prompt: str = "short"
     fallback: str = "best"
     focus_check: bool = True
@@ -113,8 +115,11 @@ class Answerer:
 
         quote_only = self.config.answer_prompt == "quote"
         template = self.templates["answer" if quote_only else self.config.answer_prompt]
-        fitted = fit(template, self.generator, self.budget, standalone, passages)
+        read = passages[: self.config.model_sentences] if self.config.model_sentences else passages
+        fitted = fit(template, self.generator, self.budget, standalone, read)
         grammar = self.grammar(fitted.passages)
+        # The checks weigh every evidence sentence, also those the model did not read.
+        pool = [*fitted.passages, *passages[len(read):]]
         t1 = time.perf_counter()
         pieces: list[str] = []
         if not quote_only:
@@ -126,17 +131,19 @@ class Answerer:
                     pieces.append(piece)
                     if on_text:
                         on_text(piece)
+                    if citations.finished("".join(pieces), self.config.max_sentences):
+                        break
             finally:
                 getattr(stream, "close", lambda: None)()
         raw = "".join(pieces)
         t2 = time.perf_counter()
         timings = Timings(before.retrieval_s, t1 - t0, (t2 - t1) + before.generation_s)
-        rest = dict(passages=tuple(fitted.passages), prompt=fitted.prompt, raw_output=raw, **base)
+        rest = dict(passages=tuple(pool), prompt=fitted.prompt, raw_output=raw, **base)
         if raw.strip() == refusal:
             return Answer(refusal, (), True, (), timings, **rest)  # type: ignore[arg-type]
-        sentences, fallback = checked(raw, fitted.passages, question, standalone, self.config)
+        sentences, fallback = checked(raw, pool, question, standalone, self.config)
         text = citations.render(sentences)
-        return Answer(text, _citations(sentences, fitted.passages), False, tuple(sentences),
+        return Answer(text, _citations(sentences, pool), False, tuple(sentences),
                       timings, fallback=fallback, **rest)  # type: ignore[arg-type]
 
     def grammar(self, passages: list[Passage]) -> str:
@@ -156,7 +163,19 @@ def checked(
     sentences, fallback = verify(raw, passages, standalone, config.fallback)
     if config.kind_check:
         sentences, fallback = _trusted_or_quoted(sentences, fallback, passages, question)
+    if config.quote_source and not fallback:
+        sentences = _with_sources(sentences, passages)
     return _second_document(sentences, passages, config.second_document_ratio), fallback
+
+
+def _with_sources(sentences: list[Sentence], passages: list[Passage]) -> list[Sentence]:
+    """A short answer followed by the sentence it was copied from, so that the reader sees the
+    claim in its context without opening the source (unless the answer is that sentence)."""
+    by_n = {p.n: p for p in passages}
+    quoted = dict.fromkeys(n for s in sentences for n in s.markers if n in by_n)
+    said = " ".join(s.text for s in sentences)
+    return [*sentences, *(citations.check(by_n[n].text, (n,), passages) for n in quoted
+                          if not _same(by_n[n].text, said))]
 
 
 def verify(

@@ -26,6 +26,7 @@ _TEXT = r"[^\[\]\n<>:]"
 _FIRST = r"[^ \[\]\n<>:]"
 _SENTENCE = re.compile(r"\s*([^\[\]]+?)\s*((?:\[\d+\]\s*)+)\.?")
 _MARKER = re.compile(r"\[(\d+)\]")
+_CLOSED = re.compile(r"\]\.")
 
 
 def grammar(
@@ -53,6 +54,17 @@ def grammar(
         f"marker ::= {markers}",
     ]
     return "\n".join(lines)
+
+
+def finished(text: str, max_sentences: int) -> bool:
+    """Whether ``text`` already holds the most sentences :func:`grammar` allows, each closed by
+    its markers and a full stop: the grammar allows nothing after it but the line's end, so the
+    model need not be asked for it.
+
+    >>> finished(" In 1998 [1]", 1), finished(" In 1998 [1].", 1), finished(" In 1998 [1].", 2)
+    (False, True, False)
+    """
+    return len(_CLOSED.findall(text)) >= max_sentences
 
 
 def parse(text: str) -> list[tuple[str, tuple[int, ...]]]:

@@ -3,30 +3,53 @@
 A 270M model answers well from a few focused sentences and badly from pages, so
 each sentence of the retrieved chunks is scored by embedding similarity to the
 question blended with IDF-weighted term overlap, and only the best are kept.
-The best score is also the relevance signal the refusal decision uses.
+Sentences are ranked with term weights taken among the retrieved sentences
+(see :class:`_LocalWeights`); the score a passage carries uses the index's
+weights, a steadier scale for the refusal floor to be set on.
 """
 
 from __future__ import annotations
 
+import math
+import re
+
 from assistant.embedding import Embedder, Vector
-from assistant.lexical import LexicalIndex
+from assistant.kinds import asked_kind, holds
+from assistant.lexical import LexicalIndex, terms
 from assistant.sentences import sentence_spans
 from assistant.types import Chunk, Hit, Passage
 
+_Scored = tuple[float, Chunk, int, int, str, float]
 _CACHE_LIMIT = 100_000
+_CLOSING = frozenset(".!?:;\"'”’)]")
+_LIST_ITEM = re.compile(r"(?:[-*+•]|\d+[.)])\s|\|")
+
+
+def _is_heading(line: str) -> bool:
+    """A Markdown heading, or a line with no closing punctuation that is not a list item: a title."""
+    line = line.strip()
+    return line.startswith("#") or not (line[-1:] in _CLOSING or _LIST_ITEM.match(line))
+
+
+def _line(text: str, start: int, end: int) -> str:
+    """The line of ``text`` that the span [start, end) makes up; a sentence inside a line ends
+    in a full stop as far as :func:`_is_heading` is concerned."""
+    begin, stop = text.rfind("\n", 0, start) + 1, text.find("\n", end)
+    whole = text[begin : len(text) if stop < 0 else stop]
+    return whole if whole.strip() == text[start:end].strip() else text[start:end] + "."
 
 
 def _candidates(hits: list[Hit]) -> list[tuple[Chunk, int, int]]:
     """Every sentence of the hits as (chunk, start, end) in document offsets, once each.
 
-    A Markdown heading names a topic and states nothing, so it is never evidence.
+    A heading or a title names a topic and states nothing, so it is never evidence.
     """
     seen: set[tuple[str, int]] = set()
     out: list[tuple[Chunk, int, int]] = []
     for hit in hits:
         chunk = hit.chunk
         for start, end in sentence_spans(chunk.text, offset=chunk.start):
-            heading = chunk.text[start - chunk.start:end - chunk.start].startswith("#")
+            heading = _is_heading(_line(chunk.text, start - chunk.start, end - chunk.start))
             if not heading and (chunk.path, start) not in seen:
                 seen.add((chunk.path, start))
                 out.append((chunk, start, end))
@@ -34,8 +57,10 @@ def _candidates(hits: list[Hit]) -> list[tuple[Chunk, int, int]]:
 
 
 class EvidenceSelector:
-    def __init__(self, embedder: Embedder, count: int = 3, lexical_weight: float = 0.5) -> None:
-        self.embedder, self.count, self.lexical_weight = embedder, count, lexical_weight
+    def __init__(
+        self, embedder: Embedder, count: int = 3, lexical_weight: float = 0.5, idf: str = "retrieved"
+    ) -> None:
+        self.embedder, self.count, self.lexical_weight, self.idf = embedder, count, lexical_weight, idf
         self._vectors: dict[str, Vector] = {}  # sentence text -> its vector; sentences recur across questions
 
     def _embed(self, texts: list[str]) -> list[Vector]:
@@ -60,17 +85,59 @@ class EvidenceSelector:
         texts = [c.text[s - c.start : e - c.start] for c, s, e in candidates]
         vectors = self._embed(texts)
         scored = []
+        local = _LocalWeights(question, texts)
+        w = self.lexical_weight
         for (chunk, start, end), text, v in zip(candidates, texts, vectors, strict=True):
             dense = sum(a * b for a, b in zip(vector, v, strict=True))
-            lex = lexical.overlap(question, text)
-            score = (1 - self.lexical_weight) * dense + self.lexical_weight * lex
-            scored.append((score, chunk, start, end, text))
+            score = (1 - w) * dense + w * lexical.overlap(question, text)
+            rank = score if self.idf == "index" else (1 - w) * dense + w * local.overlap(text)
+            scored.append((score, chunk, start, end, text, rank))
         if self.count == 0:
             best = {c.id: max(sc for sc, ch, *_ in scored if ch.id == c.id) for c, _, _ in candidates}
             return [Passage(n, h.chunk, h.chunk.text, h.chunk.start, h.chunk.end, best[h.chunk.id])
                     for n, h in enumerate((h for h in hits if h.chunk.id in best), start=1)]
-        scored.sort(key=lambda s: (-s[0], s[1].source, s[2]))
+        scored.sort(key=lambda s: (-s[5], s[1].source, s[2]))
+        chosen = _of_kind_asked(question, scored, self.count)
         return [
             Passage(n, chunk, text, start, end, score)
-            for n, (score, chunk, start, end, text) in enumerate(scored[: self.count], start=1)
+            for n, (score, chunk, start, end, text, _) in enumerate(chosen, start=1)
         ]
+
+
+# Words that say what kind of answer is wanted ("in what year"), not what it is about.
+_ASKING = frozenset(terms("year years month date day time number name names kind type"))
+
+
+class _LocalWeights:
+    """IDF of the question's terms among the candidate sentences themselves.
+
+    Every retrieved sentence shares the documents' topic words ("desalination", "Gull Point"),
+    so a document's opening sentence, which names the topic, matches most of any question
+    about it. Weighed among the candidates, topic words count little and the words that
+    single out one sentence ("Dutch", "contractor") count most.
+    """
+
+    def __init__(self, question: str, texts: list[str]) -> None:
+        self.wanted = set(terms(question)) - _ASKING
+        sets = [set(terms(t)) for t in texts]
+        n = len(sets)
+        self.idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5))
+                    for t in self.wanted for df in [sum(t in s for s in sets)]}
+        self.total = sum(self.idf.values())
+
+    def overlap(self, text: str) -> float:
+        if not self.total:
+            return 0.0
+        return sum(self.idf[t] for t in self.wanted & set(terms(text))) / self.total
+
+
+def _of_kind_asked(question: str, scored: list[_Scored], count: int) -> list[_Scored]:
+    """The ``count`` best, with the last place given to the best sentence of the kind the
+    question asks for, a number for "how many", when none of the others holds one. (A "when" question
+    whose best sentences name no date is refused instead: see :mod:`assistant.refusal`.)"""
+    best = scored[:count]
+    kind = asked_kind(question)
+    if kind != "number" or any(holds(kind, s[4]) for s in best):
+        return best
+    fitting = next((s for s in scored[count:] if holds(kind, s[4])), None)
+    return best if fitting is None else [*best[:-1], fitting]

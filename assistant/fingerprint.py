@@ -28,11 +28,14 @@ from assistant.store import VectorStore
 Fingerprint = dict[str, Any]
 
 GENERATION_SETTINGS = (
-    "n_ctx", "max_answer_tokens", "max_sentences", "max_sentence_chars", "model_may_refuse",
+    "n_ctx", "max_answer_tokens", "max_sentences", "max_sentence_chars", "model_sentences",
+    "model_may_refuse",
     "temperature", "seed", "n_threads", "n_batch", "condense", "max_history_turns",
+    "answer_prompt", "fallback", "focus_check", "kind_check", "second_document_ratio", "quote_source",
 )
 RETRIEVAL_SETTINGS = (
-    "top_k", "candidates", "fusion", "rrf_k", "evidence_sentences", "lexical_weight", "relevance_floor",
+    "top_k", "candidates", "fusion", "rrf_k", "evidence_sentences", "lexical_weight", "evidence_idf",
+    "relevance_floor",
 )
 CHUNKING_SETTINGS = ("chunk_tokens", "chunk_overlap_tokens")
 

@@ -8,6 +8,8 @@ picking the wrong span, however well the span is supported by its source.
 ('number', True)
 >>> asked_kind("When did it open?"), holds("date", "in Tianjin")
 ('date', False)
+>>> holds("number", "It was held on the 8th."), holds("number", "It has 2,961 members.")
+(False, True)
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ _NUMBER_WORDS = frozenset((
     "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "hundreds",
     "thousand", "thousands", "million", "millions", "billion", "billions", "dozen", "dozens", "half",
 ))
+# A figure, but not an ordinal: "on the 8th" does not say how many.
+_COUNT = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?!\d|[.,]\d|(?:st|nd|rd|th)\b)")
 _MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)(?:[a-z]*)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 _ASKS_NUMBER = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|amount|percentage|share)\b")
@@ -54,7 +58,7 @@ def has_year(text: str) -> bool:
 def holds(kind: str | None, text: str) -> bool:
     """Whether ``text`` contains an answer of ``kind`` (always, for no kind)."""
     if kind == "number":
-        return any(w[0].isdigit() or w in _NUMBER_WORDS for w in words(text))
+        return bool(_COUNT.search(text)) or any(w in _NUMBER_WORDS for w in words(text))
     if kind == "date":
         return has_year(text) or has_month(text)
     return True

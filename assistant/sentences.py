@@ -2,7 +2,10 @@
 
 pysbd does the sentence boundary work (abbreviations, decimals, quotes); it runs
 per line because these documents use line breaks as paragraph breaks and a
-heading has no full stop.
+heading has no full stop. Two repairs follow it: a piece that starts in lower
+case after a short capitalised abbreviation continues the sentence before it
+("Holdings Co.,Ltd. shared the topic"),
+and a full stop with no space after it still ends a sentence ("etc.In terms").
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from functools import lru_cache
 import pysbd
 
 _LINE = re.compile(r"[^\n]+")
+_ABBREVIATION = re.compile(r"\b[A-Z][a-z]{0,3}\.$")
+_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")  # "etc.In": a stop with no space after it
 
 
 @lru_cache(maxsize=1)
@@ -25,21 +30,43 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
 
     >>> sentence_spans("It rained. We left.\\nNext line")
     [(0, 10), (11, 19), (20, 29)]
+    >>> sentence_spans("Acme Co. shared it, etc.Then it ended.")
+    [(0, 24), (24, 38)]
     """
     spans: list[tuple[int, int]] = []
     for line in _LINE.finditer(text):
-        cursor = line.start()
-        for sentence in _segmenter().segment(line.group()):
-            piece = sentence.strip()
-            if not piece:
-                continue
-            start = text.find(piece, cursor, line.end())
-            if start < 0:  # pysbd altered the text; keep the rest of the line whole
-                rest = text[cursor : line.end()].strip()
-                if rest:
-                    start = text.index(rest, cursor)
-                    spans.append((offset + start, offset + start + len(rest)))
-                break
-            cursor = start + len(piece)
-            spans.append((offset + start, offset + cursor))
-    return spans
+        line_spans = _line_spans(text, line.start(), line.end())
+        for start, end in line_spans:
+            if spans and spans[-1][1] >= line.start() and _continues(text, spans[-1][1], start):
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+    return [(offset + s, offset + e) for s, e in spans]
+
+
+def _continues(text: str, previous_end: int, start: int) -> bool:
+    """A piece in lower case after a capitalised abbreviation ("Co.,Ltd. shared") goes on."""
+    return text[start].islower() and bool(_ABBREVIATION.search(text, 0, previous_end))
+
+
+def _line_spans(text: str, begin: int, end: int) -> list[tuple[int, int]]:
+    cursor, spans = begin, []
+    for sentence in _segmenter().segment(text[begin:end]):
+        piece = sentence.strip()
+        if not piece:
+            continue
+        start = text.find(piece, cursor, end)
+        if start < 0:  # pysbd altered the text; keep the rest of the line whole
+            rest = text[cursor:end].strip()
+            if rest:
+                start = text.index(rest, cursor)
+                spans.append((start, start + len(rest)))
+            break
+        cursor = start + len(piece)
+        spans.append((start, cursor))
+    return [part for s, e in spans for part in _unglued(text, s, e)]
+
+
+def _unglued(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    cuts = [start, *(start + m.start() for m in _GLUED.finditer(text, start, end)), end]
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a < b]

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         0.7, ge=0.0, le=1.0,
         description="Weight of IDF term overlap against embedding similarity when scoring evidence.",
     )
+    evidence_idf: Literal["retrieved", "index"] = Field(
+        "retrieved",
+        description="Where the term weights that rank evidence sentences come from: the retrieved sentences "
+        "themselves (the documents' topic words count little) or the whole index.",
+    )
     focus_check: bool = Field(
         True,
         description="Refuse when what the question asks for (the CEO in \"Who is the CEO of X?\", the "
@@ -136,6 +141,16 @@ class Settings(BaseSettings):
     )
     max_sentence_chars: int = Field(
         60, ge=8, description="Upper bound on the characters of one answer sentence, before its markers."
+    )
+    quote_source: bool = Field(
+        True,
+        description="Follow a short answer the checks accept with the evidence sentence it was copied "
+        "from, quoted and cited.",
+    )
+    model_sentences: int = Field(
+        1, ge=0,
+        description="How many of the evidence sentences the model reads (the best ones); the rest are "
+        "still checked and may be quoted. Fewer is faster. 0 means all of them.",
     )
     model_may_refuse: bool = Field(
         False,

@@ -87,6 +87,7 @@ class Assistant:
         return AnswerConfig(
             n_ctx=s.n_ctx, max_answer_tokens=s.max_answer_tokens, max_sentences=s.max_sentences,
             model_may_refuse=s.model_may_refuse, max_sentence_chars=s.max_sentence_chars,
+            model_sentences=s.model_sentences, quote_source=s.quote_source,
             relevance_floor=s.relevance_floor, condense=s.condense, max_history_turns=s.max_history_turns,
             answer_prompt=s.answer_prompt, fallback=s.fallback, focus_check=s.focus_check,
             kind_check=s.kind_check, second_document_ratio=s.second_document_ratio,
@@ -95,7 +96,7 @@ class Assistant:
     @cached_property
     def answerer(self) -> Answerer:
         s = self.settings
-        evidence = EvidenceSelector(self.embedder, s.evidence_sentences, s.lexical_weight)
+        evidence = EvidenceSelector(self.embedder, s.evidence_sentences, s.lexical_weight, s.evidence_idf)
         return Answerer(self.retriever, evidence, self.generator, self.templates, self.answer_config)
 
     def index(self, paths: list[Path] | None = None, progress: bool = False) -> IndexReport:

@@ -58,9 +58,10 @@ def test_supported_reply_is_kept_with_a_resolved_citation(
     answer = indexed.ask(QUESTION, on_text=streamed.append)
 
     assert not answer.refused and not answer.fallback
-    assert answer.supported == (True,)
+    assert answer.supported == (True, True)
     n = answer.citations[0].n
-    assert answer.text == f"Calloway and Finch designed the breakwater [{n}]."
+    # The short answer, then the sentence it was copied from (quote_source).
+    assert answer.text == f"Calloway and Finch designed the breakwater [{n}]. {CALLOWAY[:-1]} [{n}]."
     assert len(answer.citations) == 1
     citation = answer.citations[0]
     assert citation.source == "harbour.txt"
@@ -195,6 +196,40 @@ def test_empty_index_raises_index_error(assistant: Assistant, generator: FakeGen
 # --- what the generator is given ----------------------------------------------------------
 
 
+def test_the_model_reads_only_the_best_sentence_and_the_checks_weigh_them_all(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(model_sentences=1)
+    assistant.index()
+    generator.queue(_cite("Calloway", "Calloway and Finch"))
+    answer = assistant.ask(QUESTION)
+    (call,) = generator.calls
+    assert [p.n for p in answer.passages] == [1, 2, 3]  # all three are checked and may be quoted
+    sources = call.prompt.rsplit("Sources:\n", 1)[1]
+    assert sources == f"[1] {answer.passages[0].text}\nQuestion: {QUESTION}\nAnswer:"
+    assert _grammar_markers(call.grammar) == {1}
+    assert answer.text == f"Calloway and Finch [1]. {CALLOWAY[:-1]} [1]."
+
+
+def test_quote_source_off_shows_the_short_answer_alone(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(quote_source=False)
+    assistant.index()
+    generator.queue(_cite("Calloway", "Calloway and Finch"))
+    answer = assistant.ask(QUESTION)
+    assert answer.text == f"Calloway and Finch [{answer.citations[0].n}]."
+
+
+def test_the_stream_stops_once_the_grammar_allows_nothing_more(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
+    streamed: list[str] = []
+    answer = indexed.ask(QUESTION, on_text=streamed.append)
+    assert answer.raw_output.endswith("].") and "".join(streamed) == answer.raw_output
+
+
 def test_generator_only_gets_markers_of_the_supplied_passages(
     indexed: Assistant, generator: FakeGenerator
 ) -> None:
@@ -246,7 +281,7 @@ def test_follow_up_is_condensed_by_concatenation(indexed: Assistant, generator: 
     assert len(generator.calls) == 1
     assert answer.citations[0].source == "harbour.txt"
     assert "2,400,000 pounds" in answer.citations[0].text
-    assert not answer.fallback and answer.supported == (True,)
+    assert not answer.fallback and answer.supported == (True, True)
 
 
 def test_concat_uses_the_last_user_question(indexed: Assistant, generator: FakeGenerator) -> None:

@@ -123,13 +123,14 @@ def test_index_then_ask_through_the_cli(
     fake_models.queue(reply, reply)
     assert cli.main(["ask", "Which firm designed the breakwater?", "--data-dir", data]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "Calloway and Finch designed the breakwater [1]."
+    assert lines[0] == ("Calloway and Finch designed the breakwater [1]. "
+                        "The engineering firm Calloway and Finch designed the new breakwater [1].")
     assert lines[1].startswith("  [1] harbour.txt (")
     assert lines[1].endswith("): The engineering firm Calloway and Finch designed the new breakwater.")
 
     assert cli.main(["ask", "Which firm designed the breakwater?", "--json", "--data-dir", data]) == 0
     record = json.loads(capsys.readouterr().out)
-    assert record["answer"] == "Calloway and Finch designed the breakwater [1]."
+    assert record["answer"].startswith("Calloway and Finch designed the breakwater [1]. The engineering")
     assert record["citations"][0]["source"] == "harbour.txt"
 
 

@@ -155,3 +155,49 @@ def test_evidence_embeds_each_sentence_once_across_questions() -> None:
     again = selector.select("Who is the keeper?", FakeEmbedder.vector("Who is the keeper?"), [Hit(chunk, 1.0)], lexical)
     assert again == first
     assert sum(len(batch) for batch in embedder.calls) == embedded == 3
+
+
+def test_titles_and_label_lines_are_never_evidence_but_list_items_are() -> None:
+    text = ("Kestrel lighthouse gets a new keeper\n\nDate: 2024-02-12\n\n"
+            "The keeper of the lighthouse is Imogen Varga.\n- Keeper's cottage rent: 40 pounds\n")
+    chunk = Chunk("c1", "k.txt", "/docs/k.txt", "K", text, 0, len(text), "sha")
+    question = "Who is the new keeper of the Kestrel lighthouse?"
+    passages = EvidenceSelector(FakeEmbedder(), count=5).select(
+        question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], LexicalIndex([text])
+    )
+    assert sorted(p.text for p in passages) == [
+        "- Keeper's cottage rent: 40 pounds", "The keeper of the lighthouse is Imogen Varga."]
+
+
+def test_topic_words_shared_by_every_retrieved_sentence_weigh_little() -> None:
+    # Every sentence names the reservoir; only one says who is the contractor.
+    text = ("The Kessock Reservoir dam in the Fellbrook valley is being made safer. "
+            "Kessock Reservoir in the Fellbrook valley supplies the town. "
+            "The Kessock Reservoir dam was built in the Fellbrook valley long ago. "
+            "Walkers visit Kessock Reservoir in the Fellbrook valley. "
+            "Brenlow was chosen as contractor for the Kessock works.")
+    chunk = Chunk("c1", "k.txt", "/docs/k.txt", "K", text, 0, len(text), "sha")
+    others = ["The harbour has boats.", "The library has books.", "A contractor built the bus depot."]
+    lexical = LexicalIndex([text, *others])
+    question = "Which contractor is working on the Kessock Reservoir dam in the Fellbrook valley?"
+
+    def best(idf: str) -> str:
+        selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, idf=idf)
+        return selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], lexical)[0].text
+
+    assert best("index").startswith("The Kessock Reservoir dam")
+    assert best("retrieved").startswith("Brenlow")
+
+
+def test_a_how_many_question_gets_a_sentence_with_a_figure_among_its_evidence() -> None:
+    text = ("The harbour symposium was held in Tianjin on the 8th. "
+            "The harbour symposium discussed the harbour and its future. "
+            "The harbour symposium invited speakers from the region. "
+            "Nearly one hundred came.")
+    chunk = Chunk("c1", "k.txt", "/docs/k.txt", "K", text, 0, len(text), "sha")
+    question = "How many people attended the harbour symposium?"
+    passages = EvidenceSelector(FakeEmbedder(), count=2, lexical_weight=1.0).select(
+        question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], LexicalIndex([text])
+    )
+    assert passages[0].text.startswith("The harbour symposium")  # an ordinal is no count
+    assert passages[-1].text == "Nearly one hundred came."

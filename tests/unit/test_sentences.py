@@ -69,3 +69,18 @@ def test_blank_text_has_no_sentences(text: str) -> None:
 def test_repeated_sentences_get_their_own_offsets() -> None:
     text = "Yes. Yes. Yes."
     assert sentence_spans(text) == [(0, 4), (5, 9), (10, 14)]
+
+
+def test_lower_case_after_a_company_abbreviation_continues_the_sentence() -> None:
+    text = "At the meeting, Beijing Holdings co.,Ltd. shared the topic of growth. It ended at noon."
+    assert _pieces(text) == [
+        "At the meeting, Beijing Holdings co.,Ltd. shared the topic of growth.", "It ended at noon."]
+
+
+def test_a_full_stop_with_no_space_after_it_still_ends_a_sentence() -> None:
+    text = "It set up offices in Japan, Germany, etc.In terms of health, it hired experts."
+    assert _pieces(text) == ["It set up offices in Japan, Germany, etc.", "In terms of health, it hired experts."]
+
+
+def test_lower_case_sentences_are_not_merged() -> None:
+    assert _pieces("w0 w1. w2 w3. w4.") == ["w0 w1.", "w2 w3.", "w4."]
