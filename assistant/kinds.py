@@ -8,6 +8,8 @@ picking the wrong span, however well the span is supported by its source.
 ('number', True)
 >>> asked_kind("When did it open?"), holds("date", "in Tianjin")
 ('date', False)
+>>> asked_kind("What is the overall investment in the base?"), asked_kind("What is the plan?")
+('number', None)
 >>> holds("number", "It was held on the 8th."), holds("number", "It has 2,961 members.")
 (False, True)
 """
@@ -27,7 +29,12 @@ _NUMBER_WORDS = frozenset((
 _COUNT = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?!\d|[.,]\d|(?:st|nd|rd|th)\b)")
 _MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)(?:[a-z]*)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
-_ASKS_NUMBER = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|amount|percentage|share)\b")
+_QUANTITY = r"(?:number|amount|percentage|share|proportion|cost|price|value|investment|revenue|budget|" \
+            r"population|total|size|distance|capacity|rate)s?"
+_ASKS_NUMBER = re.compile(
+    rf"\bhow (?:many|much)\b|\bwhat {_QUANTITY}\b"
+    rf"|\bwhat (?:is|was|are|were|will be) (?:the |its |their )?(?:[\w-]+ )?{_QUANTITY}\b"
+)
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|month|date|day)s?\b|\bon what\b")
 
 
