@@ -100,13 +100,18 @@ def test_a_different_prompt_template(assistant: Assistant, subset: list[Line], t
         if line["prompt"]:  # the model was asked: the prompt it saw differs
             assert result.outcome in {"changed", "regressed", "equivalent"}, result.comparison.reasons
             assert "prompt differs" in result.comparison.reasons
-            if result.new["answer"] != line["answer"] or result.new["citations"] != line["citations"]:
+            moved = result.comparison.cited_overlap != 1.0 or (result.comparison.similarity or 1.0) < THRESHOLD
+            if "citations differ" in result.comparison.reasons or moved:
                 assert result.outcome in {"changed", "regressed"}, result.comparison.reasons
+            elif result.new["answer"] != line["answer"]:  # the phrase reworded before the same quote
+                assert result.outcome in {"equivalent", "regressed"}, result.comparison.reasons
+                assert "answer text differs" in result.comparison.reasons
         else:  # refused before the model was asked
             assert result.outcome == "identical"
     # The change reaches the model: its raw output moves. Whether the shown answer moves too depends
-    # on the checks after generation (they often quote the same evidence sentence); when it does,
-    # the case is changed or regressed (asserted above), otherwise equivalent with these reasons.
+    # on the checks after generation (they often quote the same evidence sentence); when its meaning
+    # or citations move, the case is changed or regressed (asserted above), otherwise equivalent
+    # with these reasons.
     assert any("raw model output differs" in r.comparison.reasons for r in results.values()), _outcomes(results)
     assert not any(r.outcome == "identical" for line in subset if line["prompt"]
                    for r in [results[line["id"]]]), _outcomes(results)
@@ -177,7 +182,7 @@ def perturbed_model(tmp_path: Path) -> Iterator[Path]:
     shutil.copyfile(bundled_model_path(), path)
     reader = GGUFReader(path, "r+")
     tensor = next(t for t in reader.tensors if t.name == "output_norm.weight")
-    tensor.data[:] = tensor.data * (1.0 + 0.5 * np.sin(np.arange(tensor.data.size))).astype(tensor.data.dtype)
+    tensor.data[:] = tensor.data * (1.0 + 0.9 * np.sin(np.arange(tensor.data.size))).astype(tensor.data.dtype)
     del reader  # flush the memory map
     yield path
 
