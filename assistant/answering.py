@@ -116,7 +116,10 @@ class Answerer:
         quote_only = self.config.answer_prompt == "quote"
         template = self.templates["answer" if quote_only else self.config.answer_prompt]
         read = passages[: self.config.model_sentences] if self.config.model_sentences else passages
-        fitted = fit(template, self.generator, self.budget, standalone, read)
+        # A follow-up condensed by concatenation reads as two questions, and the model answers the
+        # first; it is asked the question as asked, beside evidence retrieved for both.
+        asked = question if self.config.condense == "concat" else standalone
+        fitted = fit(template, self.generator, self.budget, asked, read)
         grammar = self.grammar(fitted.passages)
         # The checks weigh every evidence sentence, also those the model did not read.
         pool = [*fitted.passages, *passages[len(read):]]

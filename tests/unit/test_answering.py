@@ -279,6 +279,7 @@ def test_follow_up_is_condensed_by_concatenation(indexed: Assistant, generator: 
     assert answer.standalone_question == f"{HISTORY[0][0]} {FOLLOW_UP}"
     assert answer.question == FOLLOW_UP
     assert len(generator.calls) == 1
+    assert generator.calls[0].prompt.endswith(f"Question: {FOLLOW_UP}\nAnswer:")  # asked as typed
     assert answer.citations[0].source == "harbour.txt"
     assert "2,400,000 pounds" in answer.citations[0].text
     assert not answer.fallback and answer.supported == (True, True)
