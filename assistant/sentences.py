@@ -68,5 +68,5 @@ def _line_spans(text: str, begin: int, end: int) -> list[tuple[int, int]]:
 
 
 def _unglued(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    cuts = [start, *(start + m.start() for m in _GLUED.finditer(text, start, end)), end]
+    cuts = [start, *(m.start() for m in _GLUED.finditer(text, start, end)), end]
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a < b]

@@ -84,3 +84,10 @@ def test_a_full_stop_with_no_space_after_it_still_ends_a_sentence() -> None:
 
 def test_lower_case_sentences_are_not_merged() -> None:
     assert _pieces("w0 w1. w2 w3. w4.") == ["w0 w1.", "w2 w3.", "w4."]
+
+
+def test_glued_sentences_deep_in_a_text_keep_their_offsets() -> None:
+    text = "Intro line.\n" + "Filler words here. " * 5 + "It grew, etc.Then it ended. Done.\n"
+    spans = sentence_spans(text)
+    assert all(a[1] <= b[0] for a, b in pairwise(spans))
+    assert _pieces(text)[-3:] == ["It grew, etc.", "Then it ended.", "Done."]
