@@ -63,7 +63,9 @@ class Retriever:
                 return -float(lexical) if lexical is not None else float("-inf")
             return sum(1.0 / (self.rrf_k + 1 + r) for r in (dense, lexical) if r is not None)
 
-        ranked = sorted(by_id, key=lambda cid: (-fused(cid), cid))
+        # Ties (common under RRF: ranks 1+3 fuse like 3+1) are broken by file name and offset, not by
+        # the chunk id, which hashes the absolute path: another checkout must rank the same way.
+        ranked = sorted(by_id, key=lambda cid: (-fused(cid), by_id[cid].source, by_id[cid].start, cid))
         return [
             Hit(by_id[cid], fused(cid), dense_rank.get(cid), lexical_rank.get(cid))
             for cid in ranked[: self.top_k]

@@ -201,3 +201,30 @@ def test_a_how_many_question_gets_a_sentence_with_a_figure_among_its_evidence() 
     )
     assert passages[0].text.startswith("The harbour symposium")  # an ordinal is no count
     assert passages[-1].text == "Nearly one hundred came."
+
+
+def test_fusion_ties_break_by_file_and_offset_not_by_the_path_hashing_chunk_id() -> None:
+    # Dense ranks a.txt first and BM25 ranks b.txt first: reciprocal-rank fusion ties them. The
+    # ids, which hash absolute paths, sort the other way; another checkout must rank the same.
+    a = Chunk("zzz", "a.txt", "/x/a.txt", "A", "apple pear plum", 0, 15, "sha-a")
+    b = Chunk("aaa", "b.txt", "/x/b.txt", "B", "apple apple apple", 0, 17, "sha-b")
+
+    class TwoChunks:
+        others = [Chunk(f"c{i}", f"c{i}.txt", f"/x/c{i}.txt", "C", "plum cherry fig", 0, 15, "sha-c")
+                  for i in range(3)]  # without "apple": they give it a positive BM25 weight
+
+        def count(self) -> int:
+            return 5
+
+        def indexed_files(self) -> dict[str, str]:
+            return {c.path: c.doc_sha256 for c in self.all_chunks()}
+
+        def all_chunks(self) -> list[Chunk]:
+            return [a, b, *self.others]
+
+        def query(self, vector: list[float], n: int) -> list[tuple[Chunk, float]]:
+            return [(a, 0.9), (b, 0.8)]
+
+    hits = Retriever(TwoChunks(), FakeEmbedder()).retrieve("apple")  # type: ignore[arg-type]
+    assert hits[0].score == hits[1].score
+    assert [h.chunk.source for h in hits] == ["a.txt", "b.txt"]
