@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant import citations
+from assistant.embedding import Vector
 from assistant.evidence import EvidenceSelector
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import terms
@@ -32,6 +33,7 @@ class AnswerConfig:
     max_sentence_chars: int = 60
     model_sentences: int = 1
     quote_source: bool = True
+    follow_up_hits: int = 1
     answer_prompt: str = "short"
     fallback: str = "best"
     focus_check: bool = True
@@ -79,10 +81,20 @@ class Answerer:
         standalone = self.condense(question, history)
         t1 = time.perf_counter()
         vector = self.retriever.embedder.embed([standalone])[0]
-        hits = self.retriever.retrieve(standalone, vector)
+        hits = self._retrieve(question, standalone, vector)
         passages = self.evidence.select(standalone, vector, hits, self.retriever.lexical)
         t2 = time.perf_counter()
         return self.answer_from(question, standalone, passages, hits, on_text, Timings(t2 - t1, 0.0, t1 - t0))
+
+    def _retrieve(self, question: str, standalone: str, vector: Vector) -> list[Hit]:
+        """The chunks for ``standalone``; for a follow-up also the best ``follow_up_hits`` chunks
+        for its own words, which the question joined before it outweighs."""
+        hits = self.retriever.retrieve(standalone, vector)
+        if standalone == question or not self.config.follow_up_hits:
+            return hits
+        have = {h.chunk.id for h in hits}
+        own = [h for h in self.retriever.retrieve(question) if h.chunk.id not in have]
+        return [*hits, *own[: self.config.follow_up_hits]]
 
     def answer_from(
         self,

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         0.7, ge=0.0, le=1.0,
         description="Weight of IDF term overlap against embedding similarity when scoring evidence.",
     )
+    follow_up_hits: int = Field(
+        1, ge=0,
+        description="Chunks retrieved for a follow-up's own words, added to those retrieved for it joined "
+        "to the question before it (which outweighs its words).",
+    )
     evidence_idf: Literal["retrieved", "index"] = Field(
         "retrieved",
         description="Where the term weights that rank evidence sentences come from: the retrieved sentences "

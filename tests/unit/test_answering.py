@@ -438,3 +438,20 @@ def test_verify_flags_a_repaired_citation_inside_a_run_on() -> None:
     sentences, flagged = verify(raw, PASSAGES, QUESTION)
     assert [s.markers for s in sentences] == [(1,), (2,)]  # the second sentence was re-cited
     assert flagged
+
+
+def test_a_follow_up_also_retrieves_for_its_own_words(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    history = [("When was the harbour wall at Port Ellery rebuilt and what did the harbour wall cost?",
+                "It was rebuilt in 1987 [1].")]
+    follow_up = "Who built the cider press?"
+    sources = {}
+    for extra in (0, 1):
+        assistant = make_assistant(top_k=1, follow_up_hits=extra)
+        assistant.index()
+        generator.queue(" Tomas Reyes [1].\n")
+        answer = assistant.ask(follow_up, history)
+        sources[extra] = [h.chunk.source for h in answer.hits]
+    assert sources[0] == ["harbour.txt"]  # the question joined before it outweighs its words
+    assert sources[1] == ["harbour.txt", "orchard.md"]
