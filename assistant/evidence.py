@@ -132,13 +132,14 @@ class _LocalWeights:
 
 
 def _of_kind_asked(question: str, scored: list[_Scored], count: int) -> list[_Scored]:
-    """The ``count`` best, with the last place given to the best sentence of the kind the
-    question asks for, a number for "how many", when none of the others holds one. It comes from a
-    document the others come from: a figure from another one answers another question. (A "when" question
-    whose best sentences name no date is refused instead: see :mod:`assistant.refusal`.)"""
+    """The ``count`` best, with the last place given to the best sentence of the kind the question
+    asks for, a figure for "how many" or an amount for "how much did it cost", when none of the others
+    holds one. It comes from a document the others come from: a figure from another one answers another
+    question. (A question whose evidence still holds nothing of its kind is refused: see
+    :mod:`assistant.refusal`.)"""
     best = scored[:count]
     kind = asked_kind(question)
-    if kind != "number" or any(holds(kind, s[4]) for s in best):
+    if kind not in ("number", "money") or any(holds(kind, s[4]) for s in best):
         return best
     sources = {s[1].source for s in best}
     fitting = next((s for s in scored[count:] if s[1].source in sources and holds(kind, s[4])), None)

@@ -1,17 +1,22 @@
 """What kind of answer a question asks for, and whether a text holds one.
 
-"How many ...?" wants a number and "When ...?" a date; a short answer of
-another kind ("Tianjin" for "Roughly how many attended?") is the small model
-picking the wrong span, however well the span is supported by its source.
+"How many ...?" wants a number, "How much did it cost?" an amount of money and
+"When ...?" a date; a short answer of another kind ("Tianjin" for "Roughly how
+many attended?") is the small model picking the wrong span, however well the
+span is supported by its source.
 
 >>> asked_kind("Roughly how many people attended?"), holds("number", "nearly one hundred people")
 ('number', True)
 >>> asked_kind("When did it open?"), holds("date", "in Tianjin")
 ('date', False)
 >>> asked_kind("What is the overall investment in the base?"), asked_kind("What is the plan?")
-('number', None)
+('money', None)
 >>> holds("number", "It was held on the 8th."), holds("number", "It has 2,961 members.")
 (False, True)
+>>> asked_kind("How much did Acme invest in the port?"), holds("money", "It will build 400,000 square meters.")
+('money', False)
+>>> holds("money", "The total investment exceeds RMB 50 billion."), holds("money", "Fares rose to £3.40.")
+(True, True)
 """
 
 from __future__ import annotations
@@ -35,12 +40,27 @@ _ASKS_NUMBER = re.compile(
     rf"\bhow (?:many|much)\b|\bwhat {_QUANTITY}\b"
     rf"|\bwhat (?:is|was|are|were|will be) (?:the |its |their )?(?:[\w-]+ )?{_QUANTITY}\b"
 )
+# Words of money: "how much" beside one of them, or "what is the cost", asks for an amount of money.
+_MONEY = r"(?:money|invest\w*|fund\w*|costs?|spen[dt]\w*|pa(?:y|ys|id)|prices?|budgets?|revenues?|worth|fees?|" \
+         r"fares?|salar(?:y|ies)|profits?|earn\w*|rais(?:e|ed)|grants?|loans?)"
+_ASKS_MONEY = re.compile(
+    rf"\bhow much\b.*\b{_MONEY}\b"
+    rf"|\bwhat (?:is|was|are|were|will be) (?:the |its |their )?(?:[\w-]+ )?{_MONEY}\b"
+)
+# An amount of money: a currency sign or name next to a figure, or a figure in millions or more.
+_AMOUNT = re.compile(
+    r"[$£€¥₹]\s?\d|\d\s?(?:p|k|m|bn)\b|\b(?:rmb|cny|usd|eur|gbp|hkd|yuan|renminbi|dollars?|euros?|pounds?|pence"
+    r"|cents?|yen|rupees?|francs?)\b|\d\s*(?:million|billion|trillion)\b",
+    re.IGNORECASE,
+)
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|month|date|day)s?\b|\bon what\b")
 
 
 def asked_kind(question: str) -> str | None:
-    """``"number"``, ``"date"``, or None when the question's shape does not say."""
+    """``"money"``, ``"number"``, ``"date"``, or None when the question's shape does not say."""
     q = question.lower()
+    if _ASKS_MONEY.search(q):
+        return "money"
     if _ASKS_NUMBER.search(q):
         return "number"
     if _ASKS_DATE.search(q):
@@ -64,6 +84,8 @@ def has_year(text: str) -> bool:
 
 def holds(kind: str | None, text: str) -> bool:
     """Whether ``text`` contains an answer of ``kind`` (always, for no kind)."""
+    if kind == "money":
+        return bool(_AMOUNT.search(text))
     if kind == "number":
         return bool(_COUNT.search(text)) or any(w in _NUMBER_WORDS for w in words(text))
     if kind == "date":

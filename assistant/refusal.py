@@ -11,7 +11,8 @@ focus must appear in an answering text are read: in "Which province ...?" the
 answer names a province without saying "province", so "which X" is left alone.
 
 A question asking when needs a date in the best evidence: a month name when it
-asks for a month or a date, a year when it asks for a year.
+asks for a month or a date, a year when it asks for a year. Likewise "how many"
+needs a figure, and "how much did it cost" an amount of money.
 
 >>> focus_words("Who is the CEO of Acme Holdings?")
 ['ceo']
@@ -28,7 +29,7 @@ import re
 from collections.abc import Iterable
 
 from assistant.embedding import Embedder
-from assistant.kinds import has_month, has_year
+from assistant.kinds import asked_kind, has_month, has_year, holds
 from assistant.lexical import STOP_WORDS, terms, words
 
 _OF = r"(?:\s+(?:of|for|in|at|on|from|to|by|with)\b|[?,])"
@@ -67,9 +68,15 @@ def focus_words(question: str) -> list[str]:
     return []
 
 
-def missing_date(question: str, evidence: str) -> str | None:
-    """Why ``evidence`` cannot date what ``question`` asks about, or None."""
+def missing_kind(question: str, evidence: str) -> str | None:
+    """Why ``evidence`` cannot hold the kind of answer ``question`` asks for, or None:
+    a date for "when", a figure for "how many", an amount of money for "how much did it cost"."""
     q = question.lower().strip()
+    kind = asked_kind(q)
+    if kind == "money" and not holds(kind, evidence):
+        return "the question asks for an amount of money and the evidence names none"
+    if kind == "number" and not holds(kind, evidence):
+        return "the question asks for a number and the evidence holds none"
     if _ASKS_MONTH.search(q) and not has_month(evidence):
         return "the question asks for a month or a date and the evidence names none"
     if _ASKS_YEAR.search(q) and not (has_year(evidence) or has_month(evidence)):
@@ -96,9 +103,9 @@ class FocusCheck:
 
     def reason(self, question: str, chunks: list[str], evidence: str) -> str | None:
         """Why the documents cannot answer ``question``, or None when they may."""
-        dated = missing_date(question, evidence)
-        if dated:
-            return dated
+        unfit = missing_kind(question, evidence)
+        if unfit:
+            return unfit
         text = " ".join(chunks)
         have = set(terms(text))
         vocabulary = {w for w in words(text) if w not in STOP_WORDS and len(w) > 2 and not w[0].isdigit()}

@@ -6,7 +6,7 @@ import pytest
 from fakes import FakeEmbedder, FakeGenerator
 
 from assistant.kinds import asked_kind, holds
-from assistant.refusal import FocusCheck, focus_words, missing_date
+from assistant.refusal import FocusCheck, focus_words, missing_kind
 from assistant.wiring import Assistant
 
 REFUSAL = "The documents do not say."
@@ -37,9 +37,14 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
     ("In what year was the base founded?", "The base is home to 50 firms.", True),
     ("When did the workshop take place?", "The workshop took place in 2018.", False),
     ("Who designed it?", "Nobody knows.", False),
+    ("How much did Acme invest in the port?", "Acme attended; 400,000 square meters will be built.", True),
+    ("How much did Acme invest in the port?", "Acme put $20m into it.", False),
+    ("What was the total cost of the library?", "It cost £3.7 million.", False),
+    ("How many staff does it employ?", "It employs many local people.", True),
+    ("How many staff does it employ?", "It employs nearly one hundred people.", False),
 ])
-def test_questions_asking_when_need_a_date_in_the_evidence(question: str, evidence: str, refused: bool) -> None:
-    assert (missing_date(question, evidence) is not None) is refused
+def test_questions_need_the_kind_asked_for_in_the_evidence(question: str, evidence: str, refused: bool) -> None:
+    assert (missing_kind(question, evidence) is not None) is refused
 
 
 def test_focus_absent_from_every_chunk_is_a_reason_to_refuse() -> None:
@@ -80,7 +85,9 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
 
 @pytest.mark.parametrize(("question", "kind"), [
     ("Roughly how many people attended?", "number"),
-    ("How much did it cost?", "number"),
+    ("How much did it cost?", "money"),
+    ("How much water can it hold?", "number"),
+    ("What was the total fare revenue in 2024?", "money"),
     ("When did it open?", "date"),
     ("In which year was it built?", "date"),
     ("Who designed it?", None),
@@ -93,6 +100,9 @@ def test_asked_kind(question: str, kind: str | None) -> None:
     ("number", "nearly one hundred people", True),
     ("number", "in Tianjin", False),
     ("number", "2,576 entities", True),
+    ("money", "RMB 10 billion", True),
+    ("money", "a 40p rise", True),
+    ("money", "2,576 entities", False),
     ("date", "On Sept 27", True),
     ("date", "in 2018", True),
     ("date", "in Tianjin", False),
