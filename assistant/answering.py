@@ -32,6 +32,7 @@ class AnswerConfig:
     model_may_refuse: bool = False
     max_sentence_chars: int = 60
     model_sentences: int = 1
+    model_tries: int = 2
     quote_source: bool = True
     follow_up_hits: int = 1
     answer_prompt: str = "short"
@@ -127,39 +128,63 @@ class Answerer:
 
         quote_only = self.config.answer_prompt == "quote"
         template = self.templates["answer" if quote_only else self.config.answer_prompt]
-        read = passages[: self.config.model_sentences] if self.config.model_sentences else passages
         # A follow-up condensed by concatenation reads as two questions, and the model answers the
         # first; it is asked the question as asked, beside evidence retrieved for both.
         asked = question if self.config.condense == "concat" else standalone
-        fitted = fit(template, self.generator, self.budget, asked, read)
-        grammar = self.grammar(fitted.passages)
-        # The checks weigh every evidence sentence, also those the model did not read.
-        pool = [*fitted.passages, *passages[len(read):]]
+        size = self.config.model_sentences or len(passages)
+        tries = 1 if quote_only else max(1, min(self.config.model_tries, -(-len(passages) // size)))
         t1 = time.perf_counter()
-        pieces: list[str] = []
-        if not quote_only:
-            # Closed here, not whenever the garbage collector gets to it: a stopped answer's
-            # stream must release the model before the next question uses it.
-            stream = self.generator.stream(fitted.prompt, grammar, self.config.max_answer_tokens, template.head)
-            try:
-                for piece in stream:
-                    pieces.append(piece)
-                    if on_text:
-                        on_text(piece)
-                    if citations.finished("".join(pieces), self.config.max_sentences):
-                        break
-            finally:
-                getattr(stream, "close", lambda: None)()
-        raw = "".join(pieces)
+        for attempt in range(tries):
+            # The model reads the next sentences when its answer from the best ones did not hold.
+            lo, hi = attempt * size, (attempt + 1) * size
+            read = passages[lo:hi]
+            fitted = fit(template, self.generator, self.budget, asked, read)
+            raw = "" if quote_only else self._generate(fitted.prompt, fitted.passages, template.head, on_text)
+            # The checks weigh every evidence sentence, also those the model did not read
+            # (but not one that the prompt had no room for).
+            pool = [*passages[:lo], *fitted.passages, *passages[hi:]]
+            if raw.strip() == self.templates.refusal():
+                break
+            sentences, fallback = checked(raw, pool, question, standalone, self.config)
+            if not fallback or not _nothing_copied(raw, fitted.passages, standalone):
+                break
+            if attempt == 0:
+                first = (fitted, raw, pool, sentences)
+        else:
+            fitted, raw, pool, sentences = first
         t2 = time.perf_counter()
         timings = Timings(before.retrieval_s, t1 - t0, (t2 - t1) + before.generation_s)
         rest = dict(passages=tuple(pool), prompt=fitted.prompt, raw_output=raw, **base)
         if raw.strip() == refusal:
             return Answer(refusal, (), True, (), timings, **rest)  # type: ignore[arg-type]
-        sentences, fallback = checked(raw, pool, question, standalone, self.config)
         text = citations.render(sentences)
         return Answer(text, _citations(sentences, pool), False, tuple(sentences),
                       timings, fallback=fallback, **rest)  # type: ignore[arg-type]
+
+    def _generate(self, prompt: str, passages: list[Passage], head: str, on_text: OnText | None) -> str:
+        """The model's answer to ``prompt``, streamed to ``on_text``, stopped once the grammar is done.
+
+        With one sentence to cite and one sentence to write, the grammar leaves nothing to choose
+        once the citation opens: the rest is written here, not asked of the model token by token.
+        """
+        pieces: list[str] = []
+        only = passages[0].n if len(passages) == 1 and self.config.max_sentences == 1 else None
+        # Closed here, not whenever the garbage collector gets to it: a stopped answer's
+        # stream must release the model before the next question uses it.
+        stream = self.generator.stream(prompt, self.grammar(passages), self.config.max_answer_tokens, head)
+        try:
+            for piece in stream:
+                text = "".join(pieces)
+                if only is not None and "[" in text + piece:
+                    piece = (text + piece)[: (text + piece).index("[")][len(text):] + f"[{only}]."
+                pieces.append(piece)
+                if on_text:
+                    on_text(piece)
+                if citations.finished("".join(pieces), self.config.max_sentences):
+                    break
+        finally:
+            getattr(stream, "close", lambda: None)()
+        return "".join(pieces)
 
     def grammar(self, passages: list[Passage]) -> str:
         """The GBNF the model's answer over ``passages`` must follow."""
@@ -209,18 +234,7 @@ def verify(
     question's words ("The company is the company") or an earlier sentence says
     nothing, and is dropped too.
     """
-    kept: list[Sentence] = []
-    rewritten = False
-    asked = set(terms(question))
-    for text, markers in citations.parse(raw):
-        for start, end in sentence_spans(text):
-            piece = text[start:end]
-            sentence = None
-            if set(terms(piece)) - asked and not any(_same(k.text, piece) for k in kept):
-                sentence = citations.supported_by(piece, markers, passages)
-            if sentence is not None:
-                kept.append(sentence)
-            rewritten = rewritten or sentence is None or sentence.markers != markers
+    kept, rewritten = supported(raw, passages, question)
     if kept:
         return kept, rewritten
     if fallback == "best":
@@ -228,6 +242,31 @@ def verify(
     else:
         best = max(passages, key=lambda p: (_overlap(raw, p.text), -p.n))
     return [citations.check(best.text, (best.n,), passages)], True
+
+
+def supported(raw: str, passages: list[Passage], question: str = "") -> tuple[list[Sentence], bool]:
+    """The sentences of ``raw`` that a passage supports (see :func:`verify`), and whether any
+    sentence was dropped or had its citation moved."""
+    kept: list[Sentence] = []
+    rewritten = False
+    asked = frozenset(terms(question))
+    for text, markers in citations.parse(raw):
+        for start, end in sentence_spans(text):
+            piece = text[start:end]
+            sentence = None
+            if set(terms(piece)) - asked and not any(_same(k.text, piece) for k in kept):
+                sentence = citations.supported_by(piece, markers, passages, asked)
+            if sentence is not None:
+                kept.append(sentence)
+            rewritten = rewritten or sentence is None or sentence.markers != markers
+    return kept, rewritten
+
+
+def _nothing_copied(raw: str, read: list[Passage], question: str) -> bool:
+    """Whether the model's answer shares no word with what it read, beyond the question's: it
+    guessed ("Dr. Zhang") because the sentence does not hold the answer."""
+    said = set(terms(" ".join(text for text, _ in citations.parse(raw)))) - set(terms(question))
+    return not said & set(terms(" ".join(p.text for p in read)))
 
 
 def _trusted_or_quoted(

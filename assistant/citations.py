@@ -86,8 +86,11 @@ def parse(text: str) -> list[tuple[str, tuple[int, ...]]]:
     return out
 
 
-def check(sentence: str, markers: tuple[int, ...], passages: list[Passage]) -> Sentence:
-    """Whether the passages named by ``markers`` support ``sentence``."""
+def check(
+    sentence: str, markers: tuple[int, ...], passages: list[Passage], given: frozenset[str] = frozenset()
+) -> Sentence:
+    """Whether the passages named by ``markers`` support ``sentence``. The terms in ``given``
+    (the question's: the reader's own words, not a claim) need no source; figures always do."""
     by_n = {p.n: p for p in passages}
     cited = [by_n[n] for n in markers if n in by_n]
     if not markers:
@@ -98,18 +101,22 @@ def check(sentence: str, markers: tuple[int, ...], passages: list[Passage]) -> S
     missing_numbers = numbers(sentence) - numbers(evidence)
     if missing_numbers:
         return Sentence(sentence, markers, False, f"numbers not in the source: {sorted(missing_numbers)}")
-    missing_terms = set(terms(sentence)) - set(terms(evidence))
+    missing_terms = set(terms(sentence)) - set(terms(evidence)) - given
     if missing_terms:
         return Sentence(sentence, markers, False, f"terms not in the source: {sorted(missing_terms)}")
     return Sentence(sentence, markers, True)
 
 
-def supported_by(sentence: str, markers: tuple[int, ...], passages: list[Passage]) -> Sentence | None:
+def supported_by(
+    sentence: str, markers: tuple[int, ...], passages: list[Passage], given: frozenset[str] = frozenset()
+) -> Sentence | None:
     """``sentence`` with the markers that support it: its own if they do, else the first
-    single passage that does; None when no passage supports it."""
-    own = check(sentence, markers, passages)
+    single passage that does; None when no passage supports it. The ``given`` terms are
+    excused only in the passages the sentence cites: a sentence made of the question's words
+    and one other word would otherwise find a home in any passage that has that word."""
+    own = check(sentence, markers, passages, given)
     if own.supported:
-        return _fewest_markers(own, passages)
+        return _fewest_markers(own, passages, given)
     for p in passages:
         other = check(sentence, (p.n,), passages)
         if other.supported:
@@ -117,14 +124,14 @@ def supported_by(sentence: str, markers: tuple[int, ...], passages: list[Passage
     return None
 
 
-def _fewest_markers(sentence: Sentence, passages: list[Passage]) -> Sentence:
+def _fewest_markers(sentence: Sentence, passages: list[Passage], given: frozenset[str]) -> Sentence:
     """Drop every marker the sentence stays supported without: a small model cites all it saw."""
     markers = list(dict.fromkeys(sentence.markers))
     for n in list(markers):
         rest = tuple(m for m in markers if m != n)
-        if rest and check(sentence.text, rest, passages).supported:
+        if rest and check(sentence.text, rest, passages, given).supported:
             markers.remove(n)
-    return check(sentence.text, tuple(markers), passages)
+    return check(sentence.text, tuple(markers), passages, given)
 
 
 def render(sentences: list[Sentence]) -> str:

@@ -157,6 +157,12 @@ class Settings(BaseSettings):
         description="How many of the evidence sentences the model reads (the best ones); the rest are "
         "still checked and may be quoted. Fewer is faster. 0 means all of them.",
     )
+    model_tries: int = Field(
+        2, ge=1,
+        description="How many times the model may be asked, each time reading the next evidence "
+        "sentences, while its answer shares no word with what it read (a guess). More finds answers "
+        "the best sentence lacks, and is slower.",
+    )
     model_may_refuse: bool = Field(
         False,
         description="Let the grammar offer the model the refusal sentence. Off by default: the "

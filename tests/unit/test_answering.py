@@ -211,6 +211,62 @@ def test_the_model_reads_only_the_best_sentence_and_the_checks_weigh_them_all(
     assert answer.text == f"Calloway and Finch [1]. {CALLOWAY[:-1]} [1]."
 
 
+def _reading(n: int, words: int) -> Callable[[str, str | None], str]:
+    """A reply copying the first ``words`` words of source [n], which must be the only one shown."""
+
+    def reply(prompt: str, grammar: str | None) -> str:
+        (line,) = re.findall(r"^\[(\d+)\] (.*)$", prompt.rsplit("Sources:\n", 1)[1], re.M)
+        assert int(line[0]) == n, f"the model was shown source [{line[0]}], not [{n}]"
+        return " " + " ".join(line[1].split()[:words]) + f" [{n}].\n"
+
+    return reply
+
+
+def test_a_guess_sends_the_model_to_the_next_sentence(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(model_sentences=1)
+    assistant.index()
+    generator.queue(" Dr. Zhang [1].\n", _reading(2, 3))  # a name found nowhere in what it read
+    answer = assistant.ask(QUESTION)
+    first, second = generator.calls
+    assert _grammar_markers(first.grammar) == {1} and _grammar_markers(second.grammar) == {2}
+    assert not answer.fallback and answer.sentences[0].markers == (2,)
+    assert answer.raw_output.endswith("[2].")
+
+
+def test_an_answer_copied_from_what_it_read_is_not_asked_again(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(model_sentences=1)
+    assistant.index()
+    generator.queue(" Calloway and Smith [1].\n")  # half copied: the sentence was on topic
+    answer = assistant.ask(QUESTION)
+    assert len(generator.calls) == 1
+    assert answer.fallback and CALLOWAY[:-1] in answer.text
+
+
+def test_model_tries_one_asks_the_model_once(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(model_sentences=1, model_tries=1)
+    assistant.index()
+    generator.queue(" Dr. Zhang [1].\n")
+    answer = assistant.ask(QUESTION)
+    assert len(generator.calls) == 1 and answer.fallback
+
+
+def test_with_one_sentence_read_the_citation_is_written_without_the_model(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(model_sentences=1)
+    assistant.index()
+    generator.queue(" Calloway and Finch [1][1][1].\n")
+    streamed: list[str] = []
+    answer = assistant.ask(QUESTION, on_text=streamed.append)
+    assert answer.raw_output == " Calloway and Finch [1]." == "".join(streamed)
+
+
 def test_quote_source_off_shows_the_short_answer_alone(
     make_assistant: Callable[..., Assistant], generator: FakeGenerator
 ) -> None:

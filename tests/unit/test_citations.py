@@ -8,6 +8,7 @@ import re
 import pytest
 
 from assistant import citations
+from assistant.lexical import terms
 from assistant.types import Chunk, Passage, Sentence
 
 REFUSAL = "The documents do not say."
@@ -251,3 +252,18 @@ def test_supported_by_keeps_every_marker_a_combined_sentence_needs() -> None:
     sentence = "Calloway and Finch designed the breakwater and it was rebuilt in 1987"
     s = citations.supported_by(sentence, (1, 2, 4), PASSAGES)
     assert s is not None and s.markers == (1, 2)
+
+
+def test_words_of_the_question_need_no_source_in_the_cited_passage() -> None:
+    given = frozenset(terms("Which sea wall firm designed the breakwater?"))
+    assert not citations.check("the sea wall firm Calloway and Finch", (2,), PASSAGES).supported
+    assert citations.check("the sea wall firm Calloway and Finch", (2,), PASSAGES, given).supported
+    # Figures are claims even when the question has them.
+    assert not citations.check("Calloway and Finch in 1999", (2,), PASSAGES,
+                               frozenset(terms("Who designed it in 1999?"))).supported
+
+
+def test_words_of_the_question_do_not_move_a_citation_to_another_passage() -> None:
+    # "apple" is the only word not from the question; it is in [4], but the answer cited [2].
+    given = frozenset(terms("Which firm designed the breakwater?"))
+    assert citations.supported_by("the firm apple", (2,), PASSAGES, given) is None
