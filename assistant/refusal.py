@@ -48,7 +48,8 @@ _FOCUS = [
     re.compile(rf"\bwhat {_BE} (?:[\w-]+ ){{0,3}}?[\w-]+(?:'s|’s) {_PHRASE}\b"),
 ]
 _ASKS_MONTH = re.compile(r"\b(?:which|what) (?:month|date|day)s?\b|\bon what\b")
-_ASKS_YEAR = re.compile(r"\b(?:which|what) years?\b|^when\b")
+_ASKS_YEAR = re.compile(r"\b(?:which|what) years?\b")
+_ASKS_WHEN = re.compile(r"^when\b")
 # Words that name the kind of answer, not a thing the text must mention: "the names of ...".
 _KINDS = frozenset({"name", "names", "number", "numbers", "amount", "total", "size", "value", "kind", "type",
                     "title", "date", "dates", "year", "years", "month", "day", "time", "way", "part"})
@@ -77,9 +78,13 @@ def missing_kind(question: str, evidence: str) -> str | None:
         return "the question asks for an amount of money and the evidence names none"
     if kind == "number" and not holds(kind, evidence):
         return "the question asks for a number and the evidence holds none"
+    if kind != "date":
+        return None
     if _ASKS_MONTH.search(q) and not has_month(evidence):
         return "the question asks for a month or a date and the evidence names none"
-    if _ASKS_YEAR.search(q) and not (has_year(evidence) or has_month(evidence)):
+    if _ASKS_YEAR.search(q) and not has_year(evidence):
+        return "the question asks for a year and the evidence names none"
+    if _ASKS_WHEN.search(q) and not (has_year(evidence) or has_month(evidence)):
         return "the question asks when and the evidence has no year or month"
     return None
 
