@@ -46,6 +46,9 @@ class GrammarSampler:
 
     def choose(self, logits: np.ndarray[Any, Any]) -> int:
         """The highest-logit token the grammar allows, which is then accepted."""
+        best = int(np.argmax(logits))  # most often allowed: a tenth of the cost of a shortlist
+        if self.allows(best):
+            return self._accept(best)
         shortlist = np.argpartition(-logits, SHORTLIST)[:SHORTLIST]
         for token in shortlist[np.argsort(-logits[shortlist])]:
             if self.allows(int(token)):

@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 import snowballstemmer
 from rank_bm25 import BM25Okapi
@@ -26,6 +27,13 @@ def words(text: str) -> list[str]:
     return [m.group().lower() for m in _WORD.finditer(text)]
 
 
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    """The stem of ``word``: the same few thousand words recur in every question, and the
+    pure-Python stemmer costs more than all the rest of the evidence ranking."""
+    return str(_STEMMER.stemWord(word.replace("’", "'")))
+
+
 def terms(text: str) -> list[str]:
     """Content terms: stems of non-stop words, and numbers normalised."""
     out: list[str] = []
@@ -33,7 +41,7 @@ def terms(text: str) -> list[str]:
         if w[0].isdigit():
             out.append(normalise_number(w))
         elif w not in STOP_WORDS and len(w) > 1:
-            out.append(_STEMMER.stemWord(w.replace("’", "'")))
+            out.append(_stem(w))
     return out
 
 
