@@ -45,7 +45,9 @@ _MONEY = r"(?:money|invest\w*|fund\w*|costs?|spen[dt]\w*|pa(?:y|ys|id)|prices?|b
          r"fares?|salar(?:y|ies)|profits?|earn\w*|rais(?:e|ed)|grants?|loans?)"
 _ASKS_MONEY = re.compile(
     rf"\bhow much\b.*\b{_MONEY}\b"
-    rf"|\bwhat (?:is|was|are|were|will be) (?:the |its |their )?(?:[\w-]+ )?{_MONEY}\b"
+    rf"|\bwhat (?:is|was|are|were|will be) (?:the |its |their |(?:[\w-]+ ){{0,3}}?[\w-]+(?:'s|’s) )?(?:[\w-]+ )?"
+    rf"{_MONEY}\b"
+    rf"|\bwhat (?:will|would|does|did|do|could) (?:[\w'-]+ ){{1,6}}(?<!the )(?<!its )(?<!their )cost\b"
 )
 # An amount of money: a currency sign or name next to a figure, or a figure in millions or more.
 _AMOUNT = re.compile(
