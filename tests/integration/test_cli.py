@@ -103,7 +103,7 @@ def test_eval_writes_results_and_reaches_the_baseline(
     assert figures["retrieval_hit_at_k"] == "100%"
     # Below these the answering path has regressed against what the README reports.
     assert int(figures["answer_accuracy"].rstrip("%")) >= 80
-    assert int(figures["correct_refusals"].rstrip("%")) >= 70
+    assert int(figures["correct_refusals"].rstrip("%")) >= 80
     assert int(figures["false_refusals"].rstrip("%")) <= 5
     assert int(figures["cited_doc_precision"].rstrip("%")) >= 94
 
