@@ -139,7 +139,9 @@ class Answerer:
             lo, hi = attempt * size, (attempt + 1) * size
             read = passages[lo:hi]
             fitted = fit(template, self.generator, self.budget, asked, read)
-            raw = "" if quote_only else self._generate(fitted.prompt, fitted.passages, template.head, on_text)
+            # Only the first try is streamed: the reader sees one answer being written, not two.
+            shown = on_text if attempt == 0 else None
+            raw = "" if quote_only else self._generate(fitted.prompt, fitted.passages, template.head, shown)
             # The checks weigh every evidence sentence, also those the model did not read
             # (but not one that the prompt had no room for).
             pool = [*passages[:lo], *fitted.passages, *passages[hi:]]

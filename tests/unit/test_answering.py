@@ -228,7 +228,9 @@ def test_a_guess_sends_the_model_to_the_next_sentence(
     assistant = make_assistant(model_sentences=1)
     assistant.index()
     generator.queue(" Dr. Zhang [1].\n", _reading(2, 3))  # a name found nowhere in what it read
-    answer = assistant.ask(QUESTION)
+    streamed: list[str] = []
+    answer = assistant.ask(QUESTION, on_text=streamed.append)
+    assert "".join(streamed) == " Dr. Zhang [1]."  # one answer is seen being written, not two
     first, second = generator.calls
     assert _grammar_markers(first.grammar) == {1} and _grammar_markers(second.grammar) == {2}
     assert not answer.fallback and answer.sentences[0].markers == (2,)
