@@ -14,7 +14,10 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
 _STEMMER = snowballstemmer.stemmer("english")
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"did", "does", "according", "said", "say", "says"}
+# scikit-learn's list, less the number words and ordinals in it: "six" or "third" is an answer.
+_COUNTING = frozenset({"one", "two", "three", "four", "five", "six", "eight", "nine", "ten", "eleven", "twelve",
+                       "fifteen", "twenty", "forty", "fifty", "sixty", "hundred", "first", "third"})
+STOP_WORDS = (frozenset(ENGLISH_STOP_WORDS) - _COUNTING) | {"did", "does", "according", "said", "say", "says"}
 
 
 def normalise_number(token: str) -> str:

@@ -267,3 +267,10 @@ def test_words_of_the_question_do_not_move_a_citation_to_another_passage() -> No
     # "apple" is the only word not from the question; it is in [4], but the answer cited [2].
     given = frozenset(terms("Which firm designed the breakwater?"))
     assert citations.supported_by("the firm apple", (2,), PASSAGES, given) is None
+
+
+def test_a_number_word_is_an_answer_not_a_stop_word() -> None:
+    assert "six" in terms("It has six major sectors.") and "third" in terms("the third event")
+    passage = [_passage(1, "It has witnessed the development of six major sectors.")]
+    assert citations.supported_by("Six", (1,), passage, frozenset(terms("How many sectors?"))) is not None
+    assert citations.supported_by("Seven", (1,), passage, frozenset(terms("How many sectors?"))) is None
