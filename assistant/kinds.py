@@ -29,6 +29,7 @@ _NUMBER_WORDS = frozenset((
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
     "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "hundreds",
     "thousand", "thousands", "million", "millions", "billion", "billions", "dozen", "dozens", "half",
+    "once", "twice", "thrice",
 ))
 # A figure, but not an ordinal: "on the 8th" does not say how many.
 _COUNT = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?!\d|[.,]\d|(?:st|nd|rd|th)\b)")

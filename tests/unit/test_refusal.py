@@ -106,6 +106,7 @@ def test_asked_kind(question: str, kind: str | None) -> None:
     ("number", "nearly one hundred people", True),
     ("number", "in Tianjin", False),
     ("number", "2,576 entities", True),
+    ("number", "The board met twice.", True),
     ("money", "RMB 10 billion", True),
     ("money", "a 40p rise", True),
     ("money", "2,576 entities", False),
