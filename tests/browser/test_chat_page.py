@@ -209,15 +209,27 @@ def test_settings_change_top_k(served: Served, new_page: Any) -> None:
     page = new_page(served.url)
     page.get_by_role("tab", name="Settings").click()
     assert page.locator("#model input").input_value().startswith("bundled")
-    page.locator("#top-k input[type=number]").fill("3")
-    page.locator("#top-k input[type=number]").press("Enter")
-    page.click("#apply")
-    page.wait_for_selector("#status:has-text('top-k 3')")
+    _apply_top_k(page, served, 3)
     screenshot(page, "08-settings")
-    page.locator("#top-k input[type=number]").fill("4")
-    page.locator("#top-k input[type=number]").press("Enter")
+    _apply_top_k(page, served, 4)
+
+
+def _apply_top_k(page: Any, served: Served, k: int) -> None:
+    """Type k into the slider's box, wait until the slider itself holds it, press Apply, see the status say so."""
+    box = page.locator("#top-k input[type=number]")
+    box.fill(str(k))
+    box.press("Enter")
+    # The range input follows the component's value: once it has moved, Apply sends k.
+    page.wait_for_function("k => document.querySelector('#top-k input[type=range]').value === String(k)", arg=k,
+                           timeout=30_000)
     page.click("#apply")
-    page.wait_for_selector("#status:has-text('top-k 4')")
+    try:
+        page.wait_for_function("k => document.querySelector('#status').innerText.includes(`top-k ${k}`)", arg=k,
+                               timeout=60_000)
+    except Exception as exc:
+        log = (served.folder / "serve.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise AssertionError(f"status never said top-k {k}; it says {page.locator('#status').inner_text()!r}; "
+                             f"toasts: {page.locator('.toast-body').all_inner_texts()!r}; server log:\n{log}") from exc
 
 
 def test_visitors_wait_their_turn_and_see_it(served: Served, new_page: Any) -> None:
