@@ -40,7 +40,7 @@ class AnswerConfig:
     focus_check: bool = True
     kind_check: bool = True
     second_document_ratio: float = 0.9
-    relevance_floor: float = 0.30
+    relevance_floor: float = 0.22
     condense: str = "concat"
     max_history_turns: int = 4
 

@@ -83,6 +83,7 @@ def result_line(case: Case, answer: Answer) -> dict[str, Any]:
         "retrieved": [{k: r[k] for k in ("source", "chunk_id")} for r in record["retrieved"]],
         "standalone_question": record["standalone_question"],
         "latency_s": record["latency_s"],
+        "notes": list(answer.notes),
     }
 
 

@@ -34,6 +34,8 @@ _NUMBER_WORDS = frozenset((
 # A figure, but not an ordinal: "on the 8th" does not say how many.
 _COUNT = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?!\d|[.,]\d|(?:st|nd|rd|th)\b)")
 _MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)(?:[a-z]*)\b", re.IGNORECASE)
+# A day of the month or of the week: "on the 8th", "on Tuesday".
+_DAY = re.compile(r"\b(?:[12]?\d|3[01])(?:st|nd|rd|th)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 _QUANTITY = r"(?:number|amount|percentage|share|proportion|cost|price|value|investment|revenue|budget|" \
             r"population|total|size|distance|capacity|rate)s?"
@@ -81,6 +83,10 @@ def _is_month(word: str) -> bool:
     return any(m.startswith(word.lower()) or word.lower() == m for m in full) and len(word) >= 3
 
 
+def has_day(text: str) -> bool:
+    return bool(_DAY.search(text))
+
+
 def has_year(text: str) -> bool:
     return bool(_YEAR.search(text))
 
@@ -92,5 +98,5 @@ def holds(kind: str | None, text: str) -> bool:
     if kind == "number":
         return bool(_COUNT.search(text)) or any(w in _NUMBER_WORDS for w in words(text))
     if kind == "date":
-        return has_year(text) or has_month(text)
+        return has_year(text) or has_month(text) or has_day(text)
     return True

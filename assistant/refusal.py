@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 
 from assistant.embedding import Embedder
-from assistant.kinds import asked_kind, has_month, has_year, holds
+from assistant.kinds import asked_kind, has_day, has_month, has_year, holds
 from assistant.lexical import STOP_WORDS, terms, words
 
 _OF = r"(?:\s+(?:of|for|in|at|on|from|to|by|with)\b|[?,])"
@@ -47,7 +47,8 @@ _FOCUS = [
     # What was Acme's revenue ...
     re.compile(rf"\bwhat {_BE} (?:[\w-]+ ){{0,3}}?[\w-]+(?:'s|’s) {_PHRASE}\b"),
 ]
-_ASKS_MONTH = re.compile(r"\b(?:which|what) (?:month|date|day)s?\b|\bon what\b")
+_ASKS_MONTH = re.compile(r"\b(?:which|what) months?\b")
+_ASKS_DAY = re.compile(r"\b(?:which|what) (?:date|day)s?\b|\bon what\b")
 _ASKS_YEAR = re.compile(r"\b(?:which|what) years?\b")
 _ASKS_WHEN = re.compile(r"^when\b")
 # Words that name the kind of answer, not a thing the text must mention: "the names of ...".
@@ -81,11 +82,13 @@ def missing_kind(question: str, evidence: str) -> str | None:
     if kind != "date":
         return None
     if _ASKS_MONTH.search(q) and not has_month(evidence):
-        return "the question asks for a month or a date and the evidence names none"
+        return "the question asks for a month and the evidence names none"
+    if _ASKS_DAY.search(q) and not (has_month(evidence) or has_day(evidence)):
+        return "the question asks for a day or a date and the evidence names none"
     if _ASKS_YEAR.search(q) and not has_year(evidence):
         return "the question asks for a year and the evidence names none"
-    if _ASKS_WHEN.search(q) and not (has_year(evidence) or has_month(evidence)):
-        return "the question asks when and the evidence has no year or month"
+    if _ASKS_WHEN.search(q) and not (has_year(evidence) or has_month(evidence) or has_day(evidence)):
+        return "the question asks when and the evidence has no year, month or day"
     return None
 
 

@@ -114,7 +114,7 @@ class Settings(BaseSettings):
         "text, not even as a close synonym.",
     )
     relevance_floor: float = Field(
-        0.30, description="Best evidence score below which the assistant refuses without asking the model."
+        0.22, description="Best evidence score below which the assistant refuses without asking the model."
     )
 
     # Generation

@@ -34,6 +34,9 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
     ("In which month was it held?", "It was held in Tianjin on the 8th.", True),
     ("In which month was it held?", "It was held on Sept 8.", False),
     ("On what date did it open?", "It opened on August 23rd.", False),
+    ("On what day of the month was it held?", "It was held in Tianjin on the 8th.", False),
+    ("On what day of the month was it held?", "It was held in Tianjin by the committee.", True),
+    ("When did the market open?", "The market opened on Tuesday.", False),
     ("In what year was the base founded?", "The base is home to 50 firms.", True),
     ("When did the workshop take place?", "The workshop took place in 2018.", False),
     ("When did the workshop take place?", "The workshop took place on 20 January.", False),
@@ -113,6 +116,8 @@ def test_asked_kind(question: str, kind: str | None) -> None:
     ("date", "On Sept 27", True),
     ("date", "in 2018", True),
     ("date", "in Tianjin", False),
+    ("date", "on the 8th", True),
+    ("date", "the 8 stations", False),
     (None, "anything", True),
 ])
 def test_holds(kind: str | None, text: str, ok: bool) -> None:
