@@ -33,6 +33,7 @@ class AnswerConfig:
     max_sentence_chars: int = 60
     model_sentences: int = 1
     model_tries: int = 2
+    retry_ratio: float = 0.75
     quote_source: bool = True
     follow_up_hits: int = 1
     answer_prompt: str = "short"
@@ -152,6 +153,10 @@ class Answerer:
                 break
             if attempt == 0:
                 first = (fitted, raw, pool, sentences)
+            # A sentence scoring far below the best is unlikely to hold what the best one lacks.
+            if hi >= len(passages) or passages[hi].score < self.config.retry_ratio * passages[0].score:
+                fitted, raw, pool, sentences = first
+                break
         else:
             fitted, raw, pool, sentences = first
         t2 = time.perf_counter()

@@ -29,7 +29,7 @@ Fingerprint = dict[str, Any]
 
 GENERATION_SETTINGS = (
     "n_ctx", "max_answer_tokens", "max_sentences", "max_sentence_chars", "model_sentences",
-    "model_tries", "model_may_refuse",
+    "model_tries", "retry_ratio", "model_may_refuse",
     "temperature", "seed", "n_threads", "n_batch", "condense", "max_history_turns",
     "answer_prompt", "fallback", "focus_check", "kind_check", "second_document_ratio", "quote_source",
 )

@@ -163,6 +163,11 @@ class Settings(BaseSettings):
         "sentences, while its answer shares no word with what it read (a guess). More finds answers "
         "the best sentence lacks, and is slower.",
     )
+    retry_ratio: float = Field(
+        0.75, ge=0.0,
+        description="Ask the model again only when the next evidence sentence scores at least this "
+        "share of the best one's score; below it the best sentence is quoted instead.",
+    )
     model_may_refuse: bool = Field(
         False,
         description="Let the grammar offer the model the refusal sentence. Off by default: the "

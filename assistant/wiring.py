@@ -87,7 +87,7 @@ class Assistant:
         return AnswerConfig(
             n_ctx=s.n_ctx, max_answer_tokens=s.max_answer_tokens, max_sentences=s.max_sentences,
             model_may_refuse=s.model_may_refuse, max_sentence_chars=s.max_sentence_chars,
-            model_sentences=s.model_sentences, model_tries=s.model_tries,
+            model_sentences=s.model_sentences, model_tries=s.model_tries, retry_ratio=s.retry_ratio,
             quote_source=s.quote_source,
             follow_up_hits=s.follow_up_hits,
             relevance_floor=s.relevance_floor, condense=s.condense, max_history_turns=s.max_history_turns,

@@ -225,7 +225,7 @@ def _reading(n: int, words: int) -> Callable[[str, str | None], str]:
 def test_a_guess_sends_the_model_to_the_next_sentence(
     make_assistant: Callable[..., Assistant], generator: FakeGenerator
 ) -> None:
-    assistant = make_assistant(model_sentences=1)
+    assistant = make_assistant(model_sentences=1, retry_ratio=0)
     assistant.index()
     generator.queue(" Dr. Zhang [1].\n", _reading(2, 3))  # a name found nowhere in what it read
     streamed: list[str] = []
@@ -246,6 +246,17 @@ def test_an_answer_copied_from_what_it_read_is_not_asked_again(
     answer = assistant.ask(QUESTION)
     assert len(generator.calls) == 1
     assert answer.fallback and CALLOWAY[:-1] in answer.text
+
+
+def test_no_second_try_on_a_sentence_scoring_far_below_the_best(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(model_sentences=1, retry_ratio=1.01)  # no sentence scores above the best
+    assistant.index()
+    generator.queue(" Dr. Zhang [1].\n")
+    answer = assistant.ask(QUESTION)
+    assert len(generator.calls) == 1
+    assert answer.fallback and answer.sentences[0].markers == (1,)
 
 
 def test_model_tries_one_asks_the_model_once(
