@@ -164,6 +164,12 @@ class Answerer:
         rest = dict(passages=tuple(pool), prompt=fitted.prompt, raw_output=raw, **base)
         if raw.strip() == refusal:
             return Answer(refusal, (), True, (), timings, **rest)  # type: ignore[arg-type]
+        if fallback and self.config.focus_check and _nothing_copied(raw, fitted.passages, standalone):
+            # The model guessed, and the sentence quoted instead does not count what was asked.
+            why = self.focus.uncounted(question, " ".join(s.text for s in sentences))
+            if why:
+                return Answer(refusal, (), True, (), timings, notes=(f"refused: {why}",),
+                              **rest)  # type: ignore[arg-type]
         text = citations.render(sentences)
         return Answer(text, _citations(sentences, pool), False, tuple(sentences),
                       timings, fallback=fallback, **rest)  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ import re
 
 from assistant.lexical import words
 
-_NUMBER_WORDS = frozenset((
+NUMBER_WORDS = frozenset((
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
     "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "hundreds",
     "thousand", "thousands", "million", "millions", "billion", "billions", "dozen", "dozens", "half",
@@ -96,7 +96,7 @@ def holds(kind: str | None, text: str) -> bool:
     if kind == "money":
         return bool(_AMOUNT.search(text))
     if kind == "number":
-        return bool(_COUNT.search(text)) or any(w in _NUMBER_WORDS for w in words(text))
+        return bool(_COUNT.search(text)) or any(w in NUMBER_WORDS for w in words(text))
     if kind == "date":
         return has_year(text) or has_month(text) or has_day(text)
     return True

@@ -12,7 +12,9 @@ answer names a province without saying "province", so "which X" is left alone.
 
 A question asking when needs a date in the best evidence: a month name when it
 asks for a month or a date, a year when it asks for a year. Likewise "how many"
-needs a figure, and "how much did it cost" an amount of money.
+needs a figure, and "how much did it cost" an amount of money. And when the
+model made its figure up for "how many X", the sentence that would be quoted
+instead must count X ("57 journalists"), not something else ("60 countries").
 
 >>> focus_words("Who is the CEO of Acme Holdings?")
 ['ceo']
@@ -29,7 +31,7 @@ import re
 from collections.abc import Iterable
 
 from assistant.embedding import Embedder
-from assistant.kinds import asked_kind, has_day, has_month, has_year, holds
+from assistant.kinds import NUMBER_WORDS, asked_kind, has_day, has_month, has_year, holds
 from assistant.lexical import STOP_WORDS, terms, words
 
 _OF = r"(?:\s+(?:of|for|in|at|on|from|to|by|with)\b|[?,])"
@@ -54,6 +56,15 @@ _ASKS_WHEN = re.compile(r"^when\b")
 # Words that name the kind of answer, not a thing the text must mention: "the names of ...".
 _KINDS = frozenset({"name", "names", "number", "numbers", "amount", "total", "size", "value", "kind", "type",
                     "title", "date", "dates", "year", "years", "month", "day", "time", "way", "part"})
+# "how many foreign journalists took part": the counted thing is the first plural within a few words.
+_HOW_MANY = re.compile(r"\bhow many ((?:[\w'-]+\s+){0,4}[\w'-]+)")
+_IRREGULAR_PLURALS = frozenset({"people", "children", "men", "women", "staff", "police", "cattle"})
+_FIGURE = re.compile(r"^\d[\d.,]*$")
+# "How many people ...?" is answered by a count of passengers, visitors, residents: any figure will do.
+_ANYONE = frozenset({"people", "persons"})
+# A word after a figure at least this close (MiniLM cosine) to the counted noun counts it:
+# homes/households 0.70, enterprises/companies 0.74; countries/journalists 0.30.
+COUNTED = 0.6
 # A focus word at least this close (MiniLM cosine) to a word of the chunks counts as present.
 SIMILAR = 0.7
 
@@ -68,6 +79,24 @@ def focus_words(question: str) -> list[str]:
             # The head noun is the last word ("overall investment"); its modifiers may be paraphrased.
             return found[-1:]
     return []
+
+
+def counted_noun(question: str) -> str | None:
+    """The thing a "how many" question counts ("journalists"), or None when its shape does not say."""
+    m = _HOW_MANY.search(question.lower())
+    if not m:
+        return None
+    plural = None  # the last one before a verb like "have" or a preposition: the head of the phrase
+    for word in words(m.group(1)):
+        if word in _AUX_WORDS or word in ("of", "from", "in", "at", "on", "for", "to", "by", "with"):
+            break
+        if word in _IRREGULAR_PLURALS or (word.endswith("s") and not word.endswith(("ss", "'s", "’s"))
+                                          and len(word) > 3):
+            plural = word
+    return plural
+
+
+_AUX_WORDS = frozenset(_AUX.strip("(?:)").split("|"))
 
 
 def missing_kind(question: str, evidence: str) -> str | None:
@@ -104,10 +133,24 @@ class FocusCheck:
         if new:
             self._vectors.update(zip(new, self.embedder.embed(new), strict=True))
 
-    def _close(self, word: str, candidates: set[str]) -> bool:
+    def _close(self, word: str, candidates: set[str], similar: float | None = None) -> bool:
         self._embed([word, *candidates])
         v = self._vectors[word]
-        return any(_cosine(v, self._vectors[c]) >= self.similar for c in candidates)
+        return any(_cosine(v, self._vectors[c]) >= (similar or self.similar) for c in candidates)
+
+    def uncounted(self, question: str, text: str) -> str | None:
+        """Why ``text`` does not answer a "how many X" ``question``: no figure in it counts X
+        (or a close synonym) within a few words, as "57 journalists" or "six major sectors" do."""
+        noun = counted_noun(question)
+        if noun is None or noun in _ANYONE:
+            return None
+        tokens = words(text)
+        after = {w for i, t in enumerate(tokens) if _FIGURE.match(t) or t in NUMBER_WORDS
+                 for w in tokens[i + 1 : i + 6] if w not in STOP_WORDS and not _FIGURE.match(w)}
+        stem = terms(noun)
+        if (stem and stem[0] in {t for w in after for t in terms(w)}) or (after and self._close(noun, after, COUNTED)):
+            return None
+        return f"no figure in the evidence counts {noun!r}"
 
     def reason(self, question: str, chunks: list[str], evidence: str) -> str | None:
         """Why the documents cannot answer ``question``, or None when they may."""

@@ -259,6 +259,20 @@ def test_no_second_try_on_a_sentence_scoring_far_below_the_best(
     assert answer.fallback and answer.sentences[0].markers == (1,)
 
 
+def test_a_guessed_count_with_no_figure_counting_the_thing_is_refused(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(model_sentences=1)
+    assistant.index()
+    # "300 tonnes of crab" counts tonnes, not boats; the model made its figure up.
+    generator.queue(" 12 [1].\n", " 12 [1].\n")
+    answer = assistant.ask("How many fishing boats land crab at Port Ellery each year?")
+    assert answer.refused and any("boats" in note for note in answer.notes)
+    generator.queue(" 12 [1].\n", " 12 [1].\n")
+    answer = assistant.ask("How many tonnes of crab do the fishing boats land each year?")
+    assert not answer.refused and "300 tonnes" in answer.text
+
+
 def test_model_tries_one_asks_the_model_once(
     make_assistant: Callable[..., Assistant], generator: FakeGenerator
 ) -> None:

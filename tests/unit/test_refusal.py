@@ -6,7 +6,7 @@ import pytest
 from fakes import FakeEmbedder, FakeGenerator
 
 from assistant.kinds import asked_kind, holds
-from assistant.refusal import FocusCheck, focus_words, missing_kind
+from assistant.refusal import FocusCheck, counted_noun, focus_words, missing_kind
 from assistant.wiring import Assistant
 
 REFUSAL = "The documents do not say."
@@ -51,6 +51,30 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
 ])
 def test_questions_need_the_kind_asked_for_in_the_evidence(question: str, evidence: str, refused: bool) -> None:
     assert (missing_kind(question, evidence) is not None) is refused
+
+
+@pytest.mark.parametrize(("question", "noun"), [
+    ("How many foreign journalists took part in the visit?", "journalists"),
+    ("How many overseas representative offices has it opened?", "offices"),
+    ("How many representatives from Hebei attended?", "representatives"),
+    ("How many people signed her group's petition?", "people"),
+    ("How many of those were foreign-funded?", None),
+    ("What is the population?", None),
+])
+def test_counted_noun(question: str, noun: str | None) -> None:
+    assert counted_noun(question) == noun
+
+
+@pytest.mark.parametrize(("question", "text", "counted"), [
+    ("How many journalists came?", "Journalists from 60 countries came.", False),
+    ("How many journalists came?", "57 journalists from 50 countries came.", True),
+    ("How many sectors has it?", "It has six major sectors.", True),
+    ("How many items were handed down?", "178 examination and approval items were handed down.", True),
+    ("How many people used the ferry?", "It carried 180,000 passengers.", True),  # any count of people
+    ("What was the cost?", "Journalists from 60 countries came.", True),  # not a "how many" question
+])
+def test_a_figure_must_count_the_thing_asked_for(question: str, text: str, counted: bool) -> None:
+    assert (FocusCheck(FakeEmbedder()).uncounted(question, text) is None) is counted
 
 
 def test_focus_absent_from_every_chunk_is_a_reason_to_refuse() -> None:
