@@ -166,7 +166,7 @@ class Answerer:
             return Answer(refusal, (), True, (), timings, **rest)  # type: ignore[arg-type]
         if fallback and self.config.focus_check and _nothing_copied(raw, fitted.passages, standalone):
             # The model guessed, and the sentence quoted instead does not count what was asked.
-            why = self.focus.uncounted(question, " ".join(s.text for s in sentences))
+            why = self.focus.uncounted(question, sentences[0].text)  # the quote, not a second document's
             if why:
                 return Answer(refusal, (), True, (), timings, notes=(f"refused: {why}",),
                               **rest)  # type: ignore[arg-type]
