@@ -86,6 +86,14 @@ def test_focus_absent_from_every_chunk_is_a_reason_to_refuse() -> None:
     assert check.reason("How many engineers does Acme employ?", chunks, chunks[1]) is None
 
 
+def test_the_focus_named_by_its_modifiers_under_another_head_is_present() -> None:
+    check = FocusCheck(FakeEmbedder())
+    chunks = ["It has handed down 178 examination and approval items to the zone."]
+    question = "How many examination and approval powers were delegated to the zone?"
+    assert check.reason(question, chunks, chunks[0]) is None
+    assert check.reason("How many approval powers were delegated to the zone?", chunks, chunks[0]) is not None
+
+
 def test_a_close_synonym_counts_as_present() -> None:
     class Synonyms(FakeEmbedder):
         def embed(self, texts: list[str], progress: bool = False) -> list[list[float]]:
