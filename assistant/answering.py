@@ -84,7 +84,8 @@ class Answerer:
         t1 = time.perf_counter()
         vector = self.retriever.embedder.embed([standalone])[0]
         hits = self._retrieve(question, standalone, vector)
-        passages = self.evidence.select(standalone, vector, hits, self.retriever.lexical)
+        stressed = question if standalone != question else ""
+        passages = self.evidence.select(standalone, vector, hits, self.retriever.lexical, stressed)
         t2 = time.perf_counter()
         return self.answer_from(question, standalone, passages, hits, on_text, Timings(t2 - t1, 0.0, t1 - t0))
 

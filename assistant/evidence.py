@@ -72,9 +72,11 @@ class EvidenceSelector:
         return [self._vectors[t] for t in texts]
 
     def select(
-        self, question: str, vector: Vector, hits: list[Hit], lexical: LexicalIndex
+        self, question: str, vector: Vector, hits: list[Hit], lexical: LexicalIndex, stressed: str = ""
     ) -> list[Passage]:
-        """The ``count`` best sentences, best first, numbered from 1.
+        """The ``count`` best sentences, best first, numbered from 1. The terms of ``stressed``
+        (a follow-up's own words, inside a ``question`` joined to the one before it) weigh double
+        in the ranking.
 
         With ``count`` 0 the retrieved chunks are the passages, whole and in
         retrieval order, each scored by its best sentence: the naive baseline.
@@ -85,7 +87,7 @@ class EvidenceSelector:
         texts = [c.text[s - c.start : e - c.start] for c, s, e in candidates]
         vectors = self._embed(texts)
         scored = []
-        local = _LocalWeights(question, texts)
+        local = _LocalWeights(question, texts, stressed)
         w = self.lexical_weight
         for (chunk, start, end), text, v in zip(candidates, texts, vectors, strict=True):
             dense = sum(a * b for a, b in zip(vector, v, strict=True))
@@ -117,11 +119,12 @@ class _LocalWeights:
     single out one sentence ("Dutch", "contractor") count most.
     """
 
-    def __init__(self, question: str, texts: list[str]) -> None:
+    def __init__(self, question: str, texts: list[str], stressed: str = "") -> None:
         self.wanted = set(terms(question)) - _ASKING
         sets = [set(terms(t)) for t in texts]
         n = len(sets)
-        self.idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5))
+        double = set(terms(stressed))
+        self.idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) * (2 if t in double else 1)
                     for t in self.wanted for df in [sum(t in s for s in sets)]}
         self.total = sum(self.idf.values())
 

@@ -144,6 +144,18 @@ def test_markdown_headings_are_never_evidence() -> None:
     assert [p.text for p in passages] == ["The keeper of the Kestrel Point lighthouse is Imogen Varga."]
 
 
+def test_a_follow_ups_own_words_weigh_double_in_the_ranking() -> None:
+    text = ("Over 50 projects were signed at the base in 2018. "
+            "The projects fall into five categories such as platforms and funds.")
+    chunk = Chunk("c1", "p.txt", "/docs/p.txt", "P", text, 0, len(text), "sha")
+    joined = "How many projects were signed at the base in 2018? Which categories do they fall into?"
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
+    args = (joined, FakeEmbedder.vector(joined), [Hit(chunk, 1.0)], LexicalIndex([text]))
+    assert selector.select(*args)[0].text.startswith("Over 50 projects")
+    stressed = selector.select(*args, stressed="Which categories do they fall into?")
+    assert stressed[0].text.startswith("The projects fall into five categories")
+
+
 def test_evidence_embeds_each_sentence_once_across_questions() -> None:
     text = "The keeper is Imogen Varga. The lamp was lit in 2011. Storms come in winter."
     chunk = Chunk("c1", "k.txt", "/docs/k.txt", "K", text, 0, len(text), "sha")
