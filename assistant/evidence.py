@@ -142,7 +142,7 @@ def _of_kind_asked(question: str, scored: list[_Scored], count: int) -> list[_Sc
     :mod:`assistant.refusal`.)"""
     best = scored[:count]
     kind = asked_kind(question)
-    if kind not in ("number", "money") or any(holds(kind, s[4]) for s in best):
+    if kind not in ("number", "money", "share") or any(holds(kind, s[4]) for s in best):
         return best
     sources = {s[1].source for s in best}
     fitting = next((s for s in scored[count:] if s[1].source in sources and holds(kind, s[4])), None)

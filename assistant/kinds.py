@@ -58,12 +58,19 @@ _AMOUNT = re.compile(
     r"|cents?|yen|rupees?|francs?)\b|\d\s*(?:million|billion|trillion)\b",
     re.IGNORECASE,
 )
+# A share of a whole: "what share of the doses", "what percentage of homes".
+_ASKS_SHARE = re.compile(r"\bwhat (?:share|percentage|proportion|fraction|per ?cent(?:age)?)\b|\bhow much of\b")
+_PART = re.compile(r"\d\s?%|\bper ?cent\b|\bpercentage\b|\b(?:half|halves|third|thirds|quarter|quarters|fifth|"
+                   r"fifths|tenth|tenths)\b|\b\d+\s+(?:in|out of)\s+\d",
+                   re.IGNORECASE)
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|month|date|day)s?\b|\bon what\b")
 
 
 def asked_kind(question: str) -> str | None:
-    """``"money"``, ``"number"``, ``"date"``, or None when the question's shape does not say."""
+    """``"share"``, ``"money"``, ``"number"``, ``"date"``, or None when the question's shape does not say."""
     q = question.lower()
+    if _ASKS_SHARE.search(q):
+        return "share"
     if _ASKS_MONEY.search(q):
         return "money"
     if _ASKS_NUMBER.search(q):
@@ -93,6 +100,8 @@ def has_year(text: str) -> bool:
 
 def holds(kind: str | None, text: str) -> bool:
     """Whether ``text`` contains an answer of ``kind`` (always, for no kind)."""
+    if kind == "share":
+        return bool(_PART.search(text))
     if kind == "money":
         return bool(_AMOUNT.search(text))
     if kind == "number":

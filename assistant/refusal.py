@@ -104,11 +104,23 @@ _AUX_WORDS = frozenset(_AUX.strip("(?:)").split("|"))
 
 def missing_kind(question: str, evidence: str) -> str | None:
     """Why ``evidence`` cannot hold the kind of answer ``question`` asks for, or None:
-    a date for "when", a figure for "how many", an amount of money for "how much did it cost"."""
-    q = question.lower().strip()
+    a date for "when", a figure for "how many", an amount of money for "how much did it cost".
+
+    A question in two parts ("Which route was diverted, and by what percentage did ...?") is
+    refused only when neither part can be answered."""
+    reasons = [_missing_kind(part, evidence) for part in _PARTS.split(question.lower().strip())]
+    return reasons[0] if all(reasons) else None
+
+
+_PARTS = re.compile(r",\s+and\s+|;\s+")
+
+
+def _missing_kind(q: str, evidence: str) -> str | None:
     kind = asked_kind(q)
     if kind == "money" and not holds(kind, evidence):
         return "the question asks for an amount of money and the evidence names none"
+    if kind == "share" and not holds(kind, evidence):
+        return "the question asks for a share of a whole and the evidence gives none"
     if kind == "number" and not holds(kind, evidence):
         return "the question asks for a number and the evidence holds none"
     if kind != "date":

@@ -48,6 +48,12 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
     ("What was the total cost of the library?", "It cost £3.7 million.", False),
     ("How many staff does it employ?", "It employs many local people.", True),
     ("How many staff does it employ?", "It employs nearly one hundred people.", False),
+    ("What share of the doses went to poorer countries?", "It shipped 2.9 billion doses to 60 countries.", True),
+    ("What share of the water leaked away?", "Some 23 per cent of the water was lost.", False),
+    ("By what percentage did fares rise?", "Fares rose by a third.", False),
+    # two parts: one that the evidence can answer is enough
+    ("Which route was diverted, and by what percentage did its ridership rise?", "Route 14 was diverted.", False),
+    ("In what year did it open, and how many staff does it employ?", "It employs staff.", True),
 ])
 def test_questions_need_the_kind_asked_for_in_the_evidence(question: str, evidence: str, refused: bool) -> None:
     assert (missing_kind(question, evidence) is not None) is refused
@@ -132,6 +138,9 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
     ("When did it open?", "date"),
     ("In which year was it built?", "date"),
     ("Who designed it?", None),
+    ("What share of the doses went abroad?", "share"),
+    ("By what percentage is council tax going up?", "share"),
+    ("How much of the budget went on roads?", "share"),
 ])
 def test_asked_kind(question: str, kind: str | None) -> None:
     assert asked_kind(question) == kind
@@ -148,6 +157,9 @@ def test_asked_kind(question: str, kind: str | None) -> None:
     ("date", "On Sept 27", True),
     ("date", "in 2018", True),
     ("date", "in Tianjin", False),
+    ("share", "23 per cent of it", True),
+    ("share", "half of the homes", True),
+    ("share", "2.9 billion doses", False),
     ("date", "on the 8th", True),
     ("date", "the 8 stations", False),
     (None, "anything", True),
