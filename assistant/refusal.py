@@ -99,6 +99,24 @@ def counted_noun(question: str) -> str | None:
     return plural
 
 
+_HOW_MUCH = re.compile(r"\bhow much ((?:[a-z][\w'-]*\s+){0,3}[a-z][\w'-]*)")
+
+
+def measured_noun(question: str) -> str | None:
+    """The quantity a question asks for: "capital" in "How much capital ...?", "area" in
+    "What is the total land area of ...?"; None when the shape does not say."""
+    m = _HOW_MUCH.search(question.lower())
+    if m:
+        head = None  # the last word before a verb or a preposition: "fresh water" in "how much fresh water per day"
+        for word in words(m.group(1)):
+            if word in _AUX_WORDS or word in STOP_WORDS or word in ("will", "would", "can", "per"):
+                break
+            head = word
+        return head
+    phrase = focus_phrase(question)
+    return phrase[-1] if phrase else None
+
+
 _AUX_WORDS = frozenset(_AUX.strip("(?:)").split("|"))
 
 
@@ -155,17 +173,26 @@ class FocusCheck:
 
     def uncounted(self, question: str, text: str) -> str | None:
         """Why ``text`` does not answer a "how many X" ``question``: no figure in it counts X
-        (or a close synonym) within a few words, as "57 journalists" or "six major sectors" do."""
-        noun = counted_noun(question)
+        (or a close synonym) within a few words, as "57 journalists" or "six major sectors" do.
+        For a quantity ("What is the total land area?", "How much capital does it hold?") the
+        figure may also follow its noun: "an investment of RMB 50 billion". A question in two parts
+        is refused only when neither part is answered."""
+        reasons = [self._unmeasured(part, text) for part in _PARTS.split(question)]
+        return reasons[0] if all(reasons) else None
+
+    def _unmeasured(self, question: str, text: str) -> str | None:
+        noun, before = counted_noun(question), 0
+        if noun is None and asked_kind(question) in ("number", "money"):
+            noun, before = measured_noun(question), 5
         if noun is None or noun in _ANYONE:
             return None
         tokens = words(text)
-        after = {w for i, t in enumerate(tokens) if _FIGURE.match(t) or t in NUMBER_WORDS
-                 for w in tokens[i + 1 : i + 6] if w not in STOP_WORDS and not _FIGURE.match(w)}
+        near = {w for i, t in enumerate(tokens) if _FIGURE.match(t) or t in NUMBER_WORDS
+                for w in tokens[max(0, i - before) : i + 6] if w not in STOP_WORDS and not _FIGURE.match(w)}
         stem = terms(noun)
-        if (stem and stem[0] in {t for w in after for t in terms(w)}) or (after and self._close(noun, after, COUNTED)):
+        if (stem and stem[0] in {t for w in near for t in terms(w)}) or (near and self._close(noun, near, COUNTED)):
             return None
-        return f"no figure in the evidence counts {noun!r}"
+        return f"no figure in the evidence measures {noun!r}"
 
     def reason(self, question: str, chunks: list[str], evidence: str) -> str | None:
         """Why the documents cannot answer ``question``, or None when they may."""

@@ -6,7 +6,7 @@ import pytest
 from fakes import FakeEmbedder, FakeGenerator
 
 from assistant.kinds import asked_kind, holds
-from assistant.refusal import FocusCheck, counted_noun, focus_words, missing_kind
+from assistant.refusal import FocusCheck, counted_noun, focus_words, measured_noun, missing_kind
 from assistant.wiring import Assistant
 
 REFUSAL = "The documents do not say."
@@ -71,13 +71,36 @@ def test_counted_noun(question: str, noun: str | None) -> None:
     assert counted_noun(question) == noun
 
 
+@pytest.mark.parametrize(("question", "noun"), [
+    ("How much capital does the fund hold?", "capital"),
+    ("How much fresh water per day will the plant produce?", "water"),
+    ("How much did Acme invest?", None),
+    ("What is the total land area of the base?", "area"),
+])
+def test_measured_noun(question: str, noun: str | None) -> None:
+    assert measured_noun(question) == noun
+
+
+@pytest.mark.parametrize(("question", "text", "measured"), [
+    ("What is the total land area of the base?", "Over 50 projects have signed up.", False),
+    ("What is the total land area of the base?", "It covers a land area of 120 hectares.", True),
+    ("How much capital does the fund hold?", "The fund holds capital of RMB 2 billion.", True),
+    ("How much capital does the fund hold?", "The 50 journalists came.", False),
+    # two parts: the second is measured, so the question is not refused
+    ("What is the total land area of the base, and how many projects were signed?", "The 50 projects were signed.",
+     True),
+])
+def test_a_figure_must_measure_the_quantity_asked_for(question: str, text: str, measured: bool) -> None:
+    assert (FocusCheck(FakeEmbedder()).uncounted(question, text) is None) is measured
+
+
 @pytest.mark.parametrize(("question", "text", "counted"), [
     ("How many journalists came?", "Journalists from 60 countries came.", False),
     ("How many journalists came?", "57 journalists from 50 countries came.", True),
     ("How many sectors has it?", "It has six major sectors.", True),
     ("How many items were handed down?", "178 examination and approval items were handed down.", True),
     ("How many people used the ferry?", "It carried 180,000 passengers.", True),  # any count of people
-    ("What was the cost?", "Journalists from 60 countries came.", True),  # not a "how many" question
+    ("Who came?", "Journalists from 60 countries came.", True),  # not a "how many" question
 ])
 def test_a_figure_must_count_the_thing_asked_for(question: str, text: str, counted: bool) -> None:
     assert (FocusCheck(FakeEmbedder()).uncounted(question, text) is None) is counted
