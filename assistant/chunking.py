@@ -20,6 +20,11 @@ def chunk_id(path: str, start: int, text: str) -> str:
     return hashlib.sha256(f"{path}\x00{start}\x00{text}".encode()).hexdigest()[:32]
 
 
+# Raised whenever the same file and settings would be cut into other chunks (a change to the
+# sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
+CHUNKING_VERSION = 1
+
+
 class Chunker:
     """Groups a document's sentences into chunks of about ``size`` tokens."""
 
@@ -27,6 +32,11 @@ class Chunker:
         if overlap >= size:
             raise ValueError("overlap must be smaller than size")
         self.counter, self.size, self.overlap = counter, size, overlap
+
+    @property
+    def recipe(self) -> str:
+        """What decides the chunks besides the file: stored with them, compared on re-indexing."""
+        return f"v{CHUNKING_VERSION} size={self.size} overlap={self.overlap}"
 
     def chunk(self, document: Document) -> list[Chunk]:
         units = self._units(document.text)

@@ -56,6 +56,7 @@ def index_paths(
     """Bring the store in line with the files under ``paths``."""
     report = IndexReport()
     indexed = store.indexed_files()
+    recipes = store.recipes()
     pending: list[Chunk] = []
     seen: set[str] = set()
     for path in find_files(paths):
@@ -67,7 +68,8 @@ def index_paths(
             report.problems.append(str(exc))
             continue
         old_sha = indexed.get(resolved)
-        if old_sha == document.sha256:
+        # A file cut with other chunk settings, or by an older version, is cut again.
+        if old_sha == document.sha256 and recipes.get(resolved) == chunker.recipe:
             report.unchanged.append(document.source)
             continue
         if old_sha is not None:
@@ -85,6 +87,6 @@ def index_paths(
 
     if pending:
         vectors = embedder.embed([c.text for c in pending], progress=progress)
-        store.add(pending, vectors)
+        store.add(pending, vectors, chunker.recipe)
         report.chunks_added = len(pending)
     return report

@@ -27,12 +27,16 @@ class StoredFile:
 
 
 class VectorStore(Protocol):
-    def add(self, chunks: list[Chunk], vectors: list[Vector]) -> None: ...
+    def add(self, chunks: list[Chunk], vectors: list[Vector], recipe: str = "") -> None: ...
 
     def delete_path(self, path: str) -> int: ...
 
     def indexed_files(self) -> dict[str, str]:
         """Every indexed file's path mapped to the sha256 it was indexed at."""
+        ...
+
+    def recipes(self) -> dict[str, str]:
+        """Every indexed file's path mapped to the chunking recipe it was cut with ("" if unknown)."""
         ...
 
     def files(self) -> list[StoredFile]:
@@ -48,10 +52,10 @@ class VectorStore(Protocol):
     def count(self) -> int: ...
 
 
-def _metadata(chunk: Chunk) -> dict[str, str | int]:
+def _metadata(chunk: Chunk, recipe: str) -> dict[str, str | int]:
     return {
         "source": chunk.source, "path": chunk.path, "title": chunk.title,
-        "start": chunk.start, "end": chunk.end, "doc_sha256": chunk.doc_sha256,
+        "start": chunk.start, "end": chunk.end, "doc_sha256": chunk.doc_sha256, "chunking": recipe,
     }
 
 
@@ -83,13 +87,13 @@ class ChromaStore:
                 f"{embedding_name!r}; use another data_dir or delete {folder} and index again"
             )
 
-    def add(self, chunks: list[Chunk], vectors: list[Vector]) -> None:
+    def add(self, chunks: list[Chunk], vectors: list[Vector], recipe: str = "") -> None:
         if chunks:
             self._collection.upsert(
                 ids=[c.id for c in chunks],
                 embeddings=vectors,  # type: ignore[arg-type]
                 documents=[c.text for c in chunks],
-                metadatas=[_metadata(c) for c in chunks],
+                metadatas=[_metadata(c, recipe) for c in chunks],
             )
 
     def delete_path(self, path: str) -> int:
@@ -101,6 +105,10 @@ class ChromaStore:
     def indexed_files(self) -> dict[str, str]:
         metas = self._collection.get(include=["metadatas"])["metadatas"] or []
         return {str(m["path"]): str(m["doc_sha256"]) for m in metas}
+
+    def recipes(self) -> dict[str, str]:
+        metas = self._collection.get(include=["metadatas"])["metadatas"] or []
+        return {str(m["path"]): str(m.get("chunking", "")) for m in metas}
 
     def files(self) -> list[StoredFile]:
         metas = self._collection.get(include=["metadatas"])["metadatas"] or []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,21 @@ def test_second_run_embeds_nothing_and_says_so(indexed: Assistant, embedder: Fak
     assert report.chunks_added == report.chunks_removed == 0
     assert report.summary() == "nothing to do: 3 file(s) unchanged, nothing embedded"
     assert _ids_by_path(indexed) == before
+
+
+def test_other_chunk_settings_cut_every_file_again_once(
+    indexed: Assistant, make_assistant: Callable[..., Assistant], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smaller = make_assistant(chunk_tokens=24, chunk_overlap_tokens=8)
+    report = smaller.index()
+    assert sorted(report.updated) == ["harbour.txt", "observatory.txt", "orchard.md"]
+    assert smaller.store.count() > indexed.store.count() or report.chunks_added > 0
+    assert set(smaller.store.recipes().values()) == {smaller.chunker.recipe}
+    assert not smaller.index().changed
+    # An index cut by an older chunker (or one that stored no recipe) is cut again too.
+    monkeypatch.setattr("assistant.chunking.CHUNKING_VERSION", 99)
+    again = make_assistant(chunk_tokens=24, chunk_overlap_tokens=8).index()
+    assert sorted(again.updated) == ["harbour.txt", "observatory.txt", "orchard.md"]
 
 
 def test_changed_file_replaces_all_its_chunks(
