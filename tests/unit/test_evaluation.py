@@ -66,8 +66,9 @@ def test_load_cases_rejects_a_string_where_a_list_belongs(tmp_path: Path, field:
 
 @pytest.mark.parametrize(("cases_file", "docs"), [
     ("dev.jsonl", PROJECT_ROOT / "seeds"),
+    ("seeds_blind.jsonl", PROJECT_ROOT / "seeds"),
     ("port_marren/cases.jsonl", PROJECT_ROOT / "tests" / "eval" / "port_marren" / "docs"),
-], ids=["dev", "port_marren"])
+], ids=["dev", "seeds_blind", "port_marren"])
 def test_shipped_cases_are_sound(cases_file: str, docs: Path) -> None:
     """Ids unique; every answer string in a gold file; unanswerable cases expect nothing."""
     cases = load_cases(PROJECT_ROOT / "tests" / "eval" / cases_file)
