@@ -166,6 +166,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_answer(answer: Any) -> None:
+    for note in answer.notes if answer.refused else ():
+        print(f"  (why: {note.removeprefix('refused: ')})")
     for c in answer.citations:
         print(f"  [{c.n}] {c.source} ({c.start}-{c.end}): {c.text}")
     unsupported = [s for s in answer.sentences if not s.supported]

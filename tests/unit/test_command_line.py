@@ -128,6 +128,10 @@ def test_index_then_ask_through_the_cli(
     assert lines[1].startswith("  [1] harbour.txt (")
     assert lines[1].endswith("): The engineering firm Calloway and Finch designed the new breakwater.")
 
+    assert cli.main(["ask", "Who is the treasurer of Calloway and Finch?", "--data-dir", data]) == 0
+    assert capsys.readouterr().out.splitlines() == ["The documents do not say.",
+                                                    "  (why: nothing retrieved mentions 'treasurer')"]
+
     assert cli.main(["ask", "Which firm designed the breakwater?", "--json", "--data-dir", data]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["answer"].startswith("Calloway and Finch designed the breakwater [1]. The engineering")
