@@ -40,8 +40,10 @@ def streaming_html(partial: str) -> str:
 def answer_html(answer: Answer, turn: int) -> str:
     """The checked answer: each [n] a link to its passage, unsupported sentences marked, then the sources."""
     if answer.refused:
+        why = "".join(f' <span class="why">(Why: {inert(note.removeprefix("refused: "))}.)</span>'
+                      for note in answer.notes)
         return (f'<div class="refusal"><strong>Not in the documents.</strong> {inert(answer.text)} '
-                "Nothing in the indexed documents covers this question, so there is nothing to cite.</div>")
+                f"Nothing in the indexed documents covers this question, so there is nothing to cite.{why}</div>")
     parts = []
     for sentence in answer.sentences:
         body = inert(sentence.text.rstrip(" ."))

@@ -81,6 +81,7 @@ def test_question_the_documents_do_not_cover_is_refused(served: Served, new_page
     answer = ask(page, "What is the recipe for a good sourdough bread?")
     assert answer.evaluate("e => e.classList.contains('refusal')")
     assert "Not in the documents" in answer.inner_text()
+    assert "(Why: the best evidence scores under the relevance floor.)" in answer.inner_text()
     assert answer.locator("a.cite").count() == 0
     screenshot(page, "03-refusal")
 

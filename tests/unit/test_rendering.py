@@ -7,6 +7,7 @@ a Markdown renderer (markdown-it, CommonMark, standing in for the page's) has ru
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Callable
@@ -227,6 +228,15 @@ def test_refusal_is_plain_with_nothing_to_cite() -> None:
     assert markup.tags[0] == ("div", {"class": "refusal"})
     assert markup.text.startswith("Not in the documents. The documents do not say.")
     assert markup.names("a") == [] and markup.names("details") == [] and "Sources" not in markup.text
+    assert "Why" not in markup.text
+
+
+def test_a_refusal_says_which_check_made_it_as_text() -> None:
+    answer = dataclasses.replace(_answer([], [P1], refused=True, text="The documents do not say."),
+                                 notes=("refused: nothing retrieved mentions '<b>ceo</b>'",))
+    markup = _assert_only_our_markup(answer_html(answer, turn=1), turn=1)
+    assert markup.text.endswith("(Why: nothing retrieved mentions '<b>ceo</b>'.)")
+    assert markup.names("b") == []  # the note is text, never markup
 
 
 # --- sources_html and _in_context -----------------------------------------------------
