@@ -5,13 +5,15 @@ Nothing here knows about the CLI or the web page; both call :meth:`Answerer.ask`
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant import citations
 from assistant.embedding import Vector
 from assistant.evidence import EvidenceSelector
+from assistant.follow_up import is_follow_up
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import terms
 from assistant.llm import Generator, complete
@@ -64,8 +66,8 @@ class Answerer:
         return self.config.n_ctx - self.config.max_answer_tokens
 
     def condense(self, question: str, history: list[Turn]) -> str:
-        """A follow-up rewritten to stand alone; the question itself when there is no history."""
-        if not history:
+        """A follow-up rewritten to stand alone; the question itself when it stands on its own."""
+        if not history or (self.config.condense != "always" and not is_follow_up(question)):
             return question
         concat = f"{history[-1][0].strip()} {question.strip()}"
         if self.config.condense != "model":
@@ -132,7 +134,7 @@ class Answerer:
         template = self.templates["answer" if quote_only else self.config.answer_prompt]
         # A follow-up condensed by concatenation reads as two questions, and the model answers the
         # first; it is asked the question as asked, beside evidence retrieved for both.
-        asked = question if self.config.condense == "concat" else standalone
+        asked = question if self.config.condense != "model" else standalone
         size = self.config.model_sentences or len(passages)
         tries = 1 if quote_only else max(1, min(self.config.model_tries, -(-len(passages) // size)))
         t1 = time.perf_counter()
@@ -223,13 +225,29 @@ def checked(
 
 
 def _with_sources(sentences: list[Sentence], passages: list[Passage]) -> list[Sentence]:
-    """A short answer followed by the sentence it was copied from, so that the reader sees the
-    claim in its context without opening the source (unless the answer is that sentence)."""
+    """The sentences the short answer was copied from, quoted whole, the answer highlighted inside:
+    the reader sees a complete sentence, never a cut phrase, and where in it the answer lies. A
+    phrase not found as written in its source is dropped for the source alone."""
     by_n = {p.n: p for p in passages}
-    quoted = dict.fromkeys(n for s in sentences for n in s.markers if n in by_n)
-    said = " ".join(s.text for s in sentences)
-    return [*sentences, *(citations.check(by_n[n].text, (n,), passages) for n in quoted
-                          if not _same(by_n[n].text, said))]
+    out: list[Sentence] = []
+    for sentence in sentences:
+        for n in sentence.markers:
+            if n in by_n and not any(n in s.markers for s in out):
+                quote = citations.check(by_n[n].text, (n,), passages)
+                out.append(replace(quote, highlight=_find(sentence.text, quote.text)))
+    return out or sentences
+
+
+def _find(phrase: str, text: str) -> tuple[int, int] | None:
+    """Where ``phrase`` stands in ``text`` (case and spacing aside), unless it is all of it."""
+    words = phrase.rstrip(" .").split()
+    if not words:
+        return None
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    found = re.search(rf"(?<!\w){pattern}(?!\w)", text, re.IGNORECASE)
+    if not found or _same(found.group(), text):
+        return None
+    return found.span()
 
 
 def verify(

@@ -1,4 +1,4 @@
-"""Documents → Chunks sized in tokens, ending on sentence boundaries, overlapping.
+"""Documents → Chunks sized in tokens, ending on unit boundaries (sentences, list items, rows), overlapping.
 
 A chunk id is a hash of the file's path, the chunk's offset and its text: the
 same content always gets the same id, so re-indexing an unchanged file is a no-op.
@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from assistant.sentences import sentence_spans
 from assistant.tokens import TokenCounter
-from assistant.types import Chunk, Document
+from assistant.types import Chunk, Document, Unit
+from assistant.units import units
 
 _WORD = re.compile(r"\S+")
 
@@ -22,7 +22,7 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 # Raised whenever the same file and settings would be cut into other chunks (a change to the
 # sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
-CHUNKING_VERSION = 1
+CHUNKING_VERSION = 2
 
 
 class Chunker:
@@ -39,7 +39,9 @@ class Chunker:
         return f"v{CHUNKING_VERSION} size={self.size} overlap={self.overlap}"
 
     def chunk(self, document: Document) -> list[Chunk]:
-        units = self._units(document.text)
+        """The document's chunks, each carrying the units (see :mod:`assistant.units`) inside it."""
+        pieces = self._units(document)
+        units = [(u.start, u.end, tokens) for u, tokens in pieces]
         chunks: list[Chunk] = []
         i = 0
         while i < len(units):
@@ -48,9 +50,10 @@ class Chunker:
                 j += 1
             start, end = units[i][0], units[j - 1][1]
             text = document.text[start:end]
+            inside = tuple(u for u, _ in pieces[i:j])
             chunks.append(
                 Chunk(chunk_id(document.path, start, text), document.source, document.path,
-                      document.title, text, start, end, document.sha256)
+                      document.title, text, start, end, document.sha256, inside)
             )
             if j >= len(units):
                 break
@@ -70,16 +73,18 @@ class Chunker:
     def _tokens(self, text: str, start: int, end: int) -> int:
         return self.counter.count(text[start:end])
 
-    def _units(self, text: str) -> list[tuple[int, int, int]]:
-        """Sentences as (start, end, tokens); a sentence longer than a chunk is split on words."""
-        units: list[tuple[int, int, int]] = []
-        for start, end in sentence_spans(text):
-            tokens = self.counter.count(text[start:end])
+    def _units(self, document: Document) -> list[tuple[Unit, int]]:
+        """The document's units with their token counts; a unit longer than a chunk is split on words."""
+        text = document.text
+        out: list[tuple[Unit, int]] = []
+        for unit in units(text, markdown=is_markdown(document.source)):
+            tokens = self.counter.count(text[unit.start : unit.end])
             if tokens <= self.size:
-                units.append((start, end, tokens))
+                out.append((unit, tokens))
             else:
-                units.extend(self._split_long(text, start, end))
-        return units
+                out.extend((Unit(s, e, unit.kind, unit.heading, unit.label), n)
+                           for s, e, n in self._split_long(text, unit.start, unit.end))
+        return out
 
     def _split_long(self, text: str, start: int, end: int) -> list[tuple[int, int, int]]:
         pieces: list[tuple[int, int, int]] = []
@@ -91,3 +96,7 @@ class Chunker:
             piece_end = word.end()
         pieces.append((piece_start, piece_end, self.counter.count(text[piece_start:piece_end])))
         return pieces
+
+
+def is_markdown(name: str) -> bool:
+    return name.lower().endswith((".md", ".markdown"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from assistant.lexical import numbers, terms
 from assistant.types import Passage, Sentence
@@ -134,11 +135,21 @@ def _fewest_markers(sentence: Sentence, passages: list[Passage], given: frozense
     return check(sentence.text, tuple(markers), passages, given)
 
 
-def render(sentences: list[Sentence]) -> str:
-    """Sentences back into answer text, each ending with its markers."""
+def render(sentences: list[Sentence], mark: Callable[[str], str] | None = None) -> str:
+    """Sentences back into answer text, each ending with its markers; ``mark`` wraps a highlight."""
     parts = []
     for s in sentences:
-        body = s.text.rstrip(" .")
+        body = highlighted(s, mark) if mark else s.text.rstrip(" .")
         marks = "".join(f"[{n}]" for n in s.markers)
         parts.append(f"{body} {marks}." if marks else f"{body}.")
     return " ".join(parts)
+
+
+def highlighted(sentence: Sentence, mark: Callable[[str], str], escape: Callable[[str], str] = str) -> str:
+    """The sentence (closing stop dropped) with its highlight wrapped by ``mark``, every part
+    passed through ``escape`` first."""
+    body = sentence.text.rstrip(" .")
+    if not sentence.highlight:
+        return escape(body)
+    a, b = sentence.highlight[0], min(sentence.highlight[1], len(body))
+    return escape(body[:a]) + mark(escape(body[a:b])) + escape(body[b:])

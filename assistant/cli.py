@@ -166,6 +166,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_answer(answer: Any) -> None:
+    """The answer, its highlight in bold on a terminal, then why it was refused or what it cites."""
+    from assistant.citations import render
+
+    bold = sys.stdout.isatty() and not answer.refused
+    print(render(list(answer.sentences), lambda t: f"\033[1m{t}\033[0m") if bold else answer.text)
     for note in answer.notes if answer.refused else ():
         print(f"  (why: {note.removeprefix('refused: ')})")
     for c in answer.citations:
@@ -182,7 +187,6 @@ def _ask(assistant: Any, question: str, as_json: bool) -> int:
     if as_json:
         print(json.dumps(answer_record(answer), ensure_ascii=False, indent=2))
     else:
-        print(answer.text)
         _print_answer(answer)
     return 0
 
@@ -206,7 +210,6 @@ def _chat(assistant: Any) -> int:
             continue
         if question:
             answer = session.ask(question)
-            print(answer.text)
             _print_answer(answer)
 
 

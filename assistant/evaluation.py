@@ -65,8 +65,32 @@ def _check_shape(raw: Any) -> None:
 
 
 def is_correct(answer: str, answer_any: list[list[str]]) -> bool:
-    text = answer.lower()
-    return any(all(s.lower() in text for s in alt) for alt in answer_any)
+    """Whether every string of one alternative is in the answer, case and spacing aside."""
+    def norm(s: str) -> str:
+        return " ".join(s.lower().split())
+    text = norm(answer)
+    return any(all(norm(s) in text for s in alt) for alt in answer_any)
+
+
+# Words a complete sentence or phrase does not end on.
+_DANGLING = frozenset([
+    "a", "an", "the", "to", "of", "and", "or", "but", "nor", "by", "with", "for", "in", "on", "at", "from",
+    "as", "that", "which", "who", "whose", "is", "are", "was", "were", "be", "been", "its", "their", "his",
+    "her", "our", "your", "my", "this", "these", "those", "than", "into", "onto"
+])
+
+
+def looks_cut(sentence: str) -> bool:
+    """Whether an answer sentence reads as a piece cut out of a longer one: it stops on a comma or on
+    a word that needs more after it ("... now raises a", "The 50 projects fall into the five
+    categories of platforms,"), or it opens in the middle of a word.
+
+    >>> looks_cut("The 50 projects fall into the five categories of platforms,"), looks_cut("It opened in 1998.")
+    (True, False)
+    """
+    text = sentence.strip()
+    last = text.rstrip(".").split()[-1].lower() if text.rstrip(".").split() else ""
+    return text.endswith((",", ";", "-", "\u2010")) or last.strip("\"'”’") in _DANGLING or text[:1] in "‐-,;)"
 
 
 def _matches_gold(source: str, gold: list[str]) -> bool:
@@ -83,6 +107,7 @@ def result_line(case: Case, answer: Answer) -> dict[str, Any]:
         "retrieved": [{k: r[k] for k in ("source", "chunk_id")} for r in record["retrieved"]],
         "standalone_question": record["standalone_question"],
         "latency_s": record["latency_s"],
+        "retrieval_s": record["timings"]["retrieval_s"],
         "notes": list(answer.notes),
     }
 

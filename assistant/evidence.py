@@ -13,54 +13,71 @@ from __future__ import annotations
 import math
 import re
 
+from assistant.chunking import is_markdown
 from assistant.embedding import Embedder, Vector
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import LexicalIndex, terms
-from assistant.sentences import sentence_spans
-from assistant.types import Chunk, Hit, Passage
+from assistant.types import Chunk, Hit, Passage, Unit
+from assistant.units import display, units
 
 _Scored = tuple[float, Chunk, int, int, str, float]
 _CACHE_LIMIT = 100_000
-_CLOSING = frozenset(".!?:;\"'”’)]")
-_LIST_ITEM = re.compile(r"(?:[-*+•]|\d+[.)])\s|\|")
+# A code block is evidence only for a question that asks for code.
+_ASKS_FOR_CODE = frozenset(terms("command commands code example examples syntax snippet invoke invocation script"))
 
 
-def _is_heading(line: str) -> bool:
-    """A Markdown heading, or a line with no closing punctuation that is not a list item: a title."""
-    line = line.strip()
-    return line.startswith("#") or not (line[-1:] in _CLOSING or _LIST_ITEM.match(line))
+_VERSIONED = re.compile(r"\b\d+\.\d+")
 
 
-def _line(text: str, start: int, end: int) -> str:
-    """The line of ``text`` that the span [start, end) makes up; a sentence inside a line ends
-    in a full stop as far as :func:`_is_heading` is concerned."""
-    begin, stop = text.rfind("\n", 0, start) + 1, text.find("\n", end)
-    whole = text[begin : len(text) if stop < 0 else stop]
-    return whole if whole.strip() == text[start:end].strip() else text[start:end] + "."
+def _units(chunk: Chunk) -> list[Unit]:
+    """The chunk's units in document offsets: as stored, or cut now for a chunk stored without them."""
+    if chunk.units:
+        return list(chunk.units)
+    return [Unit(u.start + chunk.start, u.end + chunk.start, u.kind, u.heading, u.label)
+            for u in units(chunk.text, markdown=is_markdown(chunk.source))]
 
 
-def _candidates(hits: list[Hit]) -> list[tuple[Chunk, int, int]]:
-    """Every sentence of the hits as (chunk, start, end) in document offsets, once each.
+def shown(chunk: Chunk, unit: Unit) -> str:
+    """A unit as the model reads it and the reader sees it. A list item, row or definition keeps the
+    heading it sits under (a section above its options), and so does any unit under a heading that
+    names a version (a release above its changes); other prose stands alone."""
+    local = Unit(unit.start - chunk.start, unit.end - chunk.start, unit.kind, unit.heading, unit.label)
+    text = display(chunk.text, local)
+    if unit.heading and (unit.kind in ("item", "row", "term") or _VERSIONED.search(unit.heading)):
+        context = " › ".join(unit.heading.split(" › ")[-2:])
+        return f"{context}: {text}"
+    return text
 
-    A heading or a title names a topic and states nothing, so it is never evidence.
+
+def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, str, str]]:
+    """Every evidence unit of the hits as (chunk, start, end, text, headings) in document offsets, once each.
+
+    Headings, HTML and (unless the question asks for code) code blocks are never evidence.
     """
+    code = bool(_ASKS_FOR_CODE & set(terms(question)))
     seen: set[tuple[str, int]] = set()
-    out: list[tuple[Chunk, int, int]] = []
+    out: list[tuple[Chunk, int, int, str, str]] = []
     for hit in hits:
         chunk = hit.chunk
-        for start, end in sentence_spans(chunk.text, offset=chunk.start):
-            heading = _is_heading(_line(chunk.text, start - chunk.start, end - chunk.start))
-            if not heading and (chunk.path, start) not in seen:
-                seen.add((chunk.path, start))
-                out.append((chunk, start, end))
+        for unit in _units(chunk):
+            usable = unit.evidence or (code and unit.kind == "code")
+            if unit.kind == "prose" and len(chunk.text[unit.start - chunk.start : unit.end - chunk.start].split()) < 3:
+                usable = False  # "Then", "is equivalent to": a line between examples, no statement
+            if usable and (chunk.path, unit.start) not in seen and unit.end <= chunk.end:
+                text = shown(chunk, unit)
+                if text:
+                    seen.add((chunk.path, unit.start))
+                    out.append((chunk, unit.start, unit.end, text, unit.heading))
     return out
 
 
 class EvidenceSelector:
     def __init__(
-        self, embedder: Embedder, count: int = 3, lexical_weight: float = 0.5, idf: str = "retrieved"
+        self, embedder: Embedder, count: int = 3, lexical_weight: float = 0.5, idf: str = "retrieved",
+        headings: bool = False,
     ) -> None:
         self.embedder, self.count, self.lexical_weight, self.idf = embedder, count, lexical_weight, idf
+        self.headings = headings
         self._vectors: dict[str, Vector] = {}  # sentence text -> its vector; sentences recur across questions
 
     def _embed(self, texts: list[str]) -> list[Vector]:
@@ -81,21 +98,22 @@ class EvidenceSelector:
         With ``count`` 0 the retrieved chunks are the passages, whole and in
         retrieval order, each scored by its best sentence: the naive baseline.
         """
-        candidates = _candidates(hits)
+        candidates = _candidates(hits, question)
         if not candidates:
             return []
-        texts = [c.text[s - c.start : e - c.start] for c, s, e in candidates]
-        vectors = self._embed(texts)
+        texts = [text for *_, text, _ in candidates]
+        ranked = [f"{heading}: {text}" if self.headings and heading else text for *_, text, heading in candidates]
+        vectors = self._embed(ranked)
         scored = []
         local = _LocalWeights(question, texts, stressed)
         w = self.lexical_weight
-        for (chunk, start, end), text, v in zip(candidates, texts, vectors, strict=True):
+        for (chunk, start, end, text, _), v in zip(candidates, vectors, strict=True):
             dense = sum(a * b for a, b in zip(vector, v, strict=True))
             score = (1 - w) * dense + w * lexical.overlap(question, text)
             rank = score if self.idf == "index" else (1 - w) * dense + w * local.overlap(text)
             scored.append((score, chunk, start, end, text, rank))
         if self.count == 0:
-            best = {c.id: max(sc for sc, ch, *_ in scored if ch.id == c.id) for c, _, _ in candidates}
+            best = {c.id: max(sc for sc, ch, *_ in scored if ch.id == c.id) for c, *_ in candidates}
             return [Passage(n, h.chunk, h.chunk.text, h.chunk.start, h.chunk.end, best[h.chunk.id])
                     for n, h in enumerate((h for h in hits if h.chunk.id in best), start=1)]
         scored.sort(key=lambda s: (-s[5], s[1].source, s[2]))

@@ -35,6 +35,7 @@ GENERATION_SETTINGS = (
 )
 RETRIEVAL_SETTINGS = (
     "top_k", "candidates", "fusion", "rrf_k", "evidence_sentences", "lexical_weight", "evidence_idf",
+    "evidence_headings",
     "follow_up_hits",
     "relevance_floor",
 )

@@ -7,6 +7,9 @@ span is supported by its source.
 
 >>> asked_kind("Roughly how many people attended?"), holds("number", "nearly one hundred people")
 ('number', True)
+>>> asked_kind("Which limits.conf item caps how many files a user can open?")
+>>> asked_kind("Starting with which gzip release does -l work?"), holds("version", "Changes in 1.12: -l works.")
+('version', True)
 >>> asked_kind("When did it open?"), holds("date", "in Tianjin")
 ('date', False)
 >>> asked_kind("What is the overall investment in the base?"), asked_kind("What is the plan?")
@@ -63,20 +66,46 @@ _ASKS_SHARE = re.compile(r"\bwhat (?:share|percentage|proportion|fraction|per ?c
 _PART = re.compile(r"\d\s?%|\bper ?cent\b|\bpercentage\b|\b(?:half|halves|third|thirds|quarter|quarters|fifth|"
                    r"fifths|tenth|tenths)\b|\b\d+\s+(?:in|out of)\s+\d",
                    re.IGNORECASE)
+# "Which release fixed it?", "Starting with which version ...": a version number answers, nothing else.
+_ASKS_VERSION = re.compile(r"(?:(?:starting )?(?:with|from|since|as of) )?(?:which|what) (?:[\w.-]+ ){0,3}?"
+                           r"(?:version|release)s?\b(?! (?:date|notes?)\b)")
+_VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+|\b(?:version|release) \d|\bv\d", re.IGNORECASE)
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|month|date|day)s?\b|\bon what\b")
 
 
+# A clause before the question proper: "When it is full, how much ...", "By default, how long ...".
+_LEAD_CLAUSE = re.compile(r"^(?:when|if|after|before|once|while|since|as|for|in|on|with|without|according to|"
+                          r"by default|apart from|besides|unless|given|assuming|under)\b[^,?]*,\s*"
+                          r"(?=(?:what|which|who|whom|whose|where|why|how|(?:in|on|at|by|from|to|for|with|under) "
+                          r"(?:what|which)|is|are|does|do|did|can|should|will)\b)")
+# Words that may open a question before what it asks: "Roughly how many", "And in what year".
+_OPENING = r"(?:(?:and|but|so|then|also|roughly|approximately|about|around|exactly|just|in|on|at|by|for|from|" \
+           r"to|since|until|of|during)\s+)*"
+PARTS = re.compile(r",\s+and\s+|;\s+")
+
+
+def asking_parts(question: str) -> list[str]:
+    """The question in lower case, cut into the parts that each ask something, each without the
+    clause that sets the scene before it ("When X is empty, which group ..." asks "which group ...").
+
+    >>> asking_parts("When it is full, how much water does it hold, and who built it?")
+    ['how much water does it hold', 'who built it?']
+    """
+    parts = PARTS.split(" ".join(question.lower().split()))
+    return [_LEAD_CLAUSE.sub("", part, count=1) for part in parts]
+
+
 def asked_kind(question: str) -> str | None:
-    """``"share"``, ``"money"``, ``"number"``, ``"date"``, or None when the question's shape does not say."""
-    q = question.lower()
-    if _ASKS_SHARE.search(q):
-        return "share"
-    if _ASKS_MONEY.search(q):
-        return "money"
-    if _ASKS_NUMBER.search(q):
-        return "number"
-    if _ASKS_DATE.search(q):
-        return "date"
+    """``"share"``, ``"money"``, ``"number"``, ``"version"``, ``"date"``, or None when the question's
+    shape does not say.
+
+    The kind is read where a part of the question starts asking: "Which item caps how many files
+    a user may open?" asks for an item, not a number."""
+    for q in asking_parts(question):
+        for kind, pattern in (("share", _ASKS_SHARE), ("money", _ASKS_MONEY), ("number", _ASKS_NUMBER),
+                              ("version", _ASKS_VERSION), ("date", _ASKS_DATE)):
+            if re.match(_OPENING + f"(?:{pattern.pattern})", q):
+                return kind
     return None
 
 
@@ -108,4 +137,6 @@ def holds(kind: str | None, text: str) -> bool:
         return bool(_COUNT.search(text)) or any(w in NUMBER_WORDS for w in words(text))
     if kind == "date":
         return has_year(text) or has_month(text) or has_day(text)
+    if kind == "version":
+        return bool(_VERSION.search(text))
     return True

@@ -20,7 +20,8 @@ def answer_record(answer: Answer) -> dict[str, Any]:
             for c in answer.citations
         ],
         "sentences": [
-            {"text": s.text, "markers": list(s.markers), "supported": s.supported, "reason": s.reason}
+            {"text": s.text, "markers": list(s.markers), "supported": s.supported, "reason": s.reason,
+             "highlight": list(s.highlight) if s.highlight else None}
             for s in answer.sentences
         ],
         "supplied": [

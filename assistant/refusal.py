@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable
 
 from assistant.embedding import Embedder
-from assistant.kinds import NUMBER_WORDS, asked_kind, has_day, has_month, has_year, holds
+from assistant.kinds import NUMBER_WORDS, asked_kind, asking_parts, has_day, has_month, has_year, holds
 from assistant.lexical import STOP_WORDS, terms, words
 
 _OF = r"(?:\s+(?:of|for|in|at|on|from|to|by|with)\b|[?,])"
@@ -53,6 +53,10 @@ _ASKS_MONTH = re.compile(r"\b(?:which|what) months?\b")
 _ASKS_DAY = re.compile(r"\b(?:which|what) (?:date|day)s?\b|\bon what\b")
 _ASKS_YEAR = re.compile(r"\b(?:which|what) years?\b")
 _ASKS_WHEN = re.compile(r"^when\b")
+# "What is the default port?" is answered by a text that says what holds when nothing is set.
+_ASKS_DEFAULT = re.compile(r"\bdefaults?\b")
+_STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\bif (?:not|no|none|unset)\b|\bomitted\b|\bnot (?:set|given|"
+                             r"specified)\b|\botherwise\b|\bwithout\b|\babsent\b", re.IGNORECASE)
 # Words that name the kind of answer, not a thing the text must mention: "the names of ...".
 _KINDS = frozenset({"name", "names", "number", "numbers", "amount", "total", "size", "value", "kind", "type",
                     "title", "date", "dates", "year", "years", "month", "day", "time", "way", "part"})
@@ -126,11 +130,8 @@ def missing_kind(question: str, evidence: str) -> str | None:
 
     A question in two parts ("Which route was diverted, and by what percentage did ...?") is
     refused only when neither part can be answered."""
-    reasons = [_missing_kind(part, evidence) for part in _PARTS.split(question.lower().strip())]
+    reasons = [_missing_kind(part, evidence) for part in asking_parts(question)]
     return reasons[0] if all(reasons) else None
-
-
-_PARTS = re.compile(r",\s+and\s+|;\s+")
 
 
 def _missing_kind(q: str, evidence: str) -> str | None:
@@ -141,6 +142,10 @@ def _missing_kind(q: str, evidence: str) -> str | None:
         return "the question asks for a share of a whole and the evidence gives none"
     if kind == "number" and not holds(kind, evidence):
         return "the question asks for a number and the evidence holds none"
+    if kind == "version" and not holds(kind, evidence):
+        return "the question asks for a version and the evidence names none"
+    if _ASKS_DEFAULT.search(q) and not _STATES_DEFAULT.search(evidence):
+        return "the question asks for a default and the evidence states none"
     if kind != "date":
         return None
     if _ASKS_MONTH.search(q) and not has_month(evidence):
@@ -177,11 +182,15 @@ class FocusCheck:
         For a quantity ("What is the total land area?", "How much capital does it hold?") the
         figure may also follow its noun: "an investment of RMB 50 billion". A question in two parts
         is refused only when neither part is answered."""
-        reasons = [self._unmeasured(part, text) for part in _PARTS.split(question)]
+        reasons = [self._unmeasured(part, text) for part in asking_parts(question)]
         return reasons[0] if all(reasons) else None
 
     def _unmeasured(self, question: str, text: str) -> str | None:
+        if asked_kind(question) not in ("number", "money"):
+            return None  # "Which item caps how many files ...?" asks for an item
         noun, before = counted_noun(question), 0
+        if noun is None and holds("share", text):
+            return None  # "How much smaller does it make text?" is answered by "by 60-70%"
         if noun is None and asked_kind(question) in ("number", "money"):
             noun, before = measured_noun(question), 5
         if noun is None or noun in _ANYONE:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from assistant import citations
 from assistant.types import Answer, Citation, Passage
 
 # Characters that start Markdown syntax (links, images, emphasis, code, maths, headings, tables),
@@ -46,7 +47,7 @@ def answer_html(answer: Answer, turn: int) -> str:
                 f"Nothing in the indexed documents covers this question, so there is nothing to cite.{why}</div>")
     parts = []
     for sentence in answer.sentences:
-        body = inert(sentence.text.rstrip(" ."))
+        body = citations.highlighted(sentence, lambda t: f"<mark>{t}</mark>", inert)
         links = "".join(
             f'<a class="cite" href="#{source_id(turn, n)}" title="Show passage {n}">[{n}]</a>'
             for n in sentence.markers
@@ -101,7 +102,8 @@ def conversation_markdown(exchanges: list[tuple[str, Answer]]) -> str:
     """The conversation for export: each question, its answer, and the passages it cites."""
     lines = ["# Conversation", ""]
     for i, (question, answer) in enumerate(exchanges, start=1):
-        lines += [f"## {i}. {question}", "", answer.text, ""]
+        shown = citations.render(list(answer.sentences), lambda t: f"**{t}**") if not answer.refused else answer.text
+        lines += [f"## {i}. {question}", "", shown, ""]
         for c in answer.citations:
             quoted = " ".join(c.text.split())
             lines.append(f"- [{c.n}] {c.source}, characters {c.start}–{c.end}: \"{quoted}\"")

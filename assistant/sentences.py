@@ -5,7 +5,8 @@ per line because these documents use line breaks as paragraph breaks and a
 heading has no full stop. Two repairs follow it: a piece that starts in lower
 case after a short capitalised abbreviation continues the sentence before it
 ("Holdings Co.,Ltd. shared the topic"),
-and a full stop with no space after it still ends a sentence ("etc.In terms").
+and a full stop with no space after it still ends a sentence ("etc.In terms") but not a
+dotted name (".gz", "file.tar.gz"), which pysbd cuts.
 """
 
 from __future__ import annotations
@@ -63,10 +64,19 @@ def _line_spans(text: str, begin: int, end: int) -> list[tuple[int, int]]:
                 spans.append((start, start + len(rest)))
             break
         cursor = start + len(piece)
-        spans.append((start, cursor))
+        if spans and spans[-1][1] == start:  # no space between: a dotted name (".gz", "v1.2"), not an end
+            spans[-1] = (spans[-1][0], cursor)
+        else:
+            spans.append((start, cursor))
     return [part for s, e in spans for part in _unglued(text, s, e)]
 
 
 def _unglued(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    cuts = [start, *(m.start() for m in _GLUED.finditer(text, start, end)), end]
+    cuts = [start, *(m.start() for m in _GLUED.finditer(text, start, end) if not _in_code(text, m.start())), end]
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a < b]
+
+
+def _in_code(text: str, at: int) -> bool:
+    """Whether ``at`` is inside a `code span` of its line: "`decimal.Decimal`" is a name, not two sentences."""
+    line_start = text.rfind("\n", 0, at) + 1
+    return text.count("`", line_start, at) % 2 == 1

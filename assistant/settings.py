@@ -107,6 +107,11 @@ class Settings(BaseSettings):
         description="Where the term weights that rank evidence sentences come from: the retrieved sentences "
         "themselves (the documents' topic words count little) or the whole index.",
     )
+    evidence_headings: bool = Field(
+        False,
+        description="Rank each evidence unit together with the headings above it (a section's name "
+        "beside the sentences under it).",
+    )
     focus_check: bool = Field(
         True,
         description="Refuse when what the question asks for (the CEO in \"Who is the CEO of X?\", the "
@@ -149,8 +154,9 @@ class Settings(BaseSettings):
     )
     quote_source: bool = Field(
         True,
-        description="Follow a short answer the checks accept with the evidence sentence it was copied "
-        "from, quoted and cited.",
+        description="Show a short answer the checks accept as the evidence sentence it was copied from, "
+        "quoted whole and cited, with the answer highlighted inside it (never a cut phrase); off shows the "
+        "model's phrase as written.",
     )
     model_sentences: int = Field(
         1, ge=0,
@@ -178,10 +184,12 @@ class Settings(BaseSettings):
     seed: int = Field(0, description="Sampling seed, fixed so answers repeat.")
     n_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp.")
     n_batch: int = Field(512, ge=1, description="Prompt tokens per llama.cpp batch.")
-    condense: Literal["model", "concat"] = Field(
+    condense: Literal["model", "concat", "always"] = Field(
         "concat",
         description="How a follow-up becomes a standalone question: ask the model "
-        "(falling back to concat when its rewrite fails a check), or join it to the last question.",
+        "(falling back to concat when its rewrite fails a check), or join it to the last question. "
+        "Either way only a question that points back ('When was it released?') is a follow-up; "
+        "'always' joins every question to the one before, as versions before 0.2 did.",
     )
     max_history_turns: int = Field(4, ge=0, description="Past exchanges kept in a conversation.")
 

@@ -6,13 +6,14 @@ Chroma never tries to fetch one.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.errors import IndexStateError
-from assistant.types import Chunk
+from assistant.types import Chunk, Unit
 
 Vector = list[float]
 
@@ -56,12 +57,15 @@ def _metadata(chunk: Chunk, recipe: str) -> dict[str, str | int]:
     return {
         "source": chunk.source, "path": chunk.path, "title": chunk.title,
         "start": chunk.start, "end": chunk.end, "doc_sha256": chunk.doc_sha256, "chunking": recipe,
+        "units": json.dumps([[u.start, u.end, u.kind, u.heading, u.label] for u in chunk.units]),
     }
 
 
 def _chunk(chunk_id: str, text: str, meta: Any) -> Chunk:
+    stored = json.loads(meta.get("units") or "[]")
+    units = tuple(Unit(int(s), int(e), str(k), str(h), str(b)) for s, e, k, h, b in stored)
     return Chunk(chunk_id, str(meta["source"]), str(meta["path"]), str(meta["title"]), text,
-                 int(meta["start"]), int(meta["end"]), str(meta["doc_sha256"]))
+                 int(meta["start"]), int(meta["end"]), str(meta["doc_sha256"]), units)
 
 
 class ChromaStore:

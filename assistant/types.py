@@ -16,6 +16,26 @@ class Document:
     sha256: str
 
 
+EVIDENCE_KINDS = frozenset({"prose", "item", "row", "term"})
+
+
+@dataclass(frozen=True)
+class Unit:
+    """``text[start:end]`` of the document is the unit; ``kind`` is one of prose, item, row, term,
+    heading, code, html; ``heading`` the headings above it, outermost first, joined by " › ";
+    ``label`` a table's header row, for a row."""
+
+    start: int
+    end: int
+    kind: str
+    heading: str = ""
+    label: str = ""
+
+    @property
+    def evidence(self) -> bool:
+        return self.kind in EVIDENCE_KINDS
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A token-sized span of a document; ``start``/``end`` are character offsets in it."""
@@ -28,6 +48,7 @@ class Chunk:
     start: int
     end: int
     doc_sha256: str
+    units: tuple[Unit, ...] = ()  # in document offsets; empty for a chunk stored before units existed
 
 
 @dataclass(frozen=True)
@@ -70,12 +91,15 @@ class Citation:
 
 @dataclass(frozen=True)
 class Sentence:
-    """One answer sentence, the markers it carries, and whether its sources support it."""
+    """One answer sentence, the markers it carries, and whether its sources support it.
+
+    A quoted evidence sentence may carry ``highlight``: where in it the model found the answer."""
 
     text: str
     markers: tuple[int, ...]
     supported: bool
     reason: str = ""
+    highlight: tuple[int, int] | None = None  # the answer's span inside ``text``, a quoted sentence
 
 
 @dataclass(frozen=True)

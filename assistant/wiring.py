@@ -98,7 +98,8 @@ class Assistant:
     @cached_property
     def answerer(self) -> Answerer:
         s = self.settings
-        evidence = EvidenceSelector(self.embedder, s.evidence_sentences, s.lexical_weight, s.evidence_idf)
+        evidence = EvidenceSelector(self.embedder, s.evidence_sentences, s.lexical_weight, s.evidence_idf,
+                                    s.evidence_headings)
         return Answerer(self.retriever, evidence, self.generator, self.templates, self.answer_config)
 
     def index(self, paths: list[Path] | None = None, progress: bool = False) -> IndexReport:

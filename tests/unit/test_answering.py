@@ -53,15 +53,17 @@ def _document_text(citation_source: str, corpus: Path) -> str:
 def test_supported_reply_is_kept_with_a_resolved_citation(
     indexed: Assistant, generator: FakeGenerator, corpus: Path
 ) -> None:
-    generator.queue(_cite("Calloway", "Calloway and Finch designed the breakwater"))
+    generator.queue(_cite("Calloway", "Calloway and Finch"))
     streamed: list[str] = []
     answer = indexed.ask(QUESTION, on_text=streamed.append)
 
     assert not answer.refused and not answer.fallback
-    assert answer.supported == (True, True)
+    assert answer.supported == (True,)
     n = answer.citations[0].n
-    # The short answer, then the sentence it was copied from (quote_source).
-    assert answer.text == f"Calloway and Finch designed the breakwater [{n}]. {CALLOWAY[:-1]} [{n}]."
+    # The sentence the short answer was copied from, quoted whole, the answer highlighted in it.
+    assert answer.text == f"{CALLOWAY[:-1]} [{n}]."
+    highlight = answer.sentences[0].highlight
+    assert highlight is not None and CALLOWAY[slice(*highlight)] == "Calloway and Finch"
     assert len(answer.citations) == 1
     citation = answer.citations[0]
     assert citation.source == "harbour.txt"
@@ -110,7 +112,18 @@ def test_short_answer_of_the_wrong_kind_becomes_a_quote_holding_the_right_kind(
 def test_short_answer_of_the_right_kind_stands(indexed: Assistant, generator: FakeGenerator) -> None:
     generator.queue(_cite("crab", "about 300 tonnes"))
     answer = indexed.ask("How many tonnes of crab do fishing boats land at the harbour?")
-    assert not answer.fallback and answer.text.startswith("about 300 tonnes [")
+    assert not answer.fallback
+    sentence = answer.sentences[0]
+    assert sentence.highlight and sentence.text[slice(*sentence.highlight)] == "about 300 tonnes"
+
+
+def test_a_phrase_not_found_as_written_shows_its_source_alone(indexed: Assistant, generator: FakeGenerator) -> None:
+    """A supported phrase that is not a span of its source (words reordered) is never shown as it is:
+    the reader sees the whole source sentence, with nothing highlighted."""
+    generator.queue(_cite("Calloway", "Finch and Calloway"))
+    answer = indexed.ask(QUESTION)
+    assert not answer.fallback and answer.text == f"{CALLOWAY[:-1]} [{answer.citations[0].n}]."
+    assert answer.sentences[0].highlight is None
 
 
 def test_unsupported_reply_falls_back_to_quoting_a_supplied_passage(
@@ -208,7 +221,7 @@ def test_the_model_reads_only_the_best_sentence_and_the_checks_weigh_them_all(
     sources = call.prompt.rsplit("Sources:\n", 1)[1]
     assert sources == f"[1] {answer.passages[0].text}\nQuestion: {QUESTION}\nAnswer:"
     assert _grammar_markers(call.grammar) == {1}
-    assert answer.text == f"Calloway and Finch [1]. {CALLOWAY[:-1]} [1]."
+    assert answer.text == f"{CALLOWAY[:-1]} [1]."
 
 
 def _reading(n: int, words: int) -> Callable[[str, str | None], str]:
@@ -365,7 +378,25 @@ def test_follow_up_is_condensed_by_concatenation(indexed: Assistant, generator: 
     assert generator.calls[0].prompt.endswith(f"Question: {FOLLOW_UP}\nAnswer:")  # asked as typed
     assert answer.citations[0].source == "harbour.txt"
     assert "2,400,000 pounds" in answer.citations[0].text
-    assert not answer.fallback and answer.supported == (True, True)
+    assert not answer.fallback and answer.supported == (True,)
+
+
+def test_a_question_that_stands_alone_is_not_joined_to_the_one_before(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    generator.queue(_cite("Reyes", "Tomas Reyes"))
+    answer = indexed.ask("Who built the cider press?", HISTORY)
+    assert answer.standalone_question == "Who built the cider press?"
+    assert [h.chunk.source for h in answer.hits][0] == "orchard.md"
+
+
+def test_condense_always_joins_every_question(make_assistant: Callable[..., Assistant],
+                                             generator: FakeGenerator) -> None:
+    assistant = make_assistant(condense="always")
+    assistant.index()
+    generator.queue(_cite("Reyes", "Tomas Reyes"))
+    answer = assistant.ask("Who built the cider press?", HISTORY)
+    assert answer.standalone_question == f"{HISTORY[0][0]} Who built the cider press?"
 
 
 def test_concat_uses_the_last_user_question(indexed: Assistant, generator: FakeGenerator) -> None:
@@ -528,7 +559,7 @@ def test_a_follow_up_also_retrieves_for_its_own_words(
 ) -> None:
     history = [("When was the harbour wall at Port Ellery rebuilt and what did the harbour wall cost?",
                 "It was rebuilt in 1987 [1].")]
-    follow_up = "Who built the cider press?"
+    follow_up = "Who built the cider press there?"
     sources = {}
     for extra in (0, 1):
         assistant = make_assistant(top_k=1, follow_up_hits=extra)

@@ -123,8 +123,8 @@ def test_index_then_ask_through_the_cli(
     fake_models.queue(reply, reply)
     assert cli.main(["ask", "Which firm designed the breakwater?", "--data-dir", data]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == ("Calloway and Finch designed the breakwater [1]. "
-                        "The engineering firm Calloway and Finch designed the new breakwater [1].")
+    # The sentence the answer was copied from, whole (in bold on a terminal: "Calloway and Finch").
+    assert lines[0] == "The engineering firm Calloway and Finch designed the new breakwater [1]."
     assert lines[1].startswith("  [1] harbour.txt (")
     assert lines[1].endswith("): The engineering firm Calloway and Finch designed the new breakwater.")
 
@@ -134,7 +134,8 @@ def test_index_then_ask_through_the_cli(
 
     assert cli.main(["ask", "Which firm designed the breakwater?", "--json", "--data-dir", data]) == 0
     record = json.loads(capsys.readouterr().out)
-    assert record["answer"].startswith("Calloway and Finch designed the breakwater [1]. The engineering")
+    assert record["answer"] == "The engineering firm Calloway and Finch designed the new breakwater [1]."
+    assert record["sentences"][0]["highlight"] is None  # the reply is not a span of its source as written
     assert record["citations"][0]["source"] == "harbour.txt"
 
 
@@ -172,8 +173,8 @@ def test_chat_answers_follow_ups_and_starts_over(
     capsys.readouterr()
     assert cli.main(["chat", "--data-dir", data]) == 0
     out = capsys.readouterr().out
-    assert "It was rebuilt in 1987 [1]." in out
-    assert "It cost 2400000 pounds [1]." in out
+    # Each answer is the source sentence it was copied from, quoted whole.
+    assert out.count("The harbour wall at Port Ellery was rebuilt in 1987 at a cost of 2,400,000 pounds [1].") == 2
     assert "(new conversation)" in out
     # Retrieval used the follow-up joined to the question before; the model is asked it as typed,
     # beside the evidence that found.

@@ -22,7 +22,7 @@ def test_a_line_keeps_the_exchange_the_evidence_and_the_fingerprint(recorded: di
     line = recorded
     assert line["id"] == "harbour-1" and line["history"] == []
     assert line["expect"] == {"answer_any": [["Calloway"]], "gold": ["harbour"], "unanswerable": False}
-    assert line["answer"].startswith("Calloway and Finch designed it [")
+    assert line["answer"].startswith("The engineering firm Calloway and Finch designed the new breakwater [")
     assert line["citations"][0]["source"] == "harbour.txt"
     assert all(s["supported"] for s in line["sentences"])
     assert line["prompt"].endswith("Answer:") and line["raw_output"].startswith(" Calloway")

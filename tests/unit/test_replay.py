@@ -74,7 +74,8 @@ def test_rescore_runs_no_language_model(recorded: Line, data_dir: Path) -> None:
 
 def test_rescore_embeds_only_to_compare_meaning(indexed: Assistant, embedder: FakeEmbedder, recorded: Line) -> None:
     edited = copy.deepcopy(recorded)
-    edited["answer"] = edited["answer"].replace("designed it", "designed the breakwater")
+    edited["answer"] = edited["answer"].replace("engineering firm", "firm")
+    assert edited["answer"] != recorded["answer"]
     before = len(embedder.calls)
     result = Replayer(indexed, "rescore").replay(edited)
     assert len(embedder.calls) == before + 1  # one call: both answers, for the meaning tier

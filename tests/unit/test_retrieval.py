@@ -178,7 +178,9 @@ def test_titles_and_label_lines_are_never_evidence_but_list_items_are() -> None:
         question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], LexicalIndex([text])
     )
     assert sorted(p.text for p in passages) == [
-        "- Keeper's cottage rent: 40 pounds", "The keeper of the lighthouse is Imogen Varga."]
+        # A list item is shown under its heading; a title and a label line are never evidence.
+        "Kestrel lighthouse gets a new keeper: Keeper's cottage rent: 40 pounds",
+        "The keeper of the lighthouse is Imogen Varga."]
 
 
 def test_topic_words_shared_by_every_retrieved_sentence_weigh_little() -> None:

@@ -1,0 +1,371 @@
+"""A document's text → its units: the pieces that can be evidence, cut along the document's structure.
+
+A unit is a sentence of a paragraph, a list item, a table row, or a term with its definition (a
+man page's ``-v, --verbose`` above its indented text). Headings, code blocks and HTML are units too,
+so that chunks cover the whole text, but they are never evidence. Every unit keeps its character
+offsets in the document and the path of the headings above it.
+
+Markdown is parsed with markdown-it-py. Plain text is read the way people write it: a blank line ends
+a paragraph and a hard-wrapped line goes on with the one before, so a sentence is never cut at a
+line's end; a line opening a list item starts a new unit; a short line with no closing punctuation
+(or one underlined with ``===``) is a heading.
+
+:func:`display` is the unit as a reader and the model see it: one line, lines re-joined (hyphenation
+undone), Markdown markers dropped, a term followed by a colon.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from assistant.sentences import sentence_spans
+from assistant.types import EVIDENCE_KINDS, Unit
+
+MAX_WHOLE_WORDS = 80  # a list item, row or definition up to this long stays one unit
+
+_LINE = re.compile(r"[^\n]*\n?")
+_ITEM = re.compile(r"[^\S\n]*(?:[-*+•·]|\d{1,3}[.)]|\(?[a-zA-Z0-9]{1,3}\)|o(?=\s))[^\S\n]+(?=\S)")
+_TERM_WITH_TEXT = re.compile(r"([^\S\n]*)(\S[^\t]{0,23}?)(?:[^\S\n]{2,}|\t)(?=\S)")
+_OUTLINE = re.compile(r"\*\*+ |\* .*\b\d+\.\d+")  # at the line's start, as Emacs outline mode writes them
+_LABEL = re.compile(r"\s*[A-Z][\w ]{0,30}:\s+\S")
+_QUESTION_LEVEL = 99  # under every heading; the next question takes its place
+_QUESTION_LABEL = re.compile(r"^(?:Q|Question)\s*[:.)]\s*", re.IGNORECASE)
+_ANSWER_LABEL = re.compile(r"A|Answer", re.IGNORECASE)
+_UNDERLINE = re.compile(r"[^\S\n]*(?:={3,}|-{3,}|~{3,}|\*{3,})[^\S\n]*\n?")
+_CLOSING = frozenset(".!?:;\"'”’")  # a title may end in a bracket: "Version 2.3 (2024-01-05)"
+
+
+def units(text: str, markdown: bool = False) -> list[Unit]:
+    """Every unit of ``text`` in order, its offsets trimmed of surrounding space."""
+    blocks = _markdown_blocks(text) if markdown else _plain_blocks(text)
+    out: list[Unit] = []
+    for block in blocks:
+        out.extend(_split(text, block))
+    return [u for u in out if u.end > u.start]
+
+
+def display(text: str, unit: Unit) -> str:
+    """The unit as one clean line: what the reader sees and the model reads."""
+    raw = text[unit.start : unit.end]
+    if unit.kind == "row":
+        return _row(raw, unit.label)
+    lines = [line.strip() for line in raw.splitlines()]
+    lines = [re.sub(r"^(?:>\s?)+", "", line) for line in lines]
+    if unit.kind in ("item", "term") and lines:
+        lines[0] = _ITEM.sub("", lines[0], count=1) if unit.kind == "item" else lines[0]
+    if unit.kind == "term" and lines:
+        first = _TERM_WITH_TEXT.match(lines[0])
+        if first and len(lines[0]) > first.end():
+            label = first.group(2).strip().rstrip(":")
+            rest = lines[0][first.end():]
+            lines[0] = rest if _ANSWER_LABEL.fullmatch(label) else f"{label}: {rest}"
+        elif len(lines) > 1:
+            lines[0] = lines[0].rstrip(":") + ":"
+    joined = _join(lines)
+    return _inline(joined) if unit.kind != "code" else joined
+
+
+def _join(lines: list[str]) -> str:
+    """Hard-wrapped lines back into one: a word hyphenated at a line's end is mended."""
+    out = ""
+    for line in lines:
+        if not line:
+            continue
+        if out.endswith("\u2010"):  # groff's hyphenation mark: "WATCH_INTER‐" + "VAL"
+            out = out[:-1] + line
+        elif out.endswith("-") and out[-2:-1].isalpha() and line[:1].islower():
+            out += line
+        else:
+            out = f"{out} {line}" if out else line
+    return " ".join(out.split())
+
+
+_LINK = re.compile(r"!?\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
+_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`+)")
+
+
+def _inline(line: str) -> str:
+    """Markdown's inline markers out of a line: links keep their text, emphasis and code marks go."""
+    line = _LINK.sub(r"\1", line)
+    line = re.sub(r"<(https?://[^>]+)>", r"\1", line)
+    line = _EMPHASIS.sub("", line)
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", line).strip()
+
+
+def _row(raw: str, header: str) -> str:
+    cells = _cells(raw)
+    names = _cells(header)
+    if names and len(names) == len(cells):
+        return "; ".join(f"{_inline(n)}: {_inline(c)}" for n, c in zip(names, cells, strict=True) if c)
+    return "; ".join(_inline(c) for c in cells if c)
+
+
+def _cells(row: str) -> list[str]:
+    row = row.strip()
+    if not row:
+        return []
+    return [c.strip() for c in row.strip("|").split("|")]
+
+
+# --- blocks -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Block:
+    start: int
+    end: int
+    kind: str
+    heading: str
+    label: str = ""
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, without its newline."""
+    out, pos = [], 0
+    for m in _LINE.finditer(text):
+        if m.start() == len(text) and not m.group():
+            break
+        line = m.group().rstrip("\n")
+        out.append((pos, pos + len(line)))
+        pos = m.end()
+    return out
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _is_title(line: str, words: int = 12) -> bool:
+    """A short line that does not end as a sentence, or mid-phrase ("... was the cowboy,", "... name to")."""
+    s = line.strip()
+    if not s or s[-1] in _CLOSING or s[-1] == "," or len(s.split()) > words or _ITEM.match(line):
+        return False
+    return s.split()[-1].lower() not in _GOES_ON
+
+
+_GOES_ON = frozenset([
+    "a", "an", "the", "to", "of", "and", "or", "but", "by", "with", "for", "in", "on", "at", "from", "as",
+    "that", "which", "is", "are", "was", "were", "be", "than", "into"
+])
+
+
+class _Headings:
+    """The heading path: a new heading replaces those at its level and below."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, str]] = []
+
+    def push(self, level: int, title: str) -> None:
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, " ".join(title.strip().lstrip("*#").split())))
+
+    @property
+    def path(self) -> str:
+        return " › ".join(t for _, t in self.stack)
+
+
+def _plain_blocks(text: str) -> Iterator[_Block]:
+    """Paragraphs split at list items, terms and rows; headings tracked by their indentation."""
+    headings = _Headings()
+    paragraph: list[tuple[int, int]] = []
+    lines = _lines(text)
+    wrapped = _hard_wrapped(text, lines)
+    body = _body_indent(text, lines)
+    for s, e in lines:
+        line = text[s:e]
+        if paragraph and not wrapped:  # each line a paragraph of its own
+            yield from _paragraph(text, paragraph, headings, body)
+            paragraph = []
+        if _UNDERLINE.fullmatch(line):  # "Title" over "=====": a heading; a rule alone: nothing
+            if len(paragraph) == 1:
+                yield _heading(text, paragraph[0], headings, 0 if "=" in line else 1)
+            elif paragraph:
+                yield from _paragraph(text, paragraph, headings, body)
+            paragraph = []
+        elif line.strip():
+            paragraph.append((s, e))
+        elif paragraph:
+            yield from _paragraph(text, paragraph, headings, body)
+            paragraph = []
+    if paragraph:
+        yield from _paragraph(text, paragraph, headings, body)
+
+
+def _body_indent(text: str, lines: list[tuple[int, int]]) -> int:
+    """The indentation most of the text has (7 in a man page, 0 in most files)."""
+    counts = Counter(_indent(text[s:e]) for s, e in lines if text[s:e].strip())
+    return counts.most_common(1)[0][0] if counts else 0
+
+
+def _hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
+    """Whether the text wraps its lines at a fixed width (a man page, most plain-text docs), so
+    that a line break inside a paragraph is only a space; otherwise each line is a paragraph."""
+    lengths = [e - s for s, e in lines]
+    return sum(n for n in lengths if n > 100) * 2 < sum(lengths)  # most of the text in short lines
+
+
+def _heading(text: str, line: tuple[int, int], headings: _Headings, level: int | None = None) -> _Block:
+    """A heading line; an unnumbered level comes from its indentation, capitals ranking higher."""
+    s, e = line
+    title = text[s:e]
+    if level is None and _OUTLINE.match(title):
+        level = len(title) - len(title.lstrip("*")) - 1
+    if level is None:
+        upper = title.strip().upper() == title.strip() and any(c.isalpha() for c in title)
+        level = 1 + 2 * _indent(title) - (1 if upper else 0)
+    if not _LABEL.match(title):  # "Date: 2024-02-12" labels the document; it heads no section
+        headings.push(level, title)
+    return _Block(s + _indent(title), e, "heading", headings.path)
+
+
+def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, body: int) -> Iterator[_Block]:
+    groups: list[tuple[str, list[tuple[int, int]]]] = []
+    for n, (s, e) in enumerate(lines):
+        line = text[s:e]
+        previous = text[lines[n - 1][0] : lines[n - 1][1]] if n else ""
+        following = text[lines[n + 1][0] : lines[n + 1][1]] if n + 1 < len(lines) else ""
+        kind = _starts(line, previous, following, n)
+        if kind or not groups or groups[-1][0] == "heading":
+            groups.append((kind or "prose", [(s, e)]))
+        else:
+            groups[-1][1].append((s, e))
+    for kind, group in groups:
+        first = text[group[0][0] : group[0][1]]
+        if kind == "heading" or (kind == "term" and len(group) == 1 and not _term_with_text(first, "")):
+            # A title is set out to the left of the text: one deeper is an example, one level with it a line
+            kind = "heading" if _indent(first) < body or not body else "code" if _indent(first) > body else "prose"
+        elif kind == "prose" and _indent(first) > body and not any(
+                text[s:e].rstrip()[-1:] in ".!?:;," for s, e in group):
+            kind = "code"  # set in, and no line of it ends like a sentence: an example
+        elif kind in ("prose", "term") and text[group[0][0] : group[-1][1]].rstrip().endswith("?"):
+            # A question ("Q: How do I ...?") states nothing: it heads the answer below it.
+            headings.push(_QUESTION_LEVEL, _QUESTION_LABEL.sub("", " ".join(text[group[0][0] : group[-1][1]].split())))
+            yield _Block(group[0][0] + _indent(first), group[-1][1], "heading", headings.path)
+            continue
+        if kind == "heading":
+            yield _heading(text, group[0], headings)
+        else:
+            yield _Block(group[0][0] + _indent(first), group[-1][1], kind, headings.path)
+
+
+def _term_with_text(line: str, following: str) -> bool:
+    """"-C     list entries by columns": a term, a gap, its text (the next line, if any, under that text)."""
+    term = _TERM_WITH_TEXT.match(line)
+    if not term:
+        return False
+    if following.strip():
+        return _indent(following) == term.end()
+    return term.group(2).startswith("-") or term.group(2).endswith(":")  # "-C  list by columns", "A:  No."
+
+
+def _starts(line: str, previous: str, following: str, n: int) -> str:
+    """The kind of block ``line`` opens (the ``n``-th line of its paragraph), or "" when it goes on."""
+    if line.lstrip().startswith("|"):
+        return "row"
+    if _OUTLINE.match(line) and _is_title(line.lstrip("*"), words=16):
+        return "heading"  # a GNU NEWS file's "* Noteworthy changes in release 4.9", "** Bug fixes"
+    if _ITEM.match(line):
+        return "item"
+    if _term_with_text(line, following):
+        return "term"
+    if n == 0 and _is_title(line, words=6) and line.strip().upper() == line.strip():
+        return "heading"  # a man page's section: "DESCRIPTION"
+    deeper = bool(following.strip()) and _indent(following) > _indent(line)
+    if deeper and _is_title(line, words=6) and not (n and _indent(previous) < _indent(line)):
+        return "term"  # "-a, --all" above its indented text
+    if n == 0 and not following.strip() and _is_title(line):
+        return "heading"
+    if n == 0 and _is_title(line, words=8) and len(following.strip()) > 2 * len(line.strip()):
+        return "heading"  # a title straight above its text
+    if n and _indent(line) < _indent(previous) and not _ITEM.match(previous):
+        return "prose"  # back out of an indented block
+    return ""
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table")
+
+
+def _markdown_blocks(text: str) -> Iterator[_Block]:
+    """Blocks from markdown-it-py's token stream: each token's line map gives its offsets."""
+    lines = _lines(text)
+    headings = _Headings()
+    in_item, header = 0, ""
+    tokens = _parser().parse(text)
+
+    def span(m: list[int]) -> tuple[int, int]:
+        first, last = lines[m[0]], lines[max(m[0], min(m[1], len(lines)) - 1)]
+        line = text[first[0] : first[1]]
+        return first[0] + _indent(line), last[1]
+
+    for i, token in enumerate(tokens):
+        if token.type == "list_item_open":
+            in_item += 1
+        elif token.type == "list_item_close":
+            in_item -= 1
+        if not token.map or token.nesting < 0:
+            continue
+        if token.type == "heading_open":
+            headings.push(int(token.tag[1:]), _plain(tokens[i + 1]) if i + 1 < len(tokens) else "")
+            yield _Block(*span(token.map), "heading", headings.path)
+        elif token.type == "paragraph_open":
+            kind = "links" if i + 1 < len(tokens) and _only_links(tokens[i + 1]) else "item" if in_item else "prose"
+            yield _Block(*span(token.map), kind, headings.path)
+        elif token.type == "tr_open":
+            start, end = span(token.map)
+            if tokens[i - 1].type == "thead_open":
+                header = text[start:end]
+                yield _Block(start, end, "heading", headings.path)
+            else:
+                yield _Block(start, end, "row", headings.path, header)
+        elif token.type in ("fence", "code_block"):
+            yield _Block(*span(token.map), "code", headings.path)
+        elif token.type == "html_block":
+            yield _Block(*span(token.map), "html", headings.path)
+
+
+def _plain(inline: Token) -> str:
+    """An inline token's text without its markup or HTML: a heading's title."""
+    return "".join(c.content for c in inline.children or () if c.type in ("text", "code_inline")) or inline.content
+
+
+def _only_links(inline: Token) -> bool:
+    """A paragraph or list item that is only links or images (badges, a table of contents) states nothing."""
+    depth, bare = 0, False
+    for child in inline.children or ():
+        depth += child.type == "link_open"
+        depth -= child.type == "link_close"
+        if child.type in ("text", "code_inline") and child.content.strip() and depth == 0:
+            bare = True
+    return bool(inline.children) and not bare
+
+
+# --- blocks → units -----------------------------------------------------------------------------
+
+def _split(text: str, block: _Block) -> list[Unit]:
+    """A block as one unit, or as its sentences when it is prose or too long to read as one."""
+    start, end = block.start, len(text[: block.end].rstrip())
+    whole = Unit(start, end, block.kind, block.heading, block.label)
+    if block.kind not in EVIDENCE_KINDS or block.kind == "row":
+        return [whole]
+    if block.kind != "prose" and len(text[start:end].split()) <= MAX_WHOLE_WORDS:
+        return [whole]
+    flat = text[start:end].replace("\n", " ").replace("\t", " ")
+    spans = sentence_spans(flat, offset=start)
+    if block.kind != "term" or not spans:
+        return [Unit(s, e, block.kind, block.heading, block.label) for s, e in spans]
+    # The term stays with its first sentence; the others are its text's prose, under the term.
+    first_line = text[start:end].split("\n", 1)[0]
+    term = _TERM_WITH_TEXT.match(first_line)
+    label = (term.group(2) if term else first_line).strip()
+    under = f"{block.heading} › {label}" if block.heading else label
+    return [Unit(start, spans[0][1], "term", block.heading),
+            *(Unit(s, e, "prose", under) for s, e in spans[1:])]

@@ -1,0 +1,37 @@
+"""is_follow_up: only a question that points back is joined to the one before it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.follow_up import is_follow_up
+
+
+@pytest.mark.parametrize("question", [
+    "When was it released?",
+    "What is its default value?",
+    "And in which release was it removed?",
+    "How many countries were they from?",
+    "What does that option do?",
+    "Who founded that company?",
+    "Why is that?",
+    "How many people work there?",
+    "What about the server?",
+    "Which of these is the default?",
+    "Why?",
+])
+def test_questions_that_point_back(question: str) -> None:
+    assert is_follow_up(question)
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of France?",
+    "Who won the 2018 World Cup?",
+    "Is there a way to limit memory per user?",
+    "Which option deletes files that are not in the source?",
+    "Is it possible to compress a directory with gzip?",
+    "How many journalists toured Haidian in March 2023?",
+    "What is the default port of the server?",
+])
+def test_questions_that_stand_alone(question: str) -> None:
+    assert not is_follow_up(question)

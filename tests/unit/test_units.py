@@ -1,0 +1,218 @@
+"""units: evidence units follow the document's structure, never a line's end."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.types import Unit
+from assistant.units import display, units
+
+MAN_PAGE = """\
+LS(1)                            User Commands                           LS(1)
+
+NAME
+       ls - list directory contents
+
+DESCRIPTION
+       List  information  about  the FILEs (the current directory by default).
+       Sort entries alphabetically if none of -cftuvSUX nor --sort  is  speci\u2010
+       fied.
+
+       -a, --all
+              do not ignore entries starting with .
+
+       --block-size=SIZE
+              with  -l,  scale  sizes  by  SIZE  when  printing  them;   e.g.,
+              '--block-size=M'; see SIZE format below
+
+       -c     with -lt: sort by, and show, ctime (time of last modification of
+              file status information); with -l: show ctime and sort by  name;
+              otherwise: sort by ctime, newest first
+
+       -C     list entries by columns
+"""
+
+WRAPPED = """\
+Password hashing
+================
+
+Since release 4.1, a password longer than 72 bytes now raises a
+ValueError instead of being silently truncated. Older releases cut
+it at 72 bytes.
+
+Install it with pip.
+"""
+
+MARKDOWN = """\
+# Tool
+
+Some *intro* text that is
+wrapped in the source. A second sentence with `code`.
+
+## Options
+
+- `--fast`: skips the
+  slow checks.
+- `--out DIR` writes the report to DIR.
+
+| Option | Default |
+|--------|---------|
+| retries | 3 |
+
+```sh
+tool --fast
+```
+"""
+
+CHANGELOG = """\
+Version 2.3.1 (2024-01-05)
+--------------------------
+
+- Fixed a crash when the configuration file
+  is empty.
+- Dropped support for Python 3.7.
+
+Version 2.3.0 (2023-11-20)
+--------------------------
+
+- Added the --quiet option.
+"""
+
+
+def shown(text: str, markdown: bool = False, kinds: frozenset[str] | None = None) -> list[tuple[str, str, str]]:
+    return [(u.kind, u.heading, display(text, u)) for u in units(text, markdown)
+            if kinds is None or u.kind in kinds]
+
+
+EVIDENCE = frozenset({"prose", "item", "row", "term"})
+
+
+def test_man_page_sentences_run_over_line_ends_and_hyphenation_is_mended() -> None:
+    got = shown(MAN_PAGE, kinds=EVIDENCE)
+    assert ("prose", "DESCRIPTION", "List information about the FILEs (the current directory by default).") in got
+    assert ("prose", "DESCRIPTION",
+            "Sort entries alphabetically if none of -cftuvSUX nor --sort is specified.") in got
+
+
+def test_man_page_options_are_terms_with_their_text() -> None:
+    got = [text for kind, _, text in shown(MAN_PAGE, kinds=frozenset({"term"}))]
+    assert got == [
+        "-a, --all: do not ignore entries starting with .",
+        "--block-size=SIZE: with -l, scale sizes by SIZE when printing them; e.g., '--block-size=M'; "
+        "see SIZE format below",
+        "-c: with -lt: sort by, and show, ctime (time of last modification of file status information); "
+        "with -l: show ctime and sort by name; otherwise: sort by ctime, newest first",
+        "-C: list entries by columns",
+    ]
+
+
+def test_man_page_section_names_are_headings_not_evidence() -> None:
+    headings = [text for kind, _, text in shown(MAN_PAGE) if kind == "heading"]
+    assert "NAME" in headings and "DESCRIPTION" in headings
+    assert all(text not in ("NAME", "DESCRIPTION") for kind, _, text in shown(MAN_PAGE, kinds=EVIDENCE))
+
+
+def test_a_hard_wrapped_sentence_is_one_unit_with_its_heading() -> None:
+    got = shown(WRAPPED, kinds=EVIDENCE)
+    assert got[0] == ("prose", "Password hashing", "Since release 4.1, a password longer than 72 bytes now "
+                      "raises a ValueError instead of being silently truncated.")
+    assert got[1][2] == "Older releases cut it at 72 bytes."
+    assert got[2][2] == "Install it with pip."
+
+
+def test_offsets_slice_the_document() -> None:
+    for text, markdown in ((MAN_PAGE, False), (WRAPPED, False), (MARKDOWN, True), (CHANGELOG, False)):
+        previous_end = 0
+        for unit in units(text, markdown):
+            assert 0 <= unit.start < unit.end <= len(text)
+            assert unit.start >= previous_end, unit
+            assert text[unit.start : unit.end] == text[unit.start : unit.end].strip()
+            previous_end = unit.end
+
+
+def test_markdown_structure_comes_from_the_parser() -> None:
+    got = shown(MARKDOWN, markdown=True)
+    assert ("heading", "Tool", "Tool") in got or got[0][0] == "heading"
+    prose = [t for k, _, t in got if k == "prose"]
+    assert prose == ["Some intro text that is wrapped in the source.", "A second sentence with code."]
+    items = [(h, t) for k, h, t in got if k == "item"]
+    assert items == [("Tool › Options", "--fast: skips the slow checks."),
+                     ("Tool › Options", "--out DIR writes the report to DIR.")]
+    assert [t for k, _, t in got if k == "row"] == ["Option: retries; Default: 3"]
+    assert [k for k, _, t in got if "tool --fast" in t] == ["code"]
+
+
+def test_changelog_items_sit_under_their_release() -> None:
+    items = [(h, t) for k, h, t in shown(CHANGELOG) if k == "item"]
+    assert items == [
+        ("Version 2.3.1 (2024-01-05)", "Fixed a crash when the configuration file is empty."),
+        ("Version 2.3.1 (2024-01-05)", "Dropped support for Python 3.7."),
+        ("Version 2.3.0 (2023-11-20)", "Added the --quiet option."),
+    ]
+
+
+def test_text_with_long_lines_keeps_each_line_a_paragraph() -> None:
+    long = "A sentence that runs on " * 8
+    text = f"A title with no stop\nDate: 2024-01-01\n\n{long.strip()}.\n"
+    got = shown(text)
+    assert [k for k, _, _ in got] == ["heading", "heading", "prose"]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "   \n"])
+def test_empty_text_has_no_units(text: str) -> None:
+    assert units(text) == []
+
+
+def test_a_unit_outside_evidence_kinds_is_not_evidence() -> None:
+    assert Unit(0, 1, "code").evidence is False
+    assert Unit(0, 1, "item").evidence is True
+
+
+FAQ = """\
+Q:  I have installed xz, but my tar doesn't recognize .tar.xz files.
+    How can I extract .tar.xz files?
+
+A:  xz -dc foo.tar.xz | tar xf -
+
+
+Q:  Can I recover parts of a broken .xz file?
+
+A:  It may be possible if the file consists of multiple blocks, which
+    typically is not the case.
+"""
+
+
+def test_a_faq_question_heads_its_answer_and_is_never_evidence() -> None:
+    got = shown(FAQ)
+    assert [k for k, _, _ in got] == ["heading", "term", "heading", "term"]
+    assert got[1] == ("term", "I have installed xz, but my tar doesn't recognize .tar.xz files. "
+                      "How can I extract .tar.xz files?", "xz -dc foo.tar.xz | tar xf -")
+    assert got[3][1] == "Can I recover parts of a broken .xz file?"
+    assert got[3][2] == "It may be possible if the file consists of multiple blocks, which typically is not the case."
+
+
+def test_gnu_news_outline_headings_scope_the_changes_below() -> None:
+    text = ("* Noteworthy changes in release 4.9 (2022-11-06) [stable]\n\n** Bug fixes\n\n"
+            "  'sed -i' no longer loops forever when its operand is a\n  symbolic link cycle.\n")
+    got = shown(text)
+    assert got[-1] == ("prose", "Noteworthy changes in release 4.9 (2022-11-06) [stable] › Bug fixes",
+                       "'sed -i' no longer loops forever when its operand is a symbolic link cycle.")
+
+
+def test_list_items_indented_with_no_break_spaces_are_items() -> None:
+    text = ("Releases:\n\n\u00a0\u00a0\u00a0 * lenny (Debian 5.0) was the toy binoculars,\n\n"
+            "      * squeeze (Debian 6) was the aliens,\n")
+    kinds = [(k, t) for k, _, t in shown(text)]
+    assert kinds[-2:] == [("item", "lenny (Debian 5.0) was the toy binoculars,"),
+                          ("item", "squeeze (Debian 6) was the aliens,")]
+
+
+def test_markdown_links_alone_and_html_are_not_evidence() -> None:
+    text = ("# Tool\n\n![Build](https://ci/badge.svg)\n\n- [Intro](#intro)\n- [Usage](#usage)\n\n<!-- toc -->\n\n"
+            "It parses TOML.\n")
+    assert [(k, t) for k, _, t in shown(text, markdown=True, kinds=EVIDENCE)] == [("prose", "It parses TOML.")]
+
+
+def test_a_markdown_heading_is_its_text_without_html() -> None:
+    text = '## Intro<a name="intro"></a>\n\nIt parses `decimal.Decimal` values.\n'
+    assert shown(text, markdown=True)[-1] == ("prose", "Intro", "It parses decimal.Decimal values.")
