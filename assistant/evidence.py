@@ -42,7 +42,7 @@ def shown(chunk: Chunk, unit: Unit) -> str:
     heading it sits under (a section above its options), and so does any unit under a heading that
     names a version (a release above its changes); other prose stands alone."""
     local = Unit(unit.start - chunk.start, unit.end - chunk.start, unit.kind, unit.heading, unit.label)
-    text = display(chunk.text, local)
+    text = display(chunk.text, local, markdown=is_markdown(chunk.source))
     if unit.heading and (unit.kind in ("item", "row", "term") or _VERSIONED.search(unit.heading)):
         context = " › ".join(unit.heading.split(" › ")[-2:])
         return f"{context}: {text}"

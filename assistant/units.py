@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -48,18 +48,46 @@ def units(text: str, markdown: bool = False) -> list[Unit]:
     out: list[Unit] = []
     for block in blocks:
         out.extend(_split(text, block))
-    return [u for u in out if u.end > u.start]
+    return _with_examples(text, [u for u in out if u.end > u.start])
 
 
-def display(text: str, unit: Unit) -> str:
-    """The unit as one clean line: what the reader sees and the model reads."""
+MAX_EXAMPLE_WORDS = 40  # what a sentence ending in a colon may take with it
+
+
+def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
+    """A sentence that ends in a colon ("add this to ssh_config:") and the short example or list
+    right after it are one unit: the colon promises what follows, and the answer is often there."""
+    out: list[Unit] = []
+    i = 0
+    while i < len(found):
+        unit, j = found[i], i + 1
+        if unit.kind in EVIDENCE_KINDS and text[unit.start : unit.end].rstrip().endswith(":"):
+            words = 0
+            while (j < len(found) and found[j].kind in ("code", "item", "row", "term")
+                   and words + len(text[found[j].start : found[j].end].split()) <= MAX_EXAMPLE_WORDS):
+                words += len(text[found[j].start : found[j].end].split())
+                j += 1
+        if j > i + 1:
+            out.append(Unit(unit.start, found[j - 1].end, unit.kind, unit.heading, unit.label))
+        else:
+            out.append(unit)
+            j = i + 1
+        i = j
+    return out
+
+
+def display(text: str, unit: Unit, markdown: bool = False) -> str:
+    """The unit as one clean line: what the reader sees and the model reads. Markdown's markup
+    (quote marks, emphasis, links, code marks) is dropped from a Markdown file's units only."""
     raw = text[unit.start : unit.end]
+    inline = _inline if markdown else _plain_inline
     if unit.kind == "row":
-        return _row(raw, unit.label)
+        return _row(raw, unit.label, inline)
     lines = [line.strip() for line in raw.splitlines()]
-    lines = [re.sub(r"^(?:>\s?)+", "", line) for line in lines]
-    if unit.kind in ("item", "term") and lines:
-        lines[0] = _ITEM.sub("", lines[0], count=1) if unit.kind == "item" else lines[0]
+    if markdown:
+        lines = [re.sub(r"^(?:>\s?)+", "", line) for line in lines if not _FENCE.fullmatch(line.strip())]
+    if unit.kind != "code":  # list markers go, also those of a list a sentence with a colon took in
+        lines = [line[m.end():] if (m := _ITEM.match(line)) else line for line in lines]
     if unit.kind == "term" and lines:
         first = _TERM_WITH_TEXT.match(lines[0])
         if first and len(lines[0]) > first.end():
@@ -69,7 +97,7 @@ def display(text: str, unit: Unit) -> str:
         elif len(lines) > 1:
             lines[0] = lines[0].rstrip(":") + ":"
     joined = _join(lines)
-    return _inline(joined) if unit.kind != "code" else joined
+    return inline(joined) if unit.kind != "code" else joined
 
 
 def _join(lines: list[str]) -> str:
@@ -92,19 +120,37 @@ _EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`+)")
 
 
 def _inline(line: str) -> str:
-    """Markdown's inline markers out of a line: links keep their text, emphasis and code marks go."""
+    """Markdown's inline markers out of a line: links keep their text, emphasis and code marks go;
+    a `code span` is kept as written ("_click_default_help")."""
+    out, pos = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        out += [_unmarked(line[pos : span.start()]), span.group(2).strip()]
+        pos = span.end()
+    out.append(_unmarked(line[pos:]))
+    return "".join(out).strip()
+
+
+def _unmarked(line: str) -> str:
     line = _LINK.sub(r"\1", line)
     line = re.sub(r"<(https?://[^>]+)>", r"\1", line)
     line = _EMPHASIS.sub("", line)
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", line).strip()
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", line)
 
 
-def _row(raw: str, header: str) -> str:
+def _plain_inline(line: str) -> str:
+    return line.strip()
+
+
+_FENCE = re.compile(r"(?:```|~~~)[\w+-]*")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+
+
+def _row(raw: str, header: str, inline: Callable[[str], str]) -> str:
     cells = _cells(raw)
     names = _cells(header)
     if names and len(names) == len(cells):
-        return "; ".join(f"{_inline(n)}: {_inline(c)}" for n, c in zip(names, cells, strict=True) if c)
-    return "; ".join(_inline(c) for c in cells if c)
+        return "; ".join(f"{inline(n)}: {inline(c)}" for n, c in zip(names, cells, strict=True) if c)
+    return "; ".join(inline(c) for c in cells if c)
 
 
 def _cells(row: str) -> list[str]:
@@ -240,7 +286,7 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
         first = text[group[0][0] : group[0][1]]
         if kind == "heading" or (kind == "term" and len(group) == 1 and not _term_with_text(first, "")):
             # A title is set out to the left of the text: one deeper is an example, one level with it a line
-            kind = "heading" if _indent(first) < body or not body else "code" if _indent(first) > body else "prose"
+            kind = "code" if _indent(first) > body else "heading" if _indent(first) < body or not body else "prose"
         elif kind == "prose" and _indent(first) > body and not any(
                 text[s:e].rstrip()[-1:] in ".!?:;," for s, e in group):
             kind = "code"  # set in, and no line of it ends like a sentence: an example

@@ -80,7 +80,7 @@ Version 2.3.0 (2023-11-20)
 
 
 def shown(text: str, markdown: bool = False, kinds: frozenset[str] | None = None) -> list[tuple[str, str, str]]:
-    return [(u.kind, u.heading, display(text, u)) for u in units(text, markdown)
+    return [(u.kind, u.heading, display(text, u, markdown)) for u in units(text, markdown)
             if kinds is None or u.kind in kinds]
 
 
@@ -200,7 +200,7 @@ def test_gnu_news_outline_headings_scope_the_changes_below() -> None:
 
 
 def test_list_items_indented_with_no_break_spaces_are_items() -> None:
-    text = ("Releases:\n\n\u00a0\u00a0\u00a0 * lenny (Debian 5.0) was the toy binoculars,\n\n"
+    text = ("Releases\n\n\u00a0\u00a0\u00a0 * lenny (Debian 5.0) was the toy binoculars,\n\n"
             "      * squeeze (Debian 6) was the aliens,\n")
     kinds = [(k, t) for k, _, t in shown(text)]
     assert kinds[-2:] == [("item", "lenny (Debian 5.0) was the toy binoculars,"),
@@ -216,3 +216,18 @@ def test_markdown_links_alone_and_html_are_not_evidence() -> None:
 def test_a_markdown_heading_is_its_text_without_html() -> None:
     text = '## Intro<a name="intro"></a>\n\nIt parses `decimal.Decimal` values.\n'
     assert shown(text, markdown=True)[-1] == ("prose", "Intro", "It parses decimal.Decimal values.")
+
+
+def test_code_spans_keep_their_text_and_plain_text_keeps_its_underscores() -> None:
+    md = "Its value is stored under `_click_default_help` from **now** on.\n"
+    assert shown(md, markdown=True)[0][2] == "Its value is stored under _click_default_help from now on."
+    assert shown("It calls __init__ with *args and **kwargs.\n")[0][2] == "It calls __init__ with *args and **kwargs."
+
+
+def test_a_sentence_ending_in_a_colon_keeps_the_short_example_after_it() -> None:
+    text = ("IPQoS defaults\n\nIf you want to restore the upstream default, add this to\nssh_config and sshd_config:\n\n"
+            "        IPQoS af21 cs1\n\nAnother sentence here.\n")
+    got = shown(text, kinds=EVIDENCE)
+    assert got[0][2] == "If you want to restore the upstream default, add this to ssh_config and sshd_config: IPQoS af21 cs1"
+    md = "Install it:\n\n```sh\npip install tool\n```\n"
+    assert shown(md, markdown=True, kinds=EVIDENCE)[0][2] == "Install it: pip install tool"
