@@ -225,9 +225,10 @@ def test_code_spans_keep_their_text_and_plain_text_keeps_its_underscores() -> No
 
 
 def test_a_sentence_ending_in_a_colon_keeps_the_short_example_after_it() -> None:
-    text = ("IPQoS defaults\n\nIf you want to restore the upstream default, add this to\nssh_config and sshd_config:\n\n"
-            "        IPQoS af21 cs1\n\nAnother sentence here.\n")
+    text = ("IPQoS defaults\n\nIf you want to restore the upstream default, add this to\n"
+            "ssh_config and sshd_config:\n\n        IPQoS af21 cs1\n\nAnother sentence here.\n")
     got = shown(text, kinds=EVIDENCE)
-    assert got[0][2] == "If you want to restore the upstream default, add this to ssh_config and sshd_config: IPQoS af21 cs1"
+    assert got[0][2] == ("If you want to restore the upstream default, add this to ssh_config and sshd_config: "
+                         "IPQoS af21 cs1")
     md = "Install it:\n\n```sh\npip install tool\n```\n"
     assert shown(md, markdown=True, kinds=EVIDENCE)[0][2] == "Install it: pip install tool"
