@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import statistics
 import zipfile
 from dataclasses import dataclass
 
@@ -96,10 +97,14 @@ def _page_text(page: object) -> str:
     finally:
         textpage.close()
         page.close()  # type: ignore[attr-defined]
+    # A line's box is as tall as its letters: "season." has no ascender, so its top sits lower than
+    # its neighbours'. Each line is taken at least as tall as the page's usual line.
+    usual = statistics.median(top - bottom for bottom, top, _ in lines) if lines else 0.0
     out: list[str] = []
     for i, (bottom, top, pieces) in enumerate(lines):
         if i:
             above_bottom, above_top = lines[i - 1][0], lines[i - 1][1]
+            top = max(top, bottom + usual)
             gap = above_bottom - top
             out.append("\n\n" if gap > PARAGRAPH_GAP * max(top - bottom, above_top - above_bottom) else "\n")
         out.append(" ".join(pieces))
