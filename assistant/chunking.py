@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 
 from assistant.tokens import TokenCounter
 from assistant.types import Chunk, Document, Unit
@@ -22,7 +23,7 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 # Raised whenever the same file and settings would be cut into other chunks (a change to the
 # sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
-CHUNKING_VERSION = 2
+CHUNKING_VERSION = 3  # 3: PDF, Word and HTML; chunks name their pages
 
 
 class Chunker:
@@ -53,7 +54,7 @@ class Chunker:
             inside = tuple(u for u, _ in pieces[i:j])
             chunks.append(
                 Chunk(chunk_id(document.path, start, text), document.source, document.path,
-                      document.title, text, start, end, document.sha256, inside)
+                      document.title, text, start, end, document.sha256, inside, _pages(document, start, end))
             )
             if j >= len(units):
                 break
@@ -77,7 +78,7 @@ class Chunker:
         """The document's units with their token counts; a unit longer than a chunk is split on words."""
         text = document.text
         out: list[tuple[Unit, int]] = []
-        for unit in units(text, markdown=is_markdown(document.source)):
+        for unit in units(text, markdown=is_markdown(document.source), wrapped=is_wrapped(document.source)):
             tokens = self.counter.count(text[unit.start : unit.end])
             if tokens <= self.size:
                 out.append((unit, tokens))
@@ -98,5 +99,22 @@ class Chunker:
         return pieces
 
 
+def _pages(document: Document, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """(page, its start offset) for the page holding ``start`` and every page starting before ``end``."""
+    starts = document.pages
+    if not starts:
+        return ()
+    first = max(bisect_right(starts, start) - 1, 0)
+    return tuple((i + 1, starts[i]) for i in range(first, len(starts)) if i == first or starts[i] < end)
+
+
 def is_markdown(name: str) -> bool:
-    return name.lower().endswith((".md", ".markdown"))
+    """Whether a file's text is Markdown: a Markdown file, or a Word or HTML file, which the loaders
+    turn into Markdown (:mod:`assistant.formats`)."""
+    return name.lower().endswith((".md", ".markdown", ".docx", ".html", ".htm"))
+
+
+def is_wrapped(name: str) -> bool | None:
+    """True for a PDF, whose lines break wherever the page ran out of width, so a line break inside
+    a paragraph is only a space; None: let the text's line lengths tell (:func:`assistant.units.units`)."""
+    return True if name.lower().endswith(".pdf") else None

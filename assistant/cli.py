@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", parents=[common], help="index files or folders (default seeds/)",
-                       description="Load .txt and .md files, chunk, embed and store them. "
+                       description="Load .txt, .md, .pdf, .docx and .html files, chunk, embed and store them. "
                        "Unchanged files are skipped, changed files replaced, deleted files removed.")
     p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the docs setting)")
 
@@ -174,7 +174,8 @@ def _print_answer(answer: Any) -> None:
     for note in answer.notes if answer.refused else ():
         print(f"  (why: {note.removeprefix('refused: ')})")
     for c in answer.citations:
-        print(f"  [{c.n}] {c.source} ({c.start}-{c.end}): {c.text}")
+        where = f"{c.source}, {c.page_label}" if c.pages else c.source
+        print(f"  [{c.n}] {where} ({c.start}-{c.end}): {c.text}")
     unsupported = [s for s in answer.sentences if not s.supported]
     for s in unsupported:
         print(f"  (not supported by its source: {s.text!r}: {s.reason})")

@@ -73,6 +73,8 @@ def trace_differences(old: Line, new: Line) -> list[str]:
         out.append("refused before" if old["refused"] else "refuses now")
     if [_citation_key(c) for c in old["citations"]] != [_citation_key(c) for c in new["citations"]]:
         out.append("citations differ")
+    elif [c.get("pages", []) for c in old["citations"]] != [c.get("pages", []) for c in new["citations"]]:
+        out.append("citations differ in their pages")  # a line recorded before pages has none
     if old["sentences"] != new["sentences"]:
         out.append("sentences or their support differ")
     if old["raw_output"] != new["raw_output"]:

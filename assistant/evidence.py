@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-from assistant.chunking import is_markdown
+from assistant.chunking import is_markdown, is_wrapped
 from assistant.embedding import Embedder, Vector
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import LexicalIndex, terms
@@ -34,7 +34,7 @@ def _units(chunk: Chunk) -> list[Unit]:
     if chunk.units:
         return list(chunk.units)
     return [Unit(u.start + chunk.start, u.end + chunk.start, u.kind, u.heading, u.label)
-            for u in units(chunk.text, markdown=is_markdown(chunk.source))]
+            for u in units(chunk.text, markdown=is_markdown(chunk.source), wrapped=is_wrapped(chunk.source))]
 
 
 def shown(chunk: Chunk, unit: Unit) -> str:

@@ -1,9 +1,12 @@
 """Files → Documents, through a registry of loaders keyed by file suffix.
 
-Add a format by registering a function that turns bytes into text::
+Add a format by registering a function that turns bytes into text (or into
+:class:`~assistant.formats.Extracted`, text with the offsets where its pages start)::
 
-    @register(".html")
-    def _html(data: bytes, path: Path) -> str: ...
+    @register(".rtf")
+    def _rtf(data: bytes, path: Path) -> str: ...
+
+PDF, Word and HTML are read in :mod:`assistant.formats`.
 
 A file that cannot be loaded raises :class:`DocumentError` with the reason;
 :func:`load_paths` reports it and goes on with the rest of the batch.
@@ -17,10 +20,12 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from assistant import formats
 from assistant.errors import DocumentError
+from assistant.formats import Extracted
 from assistant.types import Document
 
-TextLoader = Callable[[bytes, Path], str]
+TextLoader = Callable[[bytes, Path], str | Extracted]
 _LOADERS: dict[str, TextLoader] = {}
 
 
@@ -81,6 +86,21 @@ def _plain(data: bytes, path: Path) -> str:
     return decode_text(data, path)
 
 
+@register(".pdf")
+def _pdf(data: bytes, path: Path) -> Extracted:
+    return formats.pdf(data, path.name)
+
+
+@register(".docx")
+def _docx(data: bytes, path: Path) -> Extracted:
+    return formats.docx(data, path.name)
+
+
+@register(".html", ".htm")
+def _html(data: bytes, path: Path) -> Extracted:
+    return formats.html(decode_text(data, path), path.name)
+
+
 def _title(text: str, fallback: str) -> str:
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()
@@ -101,15 +121,17 @@ def load_file(path: Path) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{path.name}: cannot be read ({exc.strerror})") from None
-    text = loader(data, path)
-    if not text.strip():
+    loaded = loader(data, path)
+    extracted = loaded if isinstance(loaded, Extracted) else Extracted(loaded)
+    if not extracted.text.strip():
         raise DocumentError(f"{path.name}: empty file; skipped")
     return Document(
         source=path.name,
         path=str(path.resolve()),
-        title=_title(text, path.stem),
-        text=text,
+        title=_title(extracted.text, path.stem),
+        text=extracted.text,
         sha256=hashlib.sha256(data).hexdigest(),
+        pages=extracted.pages,
     )
 
 

@@ -43,7 +43,7 @@ def expectations(case: Case) -> dict[str, Any] | None:
 def _chunk(chunk: Chunk) -> dict[str, Any]:
     return {"id": chunk.id, "source": chunk.source, "path": chunk.path, "title": chunk.title,
             "text": chunk.text, "start": chunk.start, "end": chunk.end, "doc_sha256": chunk.doc_sha256,
-            "text_sha256": sha256_text(chunk.text)}
+            "text_sha256": sha256_text(chunk.text), "pages": [list(p) for p in chunk.pages]}
 
 
 def recording_line(
@@ -90,7 +90,9 @@ def passages_of(line: Line) -> list[Passage]:
     out = []
     for p in line["passages"]:
         c = p["chunk"]
-        chunk = Chunk(c["id"], c["source"], c["path"], c["title"], c["text"], c["start"], c["end"], c["doc_sha256"])
+        pages = tuple((int(page), int(offset)) for page, offset in c.get("pages", ()))
+        chunk = Chunk(c["id"], c["source"], c["path"], c["title"], c["text"], c["start"], c["end"], c["doc_sha256"],
+                      pages=pages)
         out.append(Passage(p["n"], chunk, p["text"], p["start"], p["end"], p["score"]))
     return out
 

@@ -16,7 +16,7 @@ def answer_record(answer: Answer) -> dict[str, Any]:
         "fallback": answer.fallback,
         "citations": [
             {"n": c.n, "source": c.source, "chunk_id": c.chunk_id, "text": c.text,
-             "start": c.start, "end": c.end}
+             "start": c.start, "end": c.end, "pages": list(c.pages), "page_label": c.page_label}
             for c in answer.citations
         ],
         "sentences": [

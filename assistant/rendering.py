@@ -72,12 +72,22 @@ def sources_html(answer: Answer, turn: int) -> str:
         before, span, after = _in_context(c, by_n.get(c.n))
         items.append(
             f'<details class="source" id="{source_id(turn, c.n)}">'
-            f'<summary>[{c.n}] <span class="file">{inert(c.source)}</span> '
+            f'<summary>[{c.n}] <span class="file">{inert(c.source)}</span>{_page(c)} '
             f'<span class="where">characters {c.start}–{c.end}</span></summary>'
             f'<blockquote class="passage">{inert(before)}<mark>{inert(span)}</mark>{inert(after)}</blockquote>'
             "</details>"
         )
     return f'<div class="sources"><div class="sources-title">Sources</div>{"".join(items)}</div>'
+
+
+def _page(citation: Citation) -> str:
+    return f', <span class="page">{inert(citation.page_label)}</span>' if citation.pages else ""
+
+
+def _where(citation: Citation) -> str:
+    """ "p. 3, characters 120–300" for a PDF; "characters 120–300" for a file without pages."""
+    offsets = f"characters {citation.start}–{citation.end}"
+    return f"{citation.page_label}, {offsets}" if citation.pages else offsets
 
 
 def _in_context(citation: Citation, passage: Passage | None) -> tuple[str, str, str]:
@@ -106,7 +116,7 @@ def conversation_markdown(exchanges: list[tuple[str, Answer]]) -> str:
         lines += [f"## {i}. {question}", "", shown, ""]
         for c in answer.citations:
             quoted = " ".join(c.text.split())
-            lines.append(f"- [{c.n}] {c.source}, characters {c.start}–{c.end}: \"{quoted}\"")
+            lines.append(f"- [{c.n}] {c.source}, {_where(c)}: \"{quoted}\"")
         if answer.citations:
             lines.append("")
         lines += [f"- (not supported by its source: {s.text})" for s in answer.sentences if not s.supported]

@@ -76,7 +76,7 @@ def word_diff(old: str, new: str) -> tuple[str, str]:
 def _cited(line: dict[str, object]) -> str:
     items = []
     for c in line["citations"]:  # type: ignore[attr-defined]
-        items.append(f'<li><span class="cite">[{c["n"]}]</span> <b>{html.escape(str(c["source"]))}</b> '
+        items.append(f'<li><span class="cite">[{c["n"]}]</span> <b>{html.escape(_cited_file(c))}</b> '
                      f'({c["start"]}-{c["end"]}): <q>{html.escape(str(c["text"]))}</q></li>')
     return f"<ul>{''.join(items)}</ul>" if items else "<p><i>no citations</i></p>"
 
@@ -141,3 +141,9 @@ def junit_xml(results: Sequence[CaseResult], suite: str) -> str:
             failure.text = f"recorded: {r.old['answer']}\nreplayed: {r.new['answer']}"
         ET.SubElement(case, "system-out").text = text
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
+
+
+def _cited_file(citation: dict[str, object]) -> str:
+    """ "report.pdf, p. 3"; just the file name for a file without pages (or an older recording)."""
+    label = citation.get("page_label")
+    return f"{citation['source']}, {label}" if label else str(citation["source"])

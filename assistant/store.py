@@ -58,14 +58,16 @@ def _metadata(chunk: Chunk, recipe: str) -> dict[str, str | int]:
         "source": chunk.source, "path": chunk.path, "title": chunk.title,
         "start": chunk.start, "end": chunk.end, "doc_sha256": chunk.doc_sha256, "chunking": recipe,
         "units": json.dumps([[u.start, u.end, u.kind, u.heading, u.label] for u in chunk.units]),
+        "pages": json.dumps(chunk.pages),
     }
 
 
 def _chunk(chunk_id: str, text: str, meta: Any) -> Chunk:
     stored = json.loads(meta.get("units") or "[]")
     units = tuple(Unit(int(s), int(e), str(k), str(h), str(b)) for s, e, k, h, b in stored)
+    pages = tuple((int(p), int(o)) for p, o in json.loads(meta.get("pages") or "[]"))
     return Chunk(chunk_id, str(meta["source"]), str(meta["path"]), str(meta["title"]), text,
-                 int(meta["start"]), int(meta["end"]), str(meta["doc_sha256"]), units)
+                 int(meta["start"]), int(meta["end"]), str(meta["doc_sha256"]), units, pages)
 
 
 class ChromaStore:

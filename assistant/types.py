@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Document:
-    """One loaded file. ``source`` is the file name that citations show."""
+    """One loaded file. ``source`` is the file name that citations show; ``pages[i]`` is the offset
+    in ``text`` where page i + 1 starts (a PDF), empty for a file without pages."""
 
     source: str
     path: str
     title: str
     text: str
     sha256: str
+    pages: tuple[int, ...] = ()
 
 
 EVIDENCE_KINDS = frozenset({"prose", "item", "row", "term"})
@@ -49,6 +51,26 @@ class Chunk:
     end: int
     doc_sha256: str
     units: tuple[Unit, ...] = ()  # in document offsets; empty for a chunk stored before units existed
+    # (page, offset where it starts) for the page the chunk starts on and each page starting inside it
+    pages: tuple[tuple[int, int], ...] = ()
+
+    def pages_of(self, start: int, end: int) -> tuple[int, ...]:
+        """The page of the span ``[start, end)`` in document offsets, or its first and last page;
+        () for a file without pages.
+
+        >>> Chunk("", "", "", "", "", 90, 300, "", pages=((2, 50), (3, 200))).pages_of(150, 250)
+        (2, 3)
+        """
+        if not self.pages:
+            return ()
+        first = self.pages[0][0]
+        last = first
+        for page, offset in self.pages:
+            if offset <= start:
+                first = page
+            if offset < end:
+                last = page
+        return (first,) if last <= first else (first, last)
 
 
 @dataclass(frozen=True)
@@ -83,10 +105,28 @@ class Citation:
     text: str
     start: int
     end: int
+    pages: tuple[int, ...] = ()  # its page, or its first and last page; () for a file without pages
 
     @classmethod
     def of(cls, passage: Passage) -> Citation:
-        return cls(passage.n, passage.chunk.source, passage.chunk.id, passage.text, passage.start, passage.end)
+        return cls(passage.n, passage.chunk.source, passage.chunk.id, passage.text, passage.start, passage.end,
+                   passage.chunk.pages_of(passage.start, passage.end))
+
+    @property
+    def page_label(self) -> str:
+        """ "p. 12", "pp. 12–13", or "" for a file without pages."""
+        return page_label(self.pages)
+
+
+def page_label(pages: tuple[int, ...] | list[int]) -> str:
+    """How a citation names its pages.
+
+    >>> page_label((12,)), page_label((12, 13)), page_label(())
+    ('p. 12', 'pp. 12–13', '')
+    """
+    if not pages:
+        return ""
+    return f"p. {pages[0]}" if len(pages) == 1 or pages[0] == pages[-1] else f"pp. {pages[0]}–{pages[-1]}"
 
 
 @dataclass(frozen=True)

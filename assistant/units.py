@@ -42,9 +42,11 @@ _UNDERLINE = re.compile(r"[^\S\n]*(?:={3,}|-{3,}|~{3,}|\*{3,})[^\S\n]*\n?")
 _CLOSING = frozenset(".!?:;\"'”’")  # a title may end in a bracket: "Version 2.3 (2024-01-05)"
 
 
-def units(text: str, markdown: bool = False) -> list[Unit]:
-    """Every unit of ``text`` in order, its offsets trimmed of surrounding space."""
-    blocks = _markdown_blocks(text) if markdown else _plain_blocks(text)
+def units(text: str, markdown: bool = False, wrapped: bool | None = None) -> list[Unit]:
+    """Every unit of ``text`` in order, its offsets trimmed of surrounding space. ``wrapped`` says
+    whether a line break inside a plain-text paragraph is only a space (True for a PDF's text);
+    None: the text's line lengths tell."""
+    blocks = _markdown_blocks(text) if markdown else _plain_blocks(text, wrapped)
     out: list[Unit] = []
     for block in blocks:
         out.extend(_split(text, block))
@@ -217,12 +219,13 @@ class _Headings:
         return " › ".join(t for _, t in self.stack)
 
 
-def _plain_blocks(text: str) -> Iterator[_Block]:
+def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
     """Paragraphs split at list items, terms and rows; headings tracked by their indentation."""
     headings = _Headings()
     paragraph: list[tuple[int, int]] = []
     lines = _lines(text)
-    wrapped = _hard_wrapped(text, lines)
+    if wrapped is None:
+        wrapped = _hard_wrapped(text, lines)
     body = _body_indent(text, lines)
     for s, e in lines:
         line = text[s:e]

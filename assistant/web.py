@@ -22,6 +22,7 @@ from starlette.middleware import Middleware
 from assistant import rendering
 from assistant.errors import AssistantError
 from assistant.llm import available_models
+from assistant.loaders import supported_suffixes
 from assistant.recording import record_exchange
 from assistant.types import Answer
 from assistant.wiring import Assistant
@@ -33,6 +34,7 @@ BUNDLED = "bundled: Gemma 3 270M"
 WAITING = "Waiting for the model…"
 PENDING = '<span class="pending">Indexing…</span>'
 ASSETS = Path(__file__).with_name("web_assets")
+FORMATS = (".txt", ".md", ".pdf", ".docx", ".html")  # as the upload's label names them
 
 
 class Stopped(Exception):  # noqa: N818  (not an error: the visitor asked for it)
@@ -78,7 +80,7 @@ class Server:
                     "or choose the bundled model there.")
         files = self.assistant.documents()
         if not files:
-            return ("**The index is empty.** Add `.txt` or `.md` files under **Documents**, "
+            return ("**The index is empty.** Add documents (text, Markdown, PDF, Word, HTML) under **Documents**, "
                     "or run `assistant index` in a terminal, then ask.")
         chunks = sum(f.chunks for f in files)
         return (f"**Ready** · model: {rendering.inert(self.model_name())} · "
@@ -169,8 +171,8 @@ def build(server: Server) -> gr.Blocks:
         with gr.Tab("Documents", id="documents"):
             documents = gr.Dataframe(_document_rows(server), headers=["File", "Chunks", "Path"],
                                      interactive=False, elem_id="documents", label="Indexed files")
-            uploads = gr.File(label=f"Add .txt or .md files (up to {settings.max_upload_mb:g} MB each)",
-                              file_count="multiple", file_types=[".txt", ".md", ".markdown"],
+            uploads = gr.File(label=f"Add {', '.join(FORMATS)} files (up to {settings.max_upload_mb:g} MB each)",
+                              file_count="multiple", file_types=list(supported_suffixes()),
                               elem_id="upload")
             add = gr.Button("Add to index", variant="primary", elem_id="add-files")
             with gr.Row():

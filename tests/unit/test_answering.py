@@ -505,6 +505,7 @@ def test_answer_record_has_the_eval_fields(indexed: Assistant, generator: FakeGe
     assert record["citations"][0] == {
         "n": answer.citations[0].n, "source": "harbour.txt", "chunk_id": answer.citations[0].chunk_id,
         "text": CALLOWAY, "start": answer.citations[0].start, "end": answer.citations[0].end,
+        "pages": [], "page_label": "",  # a text file has no pages
     }
     assert [s["n"] for s in record["supplied"]] == [1, 2, 3]
     assert record["latency_s"] >= 0 and set(record["timings"]) == {"retrieval_s", "prompt_s", "generation_s"}

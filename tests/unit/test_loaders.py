@@ -97,7 +97,7 @@ def test_empty_or_blank_file_raises_document_error_naming_the_file(tmp_path: Pat
     assert "empty" in str(err.value)
 
 
-@pytest.mark.parametrize(("name", "shown"), [("report.pdf", ".pdf"), ("Makefile", "(none)")])
+@pytest.mark.parametrize(("name", "shown"), [("report.odt", ".odt"), ("Makefile", "(none)")])
 def test_unsupported_suffix_raises_and_lists_supported_ones(tmp_path: Path, name: str, shown: str) -> None:
     path = tmp_path / name
     path.write_text("text", encoding="utf-8")
@@ -124,7 +124,7 @@ def test_find_files_walks_folders_sorted_skipping_hidden_and_unsupported(tmp_pat
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.md").write_text("a", encoding="utf-8")
     (tmp_path / ".hidden.txt").write_text("h", encoding="utf-8")
-    (tmp_path / "c.pdf").write_text("c", encoding="utf-8")
+    (tmp_path / "c.odt").write_text("c", encoding="utf-8")
     found = [p.relative_to(tmp_path).as_posix() for p in find_files([tmp_path])]
     assert found == ["b.txt", "sub/a.md"]
 
@@ -139,11 +139,11 @@ def test_load_paths_reports_each_problem_and_keeps_going(tmp_path: Path) -> None
     (tmp_path / "b_binary.txt").write_bytes(b"\x00\x01\x02\x03")
     (tmp_path / "c_empty.md").write_bytes(b"")
     (tmp_path / "d_good.md").write_text("# Second\nMore text.\n", encoding="utf-8")
-    explicit = tmp_path / "e.pdf"
+    explicit = tmp_path / "e.odt"
     explicit.write_text("pdf", encoding="utf-8")
     documents, problems = load_paths([tmp_path, explicit])
     assert [d.source for d in documents] == ["a_good.txt", "d_good.md"]
     assert len(problems) == 3
     assert problems[0].startswith("b_binary.txt:")
     assert problems[1].startswith("c_empty.md:")
-    assert problems[2].startswith("e.pdf:")
+    assert problems[2].startswith("e.odt:")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import documents
 import pytest
 from fakes import FakeEmbedder, FakeGenerator
 
@@ -130,7 +131,12 @@ BAD_UPLOADS = {
     "empty": ("notes.txt", b"", "empty"),
     "blank": ("notes.txt", b"  \n\t\n", "empty"),
     "binary": ("notes.txt", b"PK\x03\x04\x00\x00\x08\x00binary", "binary"),
-    "unsupported": ("report.pdf", b"%PDF-1.7 The old mill ground flour.", "unsupported format .pdf"),
+    "unsupported": ("report.odt", b"PK\x03\x04 The old mill ground flour.", "unsupported format .odt"),
+    "corrupt pdf": ("report.pdf", b"%PDF-1.7 The old mill ground flour.", "not a readable PDF"),
+    "scanned pdf": ("scan.pdf", documents.scanned_pdf(), "no text layer; OCR is not supported"),
+    "encrypted pdf": ("locked.pdf", documents.encrypted_pdf(), "encrypted PDF"),
+    "zip as docx": ("minutes.docx", documents.zip_not_docx(), "a zip archive but not a Word document"),
+    "navigation only": ("menu.html", documents.navigation_only_html().encode(), "no main text found"),
     "no suffix": ("README", b"The old mill ground flour.", "unsupported format (none)"),
 }
 

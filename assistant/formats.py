@@ -1,0 +1,201 @@
+"""Text out of PDF, Word and HTML files, each read by a well-kept library; a file that cannot be
+read raises :class:`DocumentError` with a one-line reason.
+
+* PDF (pypdfium2): the text layer as plain text, page after page, each page starting on a new line,
+  with the offset where each page starts, so any span of the text names its page(s). A wide gap
+  between lines becomes a blank line, so the plain-text reader sees paragraphs and headings.
+* Word .docx (python-docx): Markdown, body paragraphs and tables in order: the title and headings
+  as ``#`` lines, list paragraphs as ``- `` items, tables as Markdown tables (first row the header).
+* HTML (trafilatura): the page's main content as Markdown (headings, lists, tables); navigation,
+  ads, scripts and footers are left out.
+
+Word and HTML come out as Markdown so that their units are cut by the Markdown parser and keep
+their heading path (see :func:`assistant.chunking.is_markdown`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import statistics
+import zipfile
+from dataclasses import dataclass
+
+from assistant.errors import DocumentError
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A file's text; ``pages[i]`` is the offset in ``text`` where page i + 1 starts (empty: no pages)."""
+
+    text: str
+    pages: tuple[int, ...] = ()
+
+
+# ---------------------------------------------------------------- PDF
+
+def pdf(data: bytes, name: str) -> Extracted:
+    """The text layer of every page. A page that goes on with the sentence of the page before is
+    joined to it by a line break, not a blank line: the sentence stays one, and names both pages."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise DocumentError(f"{name}: encrypted PDF (it needs a password); "
+                                "save a copy without a password and index that") from None
+        raise DocumentError(f"{name}: not a readable PDF ({_pdfium_reason(exc)}); the file may be damaged") from None
+    try:
+        texts = [_page_text(document[i]) for i in range(len(document))]
+    except pdfium.PdfiumError as exc:
+        raise DocumentError(f"{name}: not a readable PDF ({_pdfium_reason(exc)}); the file may be damaged") from None
+    finally:
+        document.close()
+    if not texts:
+        raise DocumentError(f"{name}: a PDF with no pages; skipped")
+    if not any(t.strip() for t in texts):
+        raise DocumentError(f"{name}: no text layer; OCR is not supported (a scanned PDF? "
+                            "run it through OCR, for example ocrmypdf, and index the result)")
+    joined, starts = "", []
+    for text in texts:
+        if joined:
+            joined += "\n" if _runs_on(joined, text) else "\n\n"
+        starts.append(len(joined))
+        joined += text
+    return Extracted(joined, tuple(starts))
+
+
+def _runs_on(before: str, after: str) -> bool:
+    """Whether a page goes on with the sentence the page before left open: it ends with no
+    closing punctuation and the next page starts in lower case ("... was rebuilt | in 1987.")."""
+    end, start = before.rstrip()[-1:], after.lstrip()[:1]
+    return bool(end) and end not in ".!?:;" and start.islower()
+
+
+# PDFium gives lines, not paragraphs: a gap between two lines taller than this share of the
+# taller line's height is read as a paragraph break (a blank line), so headings, paragraphs and
+# table rows stay apart. Lines of one paragraph are set closer (leading adds ~20-70% of a line).
+PARAGRAPH_GAP = 0.8
+
+
+def _page_text(page: object) -> str:
+    """A page's text layer, line by line as PDFium segments it; pieces side by side (table cells)
+    share a line, and a wide vertical gap becomes a blank line."""
+    textpage = page.get_textpage()  # type: ignore[attr-defined]
+    lines: list[tuple[float, float, list[str]]] = []  # (bottom, top, pieces), top of the page first
+    try:
+        for i in range(textpage.count_rects()):
+            left, bottom, right, top = textpage.get_rect(i)
+            piece = str(textpage.get_text_bounded(left, bottom, right, top)).strip()
+            if not piece:
+                continue
+            if lines and lines[-1][0] <= (bottom + top) / 2 <= lines[-1][1]:
+                lines[-1][2].append(piece)
+            else:
+                lines.append((bottom, top, [piece]))
+    finally:
+        textpage.close()
+        page.close()  # type: ignore[attr-defined]
+    # A line's box is as tall as its letters: "season." has no ascender, so its top sits lower than
+    # its neighbours'. Each line is taken at least as tall as the page's usual line.
+    usual = statistics.median(top - bottom for bottom, top, _ in lines) if lines else 0.0
+    out: list[str] = []
+    for i, (bottom, top, pieces) in enumerate(lines):
+        if i:
+            above_bottom, above_top = lines[i - 1][0], lines[i - 1][1]
+            top = max(top, bottom + usual)
+            gap = above_bottom - top
+            out.append("\n\n" if gap > PARAGRAPH_GAP * max(top - bottom, above_top - above_bottom) else "\n")
+        out.append(" ".join(pieces))
+    # PDFium ends lines inside a piece with \r\n and marks a hyphen it found at a line's end as \x02.
+    text = "".join(out).replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "-").replace("\x00", "")
+    return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+
+
+def _pdfium_reason(exc: Exception) -> str:
+    """PDFium's own words for what failed ("Data format error"), without pypdfium2's wrapping."""
+    found = re.search(r"PDFium: ([^)]*)", str(exc))
+    return found.group(1).lower() if found else str(exc)
+
+
+# ---------------------------------------------------------------- Word
+
+def docx(data: bytes, name: str) -> Extracted:
+    """The body of a .docx as Markdown."""
+    import docx as python_docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+
+    try:
+        document = python_docx.Document(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise DocumentError(f"{name}: not a Word .docx file (not a zip archive; an old .doc or a damaged "
+                            "file? save it as .docx)") from None
+    except (KeyError, ValueError, PackageNotFoundError):
+        raise DocumentError(f"{name}: a zip archive but not a Word document (no Word body inside); "
+                            "save it from Word as .docx") from None
+    blocks: list[str] = []
+    for item in document.iter_inner_content():
+        block = _table(item) if isinstance(item, Table) else _paragraph(item)
+        if block:
+            blocks.append(block)
+    return Extracted("\n\n".join(blocks) + "\n" if blocks else "")
+
+
+_HEADING_STYLE = re.compile(r"Heading (\d)")
+# A paragraph's own text must not turn into Markdown structure ("# 1", "- x", "1. x", "> x").
+_MARKDOWN_START = re.compile(r"^(?=[#>*+-]|\d+[.)]\s)")
+
+
+def _paragraph(paragraph: object) -> str:
+    from docx.text.paragraph import Paragraph
+
+    assert isinstance(paragraph, Paragraph)
+    text = " ".join(paragraph.text.split())
+    if not text:
+        return ""
+    style = paragraph.style.name if paragraph.style is not None else ""
+    style = style or ""
+    if style == "Title":
+        return f"# {text}"
+    heading = _HEADING_STYLE.fullmatch(style)
+    if heading:
+        return "#" * min(int(heading.group(1)) + 1, 6) + " " + text
+    text = _MARKDOWN_START.sub("\\\\", text)
+    # python-docx has no public word for numbering; a list paragraph has a list style or numPr.
+    p_pr = paragraph._p.pPr
+    if style.startswith("List") or (p_pr is not None and p_pr.numPr is not None):
+        return f"- {text}"
+    return text
+
+
+def _table(table: object) -> str:
+    from docx.table import Table
+
+    assert isinstance(table, Table)
+    rows = [[" ".join(cell.text.split()).replace("|", "\\|") for cell in row.cells] for row in table.rows]
+    rows = [r for r in rows if any(r)]
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+    lines = ["| " + " | ".join(r + [""] * (width - len(r))) + " |" for r in rows]
+    lines.insert(1, "|" + "---|" * width)
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- HTML
+
+def html(text: str, name: str) -> Extracted:
+    """The main content of a page as Markdown; a page with nothing but navigation and boilerplate
+    is refused (trafilatura, favouring precision, finds no main text in it)."""
+    import trafilatura
+
+    found = trafilatura.extract(text, output_format="markdown", include_tables=True, include_formatting=True,
+                                include_links=False, include_images=False, include_comments=False,
+                                favor_precision=True)
+    if not found or not found.strip():
+        raise DocumentError(f"{name}: no main text found (the page holds only navigation, links or "
+                            "boilerplate); skipped")
+    # trafilatura ends a table row with "| "; a clean row reads the same and cites cleaner.
+    return Extracted("\n".join(line.rstrip() for line in found.strip().split("\n")) + "\n")

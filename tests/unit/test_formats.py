@@ -1,0 +1,246 @@
+"""PDF, Word and HTML files made by real writers: their text, pages and headings, and each kind of bad file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import documents
+import pytest
+
+from assistant.chunking import Chunker, is_markdown
+from assistant.errors import DocumentError
+from assistant.loaders import load_file, load_paths, supported_suffixes
+from assistant.tokens import TiktokenCounter
+from assistant.types import Chunk, Citation, Passage
+from assistant.units import units
+
+REPORT_PAGES = [
+    [("h1", "Harbour Report 2024"), ("h2", "Summary"),
+     ("p", "The harbour authority publishes this report every spring for the town council.")],
+    [("h2", "Traffic"), ("p", "Ferries made 4,120 crossings to the islands during the year."),
+     ("table", [["Vessel", "Crossings"], ["Islander", "2,300"], ["Gull", "1,820"]])],
+    [("h2", "Works"), ("p", "The lighthouse lens was replaced by the firm Marlow Optics in October."),
+     ("p", "Dredging of the inner basin is planned for the summer of 2026.")],
+]
+
+
+def _write(folder: Path, name: str, data: bytes | str) -> Path:
+    path = folder / name
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def _chunker() -> Chunker:
+    return Chunker(TiktokenCounter(), size=60, overlap=15)
+
+
+def test_every_format_is_registered() -> None:
+    assert {".pdf", ".docx", ".html", ".htm", ".txt", ".md"} <= set(supported_suffixes())
+    assert all(is_markdown(f"a{s}") for s in (".md", ".docx", ".html", ".htm"))
+    assert not is_markdown("a.pdf") and not is_markdown("a.txt")
+
+
+# --- PDF -------------------------------------------------------------------------------
+
+
+def test_pdf_text_keeps_where_each_page_starts(tmp_path: Path) -> None:
+    doc = load_file(_write(tmp_path, "report.pdf", documents.pdf(REPORT_PAGES)))
+    assert doc.title == "Harbour Report 2024"
+    assert len(doc.pages) == 3 and doc.pages[0] == 0
+    page_texts = [doc.text[a:b] for a, b in zip(doc.pages, [*doc.pages[1:], len(doc.text)], strict=True)]
+    assert "4,120 crossings" in page_texts[1] and "Marlow Optics" in page_texts[2]
+    assert "Marlow Optics" not in page_texts[1]
+    # the table's cells are in the text layer, on their page
+    assert "Islander" in page_texts[1] and "1,820" in page_texts[1]
+    assert "\r" not in doc.text
+
+
+def test_pdf_chunks_and_citations_name_the_page(tmp_path: Path) -> None:
+    doc = load_file(_write(tmp_path, "report.pdf", documents.pdf(REPORT_PAGES)))
+    chunks = _chunker().chunk(doc)
+    start = doc.text.index("The lighthouse lens")
+    end = doc.text.index("October.") + len("October.")
+    chunk = next(c for c in chunks if c.start <= start and end <= c.end)
+    assert chunk.pages_of(start, end) == (3,)
+    citation = Citation.of(Passage(1, chunk, doc.text[start:end], start, end, 1.0))
+    assert citation.pages == (3,) and citation.page_label == "p. 3"
+    first = chunks[0]
+    assert first.pages[0] == (1, 0)
+    assert first.pages_of(0, 10) == (1,)
+    # the heading structure of a PDF's plain text still comes through: a heading is never evidence
+    headings = [u for u in units(doc.text, wrapped=True) if u.kind == "heading"]
+    assert any(doc.text[u.start:u.end] == "Works" for u in headings)
+
+
+def test_a_sentence_over_a_page_break_names_both_pages(tmp_path: Path) -> None:
+    sentences = [f"Sentence number {i} of the long survey says the quay wall section {i} was inspected "
+                 f"by the engineers and found sound in every respect." for i in range(60)]
+    data = documents.pdf([], flowing=[("p", " ".join(sentences))])
+    doc = load_file(_write(tmp_path, "survey.pdf", data))
+    assert len(doc.pages) >= 2
+    break_at = doc.pages[1]
+    over = [u for u in units(doc.text, wrapped=True) if u.start < break_at < u.end]
+    assert len(over) == 1, "the page break should fall inside a sentence"
+    unit = over[0]
+    chunk = next(c for c in _chunker().chunk(doc) if c.start <= unit.start and unit.end <= c.end)
+    assert chunk.pages_of(unit.start, unit.end) == (1, 2)
+    citation = Citation.of(Passage(1, chunk, doc.text[unit.start:unit.end], unit.start, unit.end, 1.0))
+    assert citation.page_label == "pp. 1–2"
+
+
+def test_scanned_pdf_without_a_text_layer_is_refused_with_the_reason(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match=r"^scan\.pdf: no text layer; OCR is not supported"):
+        load_file(_write(tmp_path, "scan.pdf", documents.scanned_pdf()))
+
+
+def test_encrypted_pdf_is_refused_with_the_reason(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match=r"^locked\.pdf: encrypted PDF \(it needs a password\)"):
+        load_file(_write(tmp_path, "locked.pdf", documents.encrypted_pdf()))
+
+
+@pytest.mark.parametrize("data", [b"%PDF-1.7\nthis is not a PDF body", b"", b"\x89PNG\r\n\x1a\n" + b"\0" * 64])
+def test_corrupt_pdf_is_refused_with_the_reason(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(DocumentError, match=r"^broken\.pdf: not a readable PDF \(.+\); the file may be damaged$"):
+        load_file(_write(tmp_path, "broken.pdf", data))
+
+
+def test_truncated_pdf_is_refused_or_read_never_crashes(tmp_path: Path) -> None:
+    whole = documents.pdf(REPORT_PAGES)
+    path = _write(tmp_path, "cut.pdf", whole[: len(whole) // 2])
+    try:
+        doc = load_file(path)
+    except DocumentError as exc:
+        assert str(exc).startswith("cut.pdf: ")
+    else:  # PDFium repairs what it can; then the pages it read keep their numbers
+        assert doc.pages and doc.pages[0] == 0
+
+
+# --- Word ------------------------------------------------------------------------------
+
+MINUTES = [
+    ("h1", "Budget"), ("p", "The council approved a budget of 3.1 million pounds for the harbour."),
+    ("h2", "Repairs"), ("item", "The slipway is to be resurfaced before Easter."),
+    ("table", [["Item", "Cost"], ["Slipway", "120,000 | est."], ["Cranes", "450,000"]]),
+    ("h1", "Staff"), ("p", "Mara Quill was appointed harbour master in May."),
+]
+
+
+def test_docx_becomes_markdown_with_headings_lists_and_tables(tmp_path: Path) -> None:
+    doc = load_file(_write(tmp_path, "minutes.docx", documents.docx(MINUTES, title="Council Minutes")))
+    assert doc.title == "Council Minutes"
+    assert doc.pages == ()
+    lines = doc.text.splitlines()
+    assert lines[0] == "# Council Minutes"
+    assert "## Budget" in lines and "### Repairs" in lines and "## Staff" in lines
+    assert "- The slipway is to be resurfaced before Easter." in lines
+    assert "| Item | Cost |" in lines and "|---|---|" in lines
+    assert "| Slipway | 120,000 \\| est. |" in lines  # a bar in a cell stays in its cell
+
+
+def test_docx_units_keep_their_heading_path(tmp_path: Path) -> None:
+    doc = load_file(_write(tmp_path, "minutes.docx", documents.docx(MINUTES, title="Council Minutes")))
+    found = {doc.text[u.start:u.end]: u for u in units(doc.text, markdown=is_markdown(doc.source))}
+    quill = next(u for t, u in found.items() if "Mara Quill" in t)
+    assert quill.kind == "prose" and quill.heading == "Council Minutes › Staff"
+    slipway = next(u for t, u in found.items() if "resurfaced" in t)
+    assert slipway.kind == "item" and slipway.heading == "Council Minutes › Budget › Repairs"
+    row = next(u for t, u in found.items() if t.startswith("| Cranes"))
+    assert row.kind == "row" and row.heading == "Council Minutes › Budget › Repairs"
+
+
+def test_docx_paragraph_that_looks_like_markdown_stays_a_paragraph(tmp_path: Path) -> None:
+    data = documents.docx([("h1", "Notes"), ("p", "# 1 is the berth nearest the gate."),
+                           ("p", "- not a list, a dash the writer typed.")])
+    doc = load_file(_write(tmp_path, "notes.docx", data))
+    kinds = [u.kind for u in units(doc.text, markdown=True)]
+    assert kinds == ["heading", "prose", "prose"]
+
+
+def test_zip_renamed_docx_is_refused_with_the_reason(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match=r"^archive\.docx: a zip archive but not a Word document"):
+        load_file(_write(tmp_path, "archive.docx", documents.zip_not_docx()))
+
+
+def test_docx_that_is_not_a_zip_is_refused_with_the_reason(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match=r"^old\.docx: not a Word \.docx file \(not a zip archive"):
+        load_file(_write(tmp_path, "old.docx", b"\xd0\xcf\x11\xe0 an old binary .doc body"))
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+ARTICLE = [
+    ("h1", "The harbour bridge"),
+    ("p", "The harbour bridge was opened in 1932 by the mayor, who cut a ribbon before a large crowd."),
+    ("h2", "Costs"), ("p", "The bridge cost 4.2 million pounds, paid over twenty years by a toll."),
+    ("table", [["Year", "Crossings"], ["1933", "1.2 million"], ["1934", "1.5 million"]]),
+    ("h2", "Upkeep"), ("item", "Painting every seven years keeps the steel from rusting."),
+]
+
+
+@pytest.mark.parametrize("name", ["bridge.html", "bridge.htm", "BRIDGE.HTML"])
+def test_html_keeps_the_article_and_drops_navigation_ads_and_scripts(tmp_path: Path, name: str) -> None:
+    doc = load_file(_write(tmp_path, name, documents.html(ARTICLE)))
+    assert doc.title == "The harbour bridge"
+    for kept in ("opened in 1932", "4.2 million pounds", "| 1934 | 1.5 million |", "- Painting every"):
+        assert kept in doc.text
+    for dropped in ("Buy cheap watches", "tracker", "Sponsored", "About us", "Copyright", "newsletter",
+                    "<script", "<p>"):
+        assert dropped not in doc.text
+
+
+def test_html_units_keep_their_heading_path(tmp_path: Path) -> None:
+    doc = load_file(_write(tmp_path, "bridge.html", documents.html(ARTICLE)))
+    found = {doc.text[u.start:u.end]: u for u in units(doc.text, markdown=is_markdown(doc.source))}
+    cost = next(u for t, u in found.items() if "4.2 million" in t)
+    assert cost.heading == "The harbour bridge › Costs"
+    row = next(u for t, u in found.items() if t.startswith("| 1933"))
+    assert row.kind == "row" and row.label.startswith("| Year")
+
+
+def test_html_page_of_only_navigation_is_refused_with_the_reason(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match=r"^menu\.html: no main text found \(the page holds only navigation"):
+        load_file(_write(tmp_path, "menu.html", documents.navigation_only_html()))
+
+
+# --- a batch ---------------------------------------------------------------------------
+
+
+def test_a_batch_reports_every_bad_file_in_one_line_and_loads_the_rest(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    _write(folder, "a_report.pdf", documents.pdf(REPORT_PAGES))
+    _write(folder, "b_scan.pdf", documents.scanned_pdf())
+    _write(folder, "c_locked.pdf", documents.encrypted_pdf())
+    _write(folder, "d_broken.pdf", b"%PDF-1.4 nothing else")
+    _write(folder, "e_minutes.docx", documents.docx(MINUTES))
+    _write(folder, "f_archive.docx", documents.zip_not_docx())
+    _write(folder, "g_bridge.html", documents.html(ARTICLE))
+    _write(folder, "h_menu.htm", documents.navigation_only_html())
+    _write(folder, "i_notes.txt", "The wall was rebuilt in 1987.\n")
+    loaded, problems = load_paths([folder])
+    assert [d.source for d in loaded] == ["a_report.pdf", "e_minutes.docx", "g_bridge.html", "i_notes.txt"]
+    assert len(problems) == 5
+    assert all("\n" not in p for p in problems)
+    assert [p.split(":")[0] for p in problems] == ["b_scan.pdf", "c_locked.pdf", "d_broken.pdf",
+                                                   "f_archive.docx", "h_menu.htm"]
+
+
+def test_pages_survive_the_store(tmp_path: Path) -> None:
+    from assistant.store import ChromaStore
+
+    doc = load_file(_write(tmp_path, "report.pdf", documents.pdf(REPORT_PAGES)))
+    chunks = _chunker().chunk(doc)
+    assert any(len(c.pages) > 1 for c in chunks)
+    store = ChromaStore(tmp_path / "chroma", "test", "fake")
+    store.add(chunks, [[1.0, 0.0] for _ in chunks], "recipe")
+    back = {c.id: c for c in store.all_chunks()}
+    assert [back[c.id].pages for c in chunks] == [c.pages for c in chunks]
+
+
+def test_a_chunk_without_pages_names_none() -> None:
+    chunk = Chunk("id", "a.txt", "/a.txt", "A", "text", 0, 4, "sha")
+    assert chunk.pages_of(0, 4) == ()
+    assert Citation.of(Passage(1, chunk, "text", 0, 4, 1.0)).page_label == ""
