@@ -22,6 +22,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
+import tempfile
 import threading
 import uuid
 from collections import Counter
@@ -150,17 +152,33 @@ _NO_SPACE = ("disk is full", "no space left", "database or disk is full")
 _READ_ONLY = ("readonly database", "read-only file system", "permission denied")
 
 
-def storage_error(exc: BaseException, folder: Path) -> StorageError | None:
-    """The one-line error for a data folder that cannot be written, or None if ``exc`` is another problem."""
+_LOW_SPACE = 64_000_000  # bytes: a write that failed with less than this free is taken for a full disk
+
+
+def storage_error(exc: BaseException, folder: Path, writing: bool = False) -> StorageError | None:
+    """The one-line error for a data folder that cannot be written, or None if ``exc`` is another problem.
+
+    Chroma's own errors on a full disk do not say so ("Failed to apply logs to the metadata
+    segment"), so a failed write with little space left on the folder's disk counts as full.
+    """
     code = getattr(exc, "errno", None)
     text = str(exc).lower()
-    if code in (errno.ENOSPC, errno.EDQUOT) or any(s in text for s in _NO_SPACE):
+    if code in (errno.ENOSPC, errno.EDQUOT) or any(s in text for s in _NO_SPACE) or (
+        writing and _free_bytes(folder) < _LOW_SPACE
+    ):
         return StorageError(f"the data folder {folder} is full (no space left on its disk); free some space "
                             "and run `assistant index` again (what was indexed before is kept)")
     if code in (errno.EROFS, errno.EACCES, errno.EPERM) or any(s in text for s in _READ_ONLY):
         return StorageError(f"the data folder {folder} cannot be written (read-only or no permission); "
                             "index into a folder you can write (--data-dir, or ASSISTANT_DATA_DIR)")
     return None
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return _LOW_SPACE
 
 
 @contextmanager
@@ -215,7 +233,11 @@ class ChromaStore:
     """
 
     def __init__(self, folder: Path, collection: str, embedding_name: str, max_batch: int | None = None) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise storage_error(exc, folder) or exc from None
+        self._copy: tempfile.TemporaryDirectory[str] | None = None  # a read-only index is read from a copy
         self.folder, self._name, self._embedding_name = folder, collection, embedding_name
         self._lock = threading.RLock()  # one call at a time: a reopen must not pull a client from under a query
         self._system: Any = None  # Chroma's per-path System this store opened
@@ -230,9 +252,26 @@ class ChromaStore:
 
         # Read before opening: a write that lands in between makes the next call open again.
         self._generation = read_generation(self.folder)
-        self._client = chromadb.PersistentClient(
-            path=str(self.folder), settings=ChromaSettings(anonymized_telemetry=False)
-        )
+        try:
+            self._client = chromadb.PersistentClient(
+                path=str(self.folder), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+            self._copy = None
+        except Exception as exc:
+            problem = storage_error(exc, self.folder)
+            if problem is None:
+                raise
+            # Chroma writes to its folder even to read it (SQLite's journal). A read-only index (a
+            # mounted share, a folder of another user's) is read from a private copy instead.
+            self._copy = tempfile.TemporaryDirectory(prefix="assistant-read-only-")
+            copy = Path(self._copy.name) / "index"
+            try:
+                shutil.copytree(self.folder, copy, ignore=shutil.ignore_patterns(WRITER_LOCK))
+            except OSError:
+                raise problem from None
+            self._client = chromadb.PersistentClient(
+                path=str(copy), settings=ChromaSettings(anonymized_telemetry=False)
+            )
         self._identifier: str = self._client._identifier  # type: ignore[attr-defined]
         self._system = SharedSystemClient._identifier_to_system.get(self._identifier)
         self._collection = self._client.get_or_create_collection(
@@ -267,10 +306,13 @@ class ChromaStore:
         with self._lock:
             if read_generation(self.folder) != self._generation:
                 self._reopen()
+            if write and self._copy is not None:
+                raise StorageError(f"the data folder {self.folder} is read-only: it can be searched, not "
+                                   "changed; index into a folder you can write (--data-dir)")
             try:
                 result = action(self._collection)
             except Exception as exc:
-                if write and (problem := storage_error(exc, self.folder)):
+                if write and (problem := storage_error(exc, self.folder, writing=True)):
                     raise problem from None
                 # A writer in another process can change the folder between our generation check and the
                 # call; Chroma then fails in many ways (a segment "not found on disk", metadata of a chunk
@@ -279,7 +321,7 @@ class ChromaStore:
                 try:
                     result = action(self._collection)
                 except Exception as again:
-                    raise storage_error(again, self.folder) or again from None
+                    raise storage_error(again, self.folder, writing=write) or again from None
             if write:
                 try:
                     self._generation = bump_generation(self.folder)
