@@ -5,12 +5,14 @@ its old chunks deleted before its new ones go in; an indexed file that is gone
 from a folder being indexed has its chunks removed. A file that fails to load is
 reported and whatever the index held for it stays.
 
-Work is committed file by file as it goes: files are embedded a group at a time
-(about ``group_chunks`` chunks, so the embedder still sees full batches), then
-each file of the group is written (old chunks out, new chunks in, in batches the
-store accepts). A run killed at any moment keeps every file written before the
+Work is committed as it goes, a group of files at a time (about ``group_chunks``
+chunks, so the embedder sees full batches and the store few calls): the group is
+embedded, the old chunks of its files go out, then its chunks go in, in batches
+the store accepts. A run killed at any moment keeps every file written before the
 kill; a file caught half-written does not count as indexed (the store checks each
 file's chunk count), so the next run writes it again and ends equal to a clean run.
+When the store refuses a group, its files are written one by one, so only the file
+it refuses is reported and the rest kept.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class _Pending:
     document: Document
     chunks: list[Chunk]
     replaces: bool  # the store holds a complete older version of the file
+    stored: bool  # the store holds chunks of the file, complete or not
 
 
 def index_paths(
@@ -93,7 +96,7 @@ def index_paths(
         if state and state.complete and state.sha256 == document.sha256 and state.recipe == chunker.recipe:
             report.unchanged.append(document.source)
             continue
-        pending.append(_Pending(document, chunker.chunk(document), bool(state and state.complete)))
+        pending.append(_Pending(document, chunker.chunk(document), bool(state and state.complete), state is not None))
         if sum(len(p.chunks) for p in pending) >= group_chunks:
             _commit(pending, store, embedder, chunker.recipe, report, progress)
             pending = []
@@ -122,26 +125,38 @@ def _check_size(path: Path, max_file_mb: float | None) -> None:
 
 def _commit(pending: list[_Pending], store: VectorStore, embedder: Embedder, recipe: str,
             report: IndexReport, progress: bool) -> None:
-    """Embed a group of files at once, then write them one by one, each whole or not at all."""
+    """Embed a group of files at once, then write them; each file counts as indexed only when whole."""
     texts = [c.text for p in pending for c in p.chunks]
     if not texts:
         return
     vectors = embedder.embed(texts, progress=progress)
+    try:
+        _write(pending, vectors, store, recipe, report)
+        return
+    except StorageError:
+        raise  # the folder cannot be written at all: every file would fail the same way
+    except Exception:  # find the file the store refuses: the others are kept
+        pass
     at = 0
     for p in pending:
         mine, at = vectors[at : at + len(p.chunks)], at + len(p.chunks)
         try:
-            # Old (or half-written) chunks out first: a kill between the two leaves the file absent,
-            # which the next run sees as new, never as indexed.
-            removed = store.delete_path(p.document.path)
-            store.add(p.chunks, mine, recipe)
+            _write([dataclasses.replace(p, stored=True)], mine, store, recipe, report)
         except StorageError:
-            raise  # the folder cannot be written at all: every other file would fail the same way
-        except Exception as exc:  # one file the store refused; the rest of the run goes on
+            raise
+        except Exception as exc:
             report.problems.append(f"{p.document.source}: could not be stored ({exc}); index it again")
-            continue
+
+
+def _write(pending: list[_Pending], vectors: list[list[float]], store: VectorStore, recipe: str,
+           report: IndexReport) -> None:
+    # Old (or half-written) chunks out first: a kill between the two leaves the file absent, which
+    # the next run sees as new, never as indexed.
+    removed = {p.document.path: store.delete_path(p.document.path) for p in pending if p.stored}
+    store.add([c for p in pending for c in p.chunks], vectors, recipe)
+    for p in pending:
         if p.replaces:
-            report.chunks_removed += removed
+            report.chunks_removed += removed[p.document.path]
             report.updated.append(p.document.source)
         else:
             report.added.append(p.document.source)

@@ -36,7 +36,7 @@ def _corpus(folder: Path, files: int, rng: random.Random) -> None:
              "keeper", "ship", "granite"]
     for i in range(files):
         sentences = [f"Record {i}.{j}: the {rng.choice(words)} held {rng.randint(1, 999)} {rng.choice(words)}."
-                     for j in range(rng.randint(5, 120))]
+                     for j in range(rng.randint(3, 40))]
         (folder / f"doc{i:04}.txt").write_text("\n\n".join(sentences) + "\n", encoding="utf-8")
 
 
