@@ -5,6 +5,9 @@
     ├── ModelError                 a GGUF or embedding model is missing, truncated or corrupt
     ├── DocumentError              one input file cannot be loaded (empty, binary, bad encoding)
     ├── IndexStateError            the index is missing or was built with other settings
+    │   └── IndexBusyError         another process is writing to the data folder
+    ├── StorageError               the data folder cannot be written (read-only, full, no permission)
+    ├── QuestionError              a question that cannot be asked (too long, not valid text)
     ├── PromptError                a template is missing, or has missing or unknown variables
     ├── EvalError                  an evaluation file is malformed
     └── RecordingError             a recording is missing or malformed, or a case to accept is unknown
@@ -32,6 +35,18 @@ class DocumentError(AssistantError):
 
 class IndexStateError(AssistantError):
     """The index is missing, empty, or was built with another embedding model."""
+
+
+class IndexBusyError(IndexStateError):
+    """Another process holds the data folder's writer lock."""
+
+
+class StorageError(AssistantError):
+    """The data folder cannot be written: read-only, full, or not ours to write."""
+
+
+class QuestionError(AssistantError):
+    """A question over the length limit, or not valid text."""
 
 
 class PromptError(AssistantError):

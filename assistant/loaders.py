@@ -10,11 +10,19 @@ PDF, Word and HTML are read in :mod:`assistant.formats`.
 
 A file that cannot be loaded raises :class:`DocumentError` with the reason;
 :func:`load_paths` reports it and goes on with the rest of the batch.
+
+:func:`find_files` reads only what a user named: inside a folder, a link is followed
+only to a file in that same folder (so a link to /etc/passwd is reported, not read),
+and FIFOs, sockets and devices are skipped before anything opens them (opening a
+FIFO waits forever for a writer).
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -44,8 +52,25 @@ def supported_suffixes() -> tuple[str, ...]:
     return tuple(sorted(_LOADERS))
 
 
+# UTF-32's little-endian mark begins with UTF-16's, so it is tried first.
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def decode_text(data: bytes, path: Path) -> str:
-    """Decode UTF-8 (with or without BOM); otherwise a confidently detected encoding."""
+    """Decode UTF-16 or UTF-32 with a byte-order mark, UTF-8 (with or without BOM), otherwise a
+    confidently detected encoding."""
+    for mark, codec in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise DocumentError(
+                    f"{path.name}: starts with a {codec.upper()} byte-order mark but is not valid "
+                    f"{codec.upper()}; save it as UTF-8 and index it again"
+                ) from None
     if b"\x00" in data[:8192]:
         raise DocumentError(f"{path.name}: looks binary (contains NUL bytes); skipped")
     try:
@@ -135,30 +160,120 @@ def load_file(path: Path) -> Document:
     )
 
 
-def find_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Every file named, and every supported file under each folder named, sorted, once each."""
+Problems = list[str]
+
+
+def find_files(paths: Iterable[Path], problems: Problems | None = None) -> Iterator[Path]:
+    """Every file named, and every supported file under each folder named, sorted, once each.
+
+    A file under a folder comes as that folder's real path joined to the file's path in it (a
+    link keeps its own name); a file named directly, as its real path. What is skipped, with the
+    reason, goes to ``problems``; without that list the first problem raises DocumentError.
+    """
+
+    def report(problem: str) -> None:
+        if problems is None:
+            raise DocumentError(problem)
+        problems.append(problem)
+
     seen: set[Path] = set()
     for path in paths:
-        if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in _LOADERS and not p.name.startswith(".")
-            )
-        elif path.exists():
-            found = [path]
-        else:
-            raise DocumentError(f"{path}: no such file or folder")
-        for p in found:
-            if p.resolve() not in seen:
-                seen.add(p.resolve())
-                yield p
+        try:
+            if path.is_dir():
+                found = _walk(path, report)
+            elif path.exists() or path.is_symlink():
+                found = _named(path, report)
+            else:
+                report(f"{path}: no such file or folder")
+                continue
+        except OSError as exc:  # is_dir() on a path we may not look into, a loop in a named link
+            report(f"{path}: cannot be read ({exc.strerror or exc}); skipped")
+            continue
+        for shown, real in found:
+            if real not in seen:
+                seen.add(real)
+                yield shown
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _named(path: Path, report: Callable[[str], None]) -> list[tuple[Path, Path]]:
+    """A path the user named: followed wherever it points, but only read if it is a regular file."""
+    try:
+        real = path.resolve(strict=True)
+        mode = real.stat().st_mode
+    except (OSError, RuntimeError):
+        report(f"{path}: a broken link or a link loop; skipped")
+        return []
+    if not stat.S_ISREG(mode):
+        report(f"{path}: {_kind(mode)}, not a file; skipped")
+        return []
+    return [(real, real)]
+
+
+def _walk(folder: Path, report: Callable[[str], None]) -> list[tuple[Path, Path]]:
+    """Supported files under ``folder`` as (path shown, real path): regular files first, then links
+    to files inside the folder; links out of it, broken links, loops and special files reported."""
+    root = folder.resolve()
+    files: list[tuple[Path, Path]] = []
+    links: list[tuple[Path, Path]] = []
+
+    def unreadable(exc: OSError) -> None:
+        report(f"{exc.filename}: cannot be read ({exc.strerror}); skipped")
+
+    for top, dirs, names in os.walk(folder, onerror=unreadable):  # links to folders are listed, never entered
+        here = Path(top)
+        for name in sorted(dirs):
+            sub = here / name
+            if sub.is_symlink() and not _inside(sub, root):
+                report(f"{sub}: a link to a folder outside {folder}; not followed")
+        for name in names:
+            if name.startswith(".") or Path(name).suffix.lower() not in _LOADERS:
+                continue
+            entry = here / name
+            shown = root / entry.relative_to(folder)
+            if entry.is_symlink():
+                try:
+                    real = entry.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    report(f"{entry}: a broken link or a link loop; skipped")
+                    continue
+                if not real.is_relative_to(root):
+                    report(f"{entry}: a link to {real}, outside {folder}; not followed")
+                    continue
+            else:
+                real = shown
+            try:
+                mode = os.stat(entry).st_mode
+            except OSError as exc:
+                report(f"{entry}: cannot be read ({exc.strerror}); skipped")
+                continue
+            if not stat.S_ISREG(mode):
+                report(f"{entry}: {_kind(mode)}, not a file; skipped")
+                continue
+            (links if entry.is_symlink() else files).append((shown, real))
+    return sorted(files) + sorted(links)
+
+
+def _inside(link: Path, root: Path) -> bool:
+    try:
+        return link.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):
+        return False
 
 
 def load_paths(paths: Iterable[Path]) -> tuple[list[Document], list[str]]:
     """Load every file; return the documents and one problem line per skipped file."""
     documents: list[Document] = []
     problems: list[str] = []
-    for path in find_files(paths):
+    for path in find_files(paths, problems):
         try:
             documents.append(load_file(path))
         except DocumentError as exc:

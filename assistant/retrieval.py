@@ -13,7 +13,8 @@ from assistant.types import Chunk, Hit
 
 
 class Retriever:
-    """Hybrid retrieval over one store. The lexical index is rebuilt when the store changes."""
+    """Hybrid retrieval over one store. The lexical index is rebuilt when the store changes, whoever
+    changed it (the store's generation moves with every write, from any process)."""
 
     def __init__(
         self,
@@ -28,7 +29,7 @@ class Retriever:
         self.top_k, self.candidates, self.fusion, self.rrf_k = top_k, candidates, fusion, rrf_k
         self._chunks: list[Chunk] = []
         self._lexical = LexicalIndex([])
-        self._version: tuple[int, frozenset[str]] | None = None
+        self._version: str | None = None
 
     @property
     def lexical(self) -> LexicalIndex:
@@ -36,7 +37,7 @@ class Retriever:
         return self._lexical
 
     def _refresh(self) -> None:
-        version = (self.store.count(), frozenset(self.store.indexed_files().values()))
+        version = self.store.generation()
         if version != self._version:
             self._chunks = self.store.all_chunks()
             self._lexical = LexicalIndex(c.text for c in self._chunks)

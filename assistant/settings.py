@@ -60,6 +60,21 @@ class Settings(BaseSettings):
         description="JSONL file that the browser's \"Save as test case\" appends to (a regression recording).",
     )
     max_upload_mb: float = Field(5.0, gt=0, description="Largest file the browser accepts for upload, in MB.")
+    max_file_mb: float = Field(
+        10.0, gt=0,
+        description="Largest file `assistant index` reads, in MB; a larger one is reported and skipped "
+        "and the rest indexed (chunking reads about 70 KB a second, so 10 MB is over two minutes).",
+    )
+    max_question_chars: int = Field(
+        2000, ge=1,
+        description="Longest question accepted, in characters; a longer one is refused with a message "
+        "before anything is retrieved or generated (the model queue is shared).",
+    )
+    writer_wait_s: float = Field(
+        0.0, ge=0,
+        description="Seconds an index run or upload waits for another process writing to the same "
+        "data_dir; 0 stops at once with a message. Readers never wait.",
+    )
 
     # Models
     model: str | None = Field(

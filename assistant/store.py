@@ -2,20 +2,45 @@
 
 We always pass our own embeddings; the collection has no embedding function, so
 Chroma never tries to fetch one.
+
+One process writes a data folder at a time (``indexing.writer_lock``); any number
+read it, a running server among them. Chroma caches what it has read of a folder
+per process and never sees another process's writes: a reader that queries after
+``assistant index`` ran elsewhere meets "Nothing found on disk" or chunks that are
+gone. So every write ends by putting a new token in the folder's ``generation``
+file, and a reader whose token differs opens the folder afresh before it reads.
+
+Writers take the folder's lock first (:func:`writer_lock`); readers never do.
+
+A file's chunks are written in batches the store accepts, each chunk carrying how
+many the file has: a file whose chunks are not all there (the writer was killed
+between two batches) does not count as indexed, so the next run writes it again.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import shutil
+import tempfile
+import threading
+import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from assistant.errors import IndexStateError
+from assistant.errors import IndexBusyError, IndexStateError, StorageError
 from assistant.types import Chunk, Unit
 
 Vector = list[float]
+T = TypeVar("T")
+GENERATION_FILE = "generation"
+WRITER_LOCK = "writer.lock"
+WRITER_PID = "writer.pid"
 
 
 @dataclass(frozen=True)
@@ -27,8 +52,20 @@ class StoredFile:
     chunks: int
 
 
+@dataclass(frozen=True)
+class FileState:
+    """What the store holds of one file: the sha256 and chunking recipe it was indexed at, and
+    whether all its chunks are there (not when a writer was killed between two batches)."""
+
+    sha256: str
+    recipe: str
+    complete: bool
+
+
 class VectorStore(Protocol):
-    def add(self, chunks: list[Chunk], vectors: list[Vector], recipe: str = "") -> None: ...
+    def add(self, chunks: list[Chunk], vectors: list[Vector], recipe: str = "") -> None:
+        """Store the chunks of whole files (every chunk of each file named, and no other)."""
+        ...
 
     def delete_path(self, path: str) -> int: ...
 
@@ -38,6 +75,14 @@ class VectorStore(Protocol):
 
     def recipes(self) -> dict[str, str]:
         """Every indexed file's path mapped to the chunking recipe it was cut with ("" if unknown)."""
+        ...
+
+    def file_states(self) -> dict[str, FileState]:
+        """Every file the store holds chunks of, complete or not, by path."""
+        ...
+
+    def generation(self) -> str:
+        """A token that changes whenever any process writes to the store."""
         ...
 
     def files(self) -> list[StoredFile]:
@@ -53,10 +98,11 @@ class VectorStore(Protocol):
     def count(self) -> int: ...
 
 
-def _metadata(chunk: Chunk, recipe: str) -> dict[str, str | int]:
+def _metadata(chunk: Chunk, recipe: str, file_chunks: int) -> dict[str, str | int]:
     return {
         "source": chunk.source, "path": chunk.path, "title": chunk.title,
         "start": chunk.start, "end": chunk.end, "doc_sha256": chunk.doc_sha256, "chunking": recipe,
+        "file_chunks": file_chunks,
         "units": json.dumps([[u.start, u.end, u.kind, u.heading, u.label] for u in chunk.units]),
         "pages": json.dumps(chunk.pages),
     }
@@ -70,78 +116,296 @@ def _chunk(chunk_id: str, text: str, meta: Any) -> Chunk:
                  int(meta["start"]), int(meta["end"]), str(meta["doc_sha256"]), units, pages)
 
 
-class ChromaStore:
-    """A persistent Chroma collection in ``folder``, tagged with the embedding model's name."""
+def _file_states(metas: list[Any]) -> dict[str, FileState]:
+    """Each path's state; chunks written before ``file_chunks`` was recorded count as complete."""
+    shas: dict[str, set[str]] = {}
+    counts: Counter[str] = Counter()
+    expected: dict[str, int] = {}
+    recipes: dict[str, str] = {}
+    for m in metas:
+        path = str(m["path"])
+        shas.setdefault(path, set()).add(str(m["doc_sha256"]))
+        counts[path] += 1
+        expected[path] = int(m.get("file_chunks") or 0)
+        recipes[path] = str(m.get("chunking", ""))
+    return {
+        path: FileState(min(s), recipes[path], len(s) == 1 and expected[path] in (0, counts[path]))
+        for path, s in shas.items()
+    }
 
-    def __init__(self, folder: Path, collection: str, embedding_name: str) -> None:
+
+def read_generation(folder: Path) -> str:
+    try:
+        return (folder / GENERATION_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
+
+
+def bump_generation(folder: Path) -> str:
+    """Write a new token atomically (a reader sees the old token or the new one, never half)."""
+    token = uuid.uuid4().hex
+    scratch = folder / f".{GENERATION_FILE}.{os.getpid()}"
+    scratch.write_text(token, encoding="utf-8")
+    os.replace(scratch, folder / GENERATION_FILE)
+    return token
+
+
+_NO_SPACE = ("disk is full", "no space left", "database or disk is full")
+_READ_ONLY = ("readonly database", "read-only file system", "permission denied")
+
+
+_LOW_SPACE = 64_000_000  # bytes: a write that failed with less than this free is taken for a full disk
+
+
+def storage_error(exc: BaseException, folder: Path, writing: bool = False) -> StorageError | None:
+    """The one-line error for a data folder that cannot be written, or None if ``exc`` is another problem.
+
+    Chroma's own errors on a full disk do not say so ("Failed to apply logs to the metadata
+    segment"), so a failed write with little space left on the folder's disk counts as full.
+    """
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    if code in (errno.ENOSPC, errno.EDQUOT) or any(s in text for s in _NO_SPACE) or (
+        writing and _free_bytes(folder) < _LOW_SPACE
+    ):
+        return StorageError(f"the data folder {folder} is full (no space left on its disk); free some space "
+                            "and run `assistant index` again (what was indexed before is kept)")
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or any(s in text for s in _READ_ONLY):
+        return StorageError(f"the data folder {folder} cannot be written (read-only or no permission); "
+                            "index into a folder you can write (--data-dir, or ASSISTANT_DATA_DIR)")
+    return None
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return _LOW_SPACE
+
+
+@contextmanager
+def writer_lock(folder: Path, wait_s: float = 0.0, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the data folder's writer lock: one writer per folder, across processes.
+
+    Another writer holding it raises IndexBusyError at once, or after ``wait_s`` seconds of
+    waiting (``on_wait`` hears that it waits). Readers never take the lock.
+    """
+    from filelock import FileLock, Timeout
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # Created here, not by filelock: filelock takes a folder it cannot write for a held lock.
+        os.close(os.open(folder / WRITER_LOCK, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError as exc:
+        raise storage_error(exc, folder) or exc from None
+    lock = FileLock(folder / WRITER_LOCK, thread_local=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        holder = _writer(folder)
+        if wait_s <= 0:
+            raise IndexBusyError(f"another process ({holder}) is writing to the index in {folder}; "
+                                 "run this again when it has finished, or set writer_wait_s to wait") from None
+        if on_wait:
+            on_wait(f"another process ({holder}) is writing to the index in {folder}; "
+                    f"waiting for it (up to {wait_s:g} s)…")
+        try:
+            lock.acquire(timeout=wait_s)
+        except Timeout:
+            raise IndexBusyError(f"another process ({holder}) was still writing to the index in {folder} "
+                                 f"after {wait_s:g} s; run this again when it has finished") from None
+    try:
+        (folder / WRITER_PID).write_text(f"pid {os.getpid()}", encoding="utf-8")
+        yield
+    finally:
+        lock.release()
+
+
+def _writer(folder: Path) -> str:
+    try:
+        return (folder / WRITER_PID).read_text(encoding="utf-8").strip() or "pid unknown"
+    except OSError:
+        return "pid unknown"
+
+
+class ChromaStore:
+    """A persistent Chroma collection in ``folder``, tagged with the embedding model's name.
+
+    ``max_batch`` caps the chunks written per call (default: what the Chroma client accepts).
+    """
+
+    def __init__(self, folder: Path, collection: str, embedding_name: str, max_batch: int | None = None) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise storage_error(exc, folder) or exc from None
+        self._copy: tempfile.TemporaryDirectory[str] | None = None  # a read-only index is read from a copy
+        self.folder, self._name, self._embedding_name = folder, collection, embedding_name
+        self._lock = threading.RLock()  # one call at a time: a reopen must not pull a client from under a query
+        self._system: Any = None  # Chroma's per-path System this store opened
+        self._open()
+        limit = int(self._client.get_max_batch_size())
+        self.max_batch = min(max_batch, limit) if max_batch else limit
+
+    def _open(self) -> None:
         import chromadb
+        from chromadb.api.shared_system_client import SharedSystemClient
         from chromadb.config import Settings as ChromaSettings
 
-        folder.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(
-            path=str(folder), settings=ChromaSettings(anonymized_telemetry=False)
-        )
-        self._collection = client.get_or_create_collection(
-            collection,
+        # Read before opening: a write that lands in between makes the next call open again.
+        self._generation = read_generation(self.folder)
+        try:
+            self._client = chromadb.PersistentClient(
+                path=str(self.folder), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+            self._copy = None
+        except Exception as exc:
+            problem = storage_error(exc, self.folder)
+            if problem is None:
+                raise
+            # Chroma writes to its folder even to read it (SQLite's journal). A read-only index (a
+            # mounted share, a folder of another user's) is read from a private copy instead.
+            self._copy = tempfile.TemporaryDirectory(prefix="assistant-read-only-")
+            copy = Path(self._copy.name) / "index"
+            try:
+                shutil.copytree(self.folder, copy, ignore=shutil.ignore_patterns(WRITER_LOCK))
+            except OSError:
+                raise problem from None
+            self._client = chromadb.PersistentClient(
+                path=str(copy), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+        self._identifier: str = self._client._identifier  # type: ignore[attr-defined]
+        self._system = SharedSystemClient._identifier_to_system.get(self._identifier)
+        self._collection = self._client.get_or_create_collection(
+            self._name,
             embedding_function=None,
-            metadata={"hnsw:space": "cosine", "embedding_model": embedding_name},
+            metadata={"hnsw:space": "cosine", "embedding_model": self._embedding_name},
         )
         stored = (self._collection.metadata or {}).get("embedding_model")
-        if stored and stored != embedding_name:
+        if stored and stored != self._embedding_name:
             raise IndexStateError(
-                f"the index in {folder} was built with embedding model {stored!r}, not "
-                f"{embedding_name!r}; use another data_dir or delete {folder} and index again"
+                f"the index in {self.folder} was built with embedding model {stored!r}, not "
+                f"{self._embedding_name!r}; use another data_dir or delete {self.folder} and index again"
             )
+
+    def _reopen(self) -> None:
+        """Drop what Chroma cached of the folder in this process and open it again.
+
+        Chroma shares one System per path in a process; it is dropped only if it is still the one
+        this store opened (another store in the process may already have replaced it).
+        """
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        cached: Any = SharedSystemClient._identifier_to_system.get(self._identifier)
+        if cached is not None and cached is self._system:
+            SharedSystemClient._identifier_to_system.pop(self._identifier, None)
+            SharedSystemClient._identifier_to_refcount.pop(self._identifier, None)
+            cached.stop()
+        self._open()
+
+    def _call(self, action: Callable[[Any], T], write: bool = False) -> T:
+        """Run ``action`` on the collection as the folder is now, then mark a write for readers."""
+        with self._lock:
+            if read_generation(self.folder) != self._generation:
+                self._reopen()
+            if write and self._copy is not None:
+                raise StorageError(f"the data folder {self.folder} is read-only: it can be searched, not "
+                                   "changed; index into a folder you can write (--data-dir)")
+            try:
+                result = action(self._collection)
+            except Exception as exc:
+                if write and (problem := storage_error(exc, self.folder, writing=True)):
+                    raise problem from None
+                # A writer in another process can change the folder between our generation check and the
+                # call; Chroma then fails in many ways (a segment "not found on disk", metadata of a chunk
+                # that is gone). Open afresh and try once more; an error that persists propagates.
+                self._reopen()
+                try:
+                    result = action(self._collection)
+                except Exception as again:
+                    raise storage_error(again, self.folder, writing=write) or again from None
+            if write:
+                try:
+                    self._generation = bump_generation(self.folder)
+                except OSError as exc:
+                    raise storage_error(exc, self.folder) or exc from None
+            return result
+
+    def generation(self) -> str:
+        with self._lock:
+            current = read_generation(self.folder)
+            if current != self._generation:
+                self._reopen()
+            return self._generation
+
+    def _batches(self, items: list[T]) -> Iterator[list[T]]:
+        for i in range(0, len(items), self.max_batch):
+            yield items[i : i + self.max_batch]
 
     def add(self, chunks: list[Chunk], vectors: list[Vector], recipe: str = "") -> None:
-        if chunks:
-            self._collection.upsert(
-                ids=[c.id for c in chunks],
-                embeddings=vectors,  # type: ignore[arg-type]
-                documents=[c.text for c in chunks],
-                metadatas=[_metadata(c, recipe) for c in chunks],
-            )
+        per_file = Counter(c.path for c in chunks)
+        rows = list(zip(chunks, vectors, strict=True))
+        for batch in self._batches(rows):
+            def upsert(collection: Any, batch: list[tuple[Chunk, Vector]] = batch) -> None:
+                collection.upsert(
+                    ids=[c.id for c, _ in batch],
+                    embeddings=[v for _, v in batch],
+                    documents=[c.text for c, _ in batch],
+                    metadatas=[_metadata(c, recipe, per_file[c.path]) for c, _ in batch],
+                )
+            self._call(upsert, write=True)
 
     def delete_path(self, path: str) -> int:
-        ids = self._collection.get(where={"path": path}, include=[])["ids"]
-        if ids:
-            self._collection.delete(ids=ids)
+        def matching(collection: Any) -> list[str]:
+            return list(collection.get(where={"path": path}, include=[])["ids"])
+
+        ids = self._call(matching)
+        for batch in self._batches(ids):
+            def delete(collection: Any, batch: list[str] = batch) -> None:
+                collection.delete(ids=batch)
+            self._call(delete, write=True)
         return len(ids)
 
+    def _metadatas(self) -> list[Any]:
+        return self._call(lambda col: list(col.get(include=["metadatas"])["metadatas"] or []))
+
+    def file_states(self) -> dict[str, FileState]:
+        return _file_states(self._metadatas())
+
     def indexed_files(self) -> dict[str, str]:
-        metas = self._collection.get(include=["metadatas"])["metadatas"] or []
-        return {str(m["path"]): str(m["doc_sha256"]) for m in metas}
+        return {path: s.sha256 for path, s in self.file_states().items() if s.complete}
 
     def recipes(self) -> dict[str, str]:
-        metas = self._collection.get(include=["metadatas"])["metadatas"] or []
-        return {str(m["path"]): str(m.get("chunking", "")) for m in metas}
+        return {path: s.recipe for path, s in self.file_states().items() if s.complete}
 
     def files(self) -> list[StoredFile]:
-        metas = self._collection.get(include=["metadatas"])["metadatas"] or []
-        counts = Counter((str(m["source"]), str(m["path"])) for m in metas)
+        counts = Counter((str(m["source"]), str(m["path"])) for m in self._metadatas())
         return [StoredFile(source, path, n) for (source, path), n in sorted(counts.items())]
 
     def query(self, vector: Vector, k: int) -> list[tuple[Chunk, float]]:
-        n = min(k, self.count())
-        if n == 0:
-            return []
-        result = self._collection.query(
-            query_embeddings=[vector],  # type: ignore[arg-type]
-            n_results=n,
-            include=["documents", "metadatas", "distances"],
-        )
-        ids = result["ids"][0]
-        docs = (result["documents"] or [[]])[0]
-        metas = (result["metadatas"] or [[]])[0]
-        dists = (result["distances"] or [[]])[0]
-        return [(_chunk(i, d, m), 1.0 - float(x)) for i, d, m, x in zip(ids, docs, metas, dists, strict=True)]
+        def nearest(collection: Any) -> list[tuple[Chunk, float]]:
+            n = min(k, int(collection.count()))
+            if n == 0:
+                return []
+            result = collection.query(
+                query_embeddings=[vector], n_results=n, include=["documents", "metadatas", "distances"]
+            )
+            ids = result["ids"][0]
+            docs = (result["documents"] or [[]])[0]
+            metas = (result["metadatas"] or [[]])[0]
+            dists = (result["distances"] or [[]])[0]
+            return [(_chunk(i, d, m), 1.0 - float(x)) for i, d, m, x in zip(ids, docs, metas, dists, strict=True)]
+
+        return self._call(nearest)
 
     def all_chunks(self) -> list[Chunk]:
-        got = self._collection.get(include=["documents", "metadatas"])
-        docs = got["documents"] or []
-        metas = got["metadatas"] or []
-        chunks = [_chunk(i, d, m) for i, d, m in zip(got["ids"], docs, metas, strict=True)]
-        return sorted(chunks, key=lambda c: (c.source, c.start))
+        def everything(collection: Any) -> list[Chunk]:
+            got = collection.get(include=["documents", "metadatas"])
+            docs = got["documents"] or []
+            metas = got["metadatas"] or []
+            return [_chunk(i, d, m) for i, d, m in zip(got["ids"], docs, metas, strict=True)]
+
+        return sorted(self._call(everything), key=lambda c: (c.source, c.start))
 
     def count(self) -> int:
-        return int(self._collection.count())
+        return self._call(lambda col: int(col.count()))

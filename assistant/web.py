@@ -265,7 +265,10 @@ def build(server: Server) -> gr.Blocks:
         def remove_file(path: str | None) -> tuple[Any, ...]:
             if not path:
                 return gr.update(), gr.update(), "Choose a file to remove.", server.status()
-            chunks = server.assistant.remove(path)
+            try:
+                chunks = server.assistant.remove(path)
+            except AssistantError as exc:
+                return gr.update(), gr.update(), f"**Not removed:** {rendering.inert(str(exc))}", server.status()
             notice = f"Removed {rendering.inert(Path(path).name)} ({chunks} chunks) from the index."
             return (_document_rows(server), gr.update(choices=_document_choices(server), value=None),
                     notice, server.status())

@@ -7,7 +7,10 @@ hand in its own embedder, store or generator.
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,7 @@ from typing import Any
 from assistant.answering import AnswerConfig, Answerer, OnText
 from assistant.chunking import Chunker
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
-from assistant.errors import DocumentError, IndexStateError
+from assistant.errors import DocumentError, IndexStateError, QuestionError
 from assistant.evidence import EvidenceSelector
 from assistant.indexing import IndexReport, index_paths
 from assistant.llm import Generator, LlamaCppGenerator, resolve_model
@@ -23,7 +26,7 @@ from assistant.loaders import load_file
 from assistant.prompting import Templates, Turn
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
-from assistant.store import ChromaStore, StoredFile, VectorStore
+from assistant.store import ChromaStore, StoredFile, VectorStore, storage_error, writer_lock
 from assistant.tokens import TiktokenCounter
 from assistant.types import Answer
 
@@ -102,9 +105,17 @@ class Assistant:
                                     s.evidence_headings)
         return Answerer(self.retriever, evidence, self.generator, self.templates, self.answer_config)
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the data folder's writer lock (one writer per folder; readers go on meanwhile)."""
+        with writer_lock(self.settings.data_dir, self.settings.writer_wait_s,
+                         on_wait=lambda note: print(note, file=sys.stderr, flush=True)):
+            yield
+
     def index(self, paths: list[Path] | None = None, progress: bool = False) -> IndexReport:
-        return index_paths(list(paths or self.settings.docs), self.store, self.embedder,
-                           self.chunker, progress=progress)
+        with self.writing():
+            return index_paths(list(paths or self.settings.docs), self.store, self.embedder,
+                               self.chunker, progress=progress, max_file_mb=self.settings.max_file_mb)
 
     def documents(self) -> list[StoredFile]:
         return self.store.files()
@@ -132,17 +143,23 @@ class Assistant:
             except OSError as exc:
                 raise DocumentError(f"{name}: cannot be read ({exc.strerror})") from None
             load_file(staged)
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(staged, target)  # the bytes that were checked, not the upload again
-        return self.index([target], progress=progress)
+            with self.writing():
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(staged, target)  # the bytes that were checked, not the upload again
+                except OSError as exc:
+                    raise storage_error(exc, folder) or exc from None
+                return index_paths([target], self.store, self.embedder, self.chunker, progress=progress,
+                                   max_file_mb=self.settings.max_file_mb)
 
     def remove(self, path: str) -> int:
         """Take a file out of the index; an uploaded copy is deleted too, any other file is left alone."""
-        removed = self.store.delete_path(path)
-        kept = Path(path)
-        if kept.parent == self.settings.upload_folder.resolve() and kept.is_file():
-            kept.unlink()
-        return removed
+        with self.writing():
+            removed = self.store.delete_path(path)
+            kept = Path(path)
+            if kept.parent == self.settings.upload_folder.resolve() and kept.is_file():
+                kept.unlink()
+            return removed
 
     def reconfigured(self, **changes: Any) -> Assistant:
         """The same index and embedder with other settings; the loaded model is kept if it is the same file."""
@@ -151,7 +168,21 @@ class Assistant:
         generator = self.__dict__.get("generator") if same_model else None
         return Assistant(settings, self.embedder, self.store, generator)
 
+    def check_question(self, question: str, history: list[Turn] | None = None) -> None:
+        """Raise QuestionError for a question that is too long or not valid text, before any work."""
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(f"the question is {len(question):,} characters long, over the limit of "
+                                f"{limit:,} (max_question_chars); ask something shorter")
+        for text in [question, *(t for turn in history or [] for t in turn)]:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise QuestionError("the question is not valid text (invalid UTF-8 or a lone surrogate "
+                                    "character); type it again or save the terminal's input as UTF-8") from None
+
     def ask(self, question: str, history: list[Turn] | None = None, on_text: OnText | None = None) -> Answer:
+        self.check_question(question, history)
         self.generator  # noqa: B018  (a bad model file is reported before anything else loads)
         if self.store.count() == 0:
             raise IndexStateError(

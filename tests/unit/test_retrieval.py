@@ -230,6 +230,9 @@ def test_fusion_ties_break_by_file_and_offset_not_by_the_path_hashing_chunk_id()
         def count(self) -> int:
             return 5
 
+        def generation(self) -> str:
+            return "one"
+
         def indexed_files(self) -> dict[str, str]:
             return {c.path: c.doc_sha256 for c in self.all_chunks()}
 
