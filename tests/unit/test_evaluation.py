@@ -11,6 +11,7 @@ from fakes import FakeGenerator, source_number
 
 from assistant.errors import EvalError
 from assistant.evaluation import Case, format_summary, is_correct, load_cases, run, summarise
+from assistant.loaders import load_file
 from assistant.settings import PROJECT_ROOT
 from assistant.wiring import Assistant
 
@@ -75,10 +76,11 @@ CORPORA = sorted(p.name for p in EVAL.iterdir() if (p / "cases.jsonl").is_file()
 ], ids=["dev", "seeds_blind", *CORPORA])
 def test_shipped_cases_are_sound(cases_file: str, docs: Path) -> None:
     """Ids unique; every answer string in a gold file (spacing aside: a hard-wrapped answer
-    runs over a line break); unanswerable cases expect nothing; 30 cases or more."""
+    runs over a line break) as the assistant reads it (a PDF's text layer, an HTML page's main
+    content); unanswerable cases expect nothing; 30 cases or more."""
     cases = load_cases(EVAL / cases_file)
     assert len(cases) >= 30 and len({c.id for c in cases}) == len(cases)
-    texts = {p.name: " ".join(p.read_text(encoding="utf-8").lower().split()) for p in docs.iterdir()}
+    texts = {p.name: " ".join(load_file(p).text.lower().split()) for p in docs.iterdir()}
     for case in cases:
         assert case.unanswerable != bool(case.answer_any), case.id
         assert case.unanswerable != bool(case.gold), case.id
