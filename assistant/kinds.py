@@ -67,8 +67,13 @@ _PART = re.compile(r"\d\s?%|\bper ?cent\b|\bpercentage\b|\b(?:half|halves|third|
                    r"fifths|tenth|tenths)\b|\b\d+\s+(?:in|out of)\s+\d",
                    re.IGNORECASE)
 # "Which release fixed it?", "Starting with which version ...": a version number answers, nothing else.
+# "version" or "release" as what is asked for ("which release added", "what version of"), not as a
+# word describing something else ("the three release channels", "the release notes").
 _ASKS_VERSION = re.compile(r"(?:(?:starting )?(?:with|from|since|as of) )?(?:which|what) (?:[\w.-]+ ){0,3}?"
-                           r"(?:version|release)s?\b(?! (?:date|notes?)\b)")
+                           r"(?:version|release)s?(?=\s*(?:[?,.]|$)|\s+(?:of|in|for|on|did|does|do|is|was|were|"
+                           r"has|had|have|will|would|can|could|should|must|first|introduced|added|made|removed|"
+                           r"dropped|changed|brought|fixed|became|started|needs?|needed|requires?|required|"
+                           r"supports?|supported|ships?|shipped)\b)")
 _VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+|\b(?:version|release) \d|\bv\d", re.IGNORECASE)
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|month|date|day)s?\b|\bon what\b")
 

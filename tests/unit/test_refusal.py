@@ -164,6 +164,11 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
     ("What share of the doses went abroad?", "share"),
     ("By what percentage is council tax going up?", "share"),
     ("How much of the budget went on roads?", "share"),
+    ("Which release introduced the -z option?", "version"),
+    ("What minimum Python version does it need?", "version"),
+    ("Since which version has it been installed setgid?", "version"),
+    ("What are the three release channels of Rust?", None),
+    ("What is in the release notes?", None),
 ])
 def test_asked_kind(question: str, kind: str | None) -> None:
     assert asked_kind(question) == kind
