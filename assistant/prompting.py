@@ -60,7 +60,8 @@ class Templates:
         if name not in self._cache:
             path = self.folder / f"{name}.txt"
             if not path.is_file():
-                raise PromptError(f"prompt template {path} is missing; restore it from the repository")
+                raise PromptError(f"prompt template {path} is missing; restore it (prompts/ of the repository, "
+                                  "or reinstall the package) or set prompts_dir to a folder that has it")
             # Editors end files with a newline; a completion prompt must end at "Answer:".
             self._cache[name] = Template(name, path.read_text(encoding="utf-8").rstrip("\n"))
         return self._cache[name]

@@ -26,7 +26,34 @@ from pydantic_settings import (
 
 from assistant.errors import SettingsError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+"""The repository's root when the package runs from a checkout (the repository or an editable install)."""
+BUNDLED_PROMPTS = PACKAGE_DIR / "prompts"
+"""The templates a built wheel carries: setup.py copies the repository's prompts/ here at build time."""
+
+
+def from_checkout() -> bool:
+    """True when the package runs from the repository, false when it was installed from a wheel.
+
+    A wheel carries its templates in ``assistant/prompts/``; a checkout has none there and keeps
+    them in ``prompts/`` beside the package. Only a checkout supplies the defaults that live in
+    the repository (``seeds/``, ``models/``, ``prompts/``); an installed package never reads or
+    writes beside itself in site-packages.
+    """
+    return not BUNDLED_PROMPTS.is_dir() and (PROJECT_ROOT / "prompts").is_dir()
+
+
+def _default_prompts() -> Path:
+    return PROJECT_ROOT / "prompts" if from_checkout() else BUNDLED_PROMPTS
+
+
+def _default_docs() -> list[Path]:
+    return [PROJECT_ROOT / "seeds"] if from_checkout() else []
+
+
+def _default_models() -> Path:
+    return PROJECT_ROOT / "models" if from_checkout() else Path("models")
 
 
 def _settings_file() -> Path:
@@ -40,17 +67,28 @@ class Settings(BaseSettings):
 
     # Where things live
     data_dir: Path = Field(
-        Path(".assistant-data"), description="Folder of the persistent Chroma index."
+        Path(".assistant-data"),
+        description="Folder of the persistent Chroma index. A relative path is taken from the working "
+        "directory, installed or not: the default keeps the index in .assistant-data/ of the folder "
+        "you run the command in.",
     )
     collection: str = Field("documents", description="Name of the Chroma collection.")
     docs: list[Path] = Field(
-        [PROJECT_ROOT / "seeds"], description="Files or folders that `assistant index` reads by default."
+        default_factory=_default_docs,
+        description="Files or folders that `assistant index` reads when given none. Default: seeds/ "
+        "of the repository when run from a checkout; nothing when installed (name them: "
+        "`assistant index PATH...`).",
     )
     prompts_dir: Path = Field(
-        PROJECT_ROOT / "prompts", description="Folder of the prompt templates."
+        default_factory=_default_prompts,
+        description="Folder of the prompt templates. Default: prompts/ of the repository when run from "
+        "a checkout, else the copy inside the installed package; point it at a folder of your own "
+        "(the same file names) to change them.",
     )
     models_dir: Path = Field(
-        PROJECT_ROOT / "models", description="Folder where a user drops GGUF files."
+        default_factory=_default_models,
+        description="Folder where a user drops GGUF files. Default: models/ of the repository when run "
+        "from a checkout, else models/ in the working directory.",
     )
     uploads_dir: Path | None = Field(
         None, description="Folder that keeps files uploaded in the browser. Empty means data_dir/uploads."

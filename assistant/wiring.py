@@ -18,7 +18,7 @@ from typing import Any
 from assistant.answering import AnswerConfig, Answerer, OnText
 from assistant.chunking import Chunker
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
-from assistant.errors import DocumentError, IndexStateError, QuestionError
+from assistant.errors import DocumentError, IndexStateError, QuestionError, SettingsError
 from assistant.evidence import EvidenceSelector
 from assistant.indexing import IndexReport, index_paths
 from assistant.llm import Generator, LlamaCppGenerator, resolve_model
@@ -113,8 +113,12 @@ class Assistant:
             yield
 
     def index(self, paths: list[Path] | None = None, progress: bool = False) -> IndexReport:
+        targets = list(paths or self.settings.docs)
+        if not targets:
+            raise SettingsError("nothing to index: name files or folders (assistant index PATH...) "
+                                "or set `docs` (docs = [\"folder\"] in assistant.toml)")
         with self.writing():
-            return index_paths(list(paths or self.settings.docs), self.store, self.embedder,
+            return index_paths(targets, self.store, self.embedder,
                                self.chunker, progress=progress, max_file_mb=self.settings.max_file_mb)
 
     def documents(self) -> list[StoredFile]:

@@ -112,3 +112,37 @@ def test_unparsable_list_env_var_raises_settings_error(monkeypatch: pytest.Monke
     monkeypatch.setenv("ASSISTANT_DOCS", "seeds")
     with pytest.raises(SettingsError, match="docs"):
         load_settings()
+
+
+def test_an_installed_package_reads_its_own_prompts_and_nothing_beside_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import assistant.settings as settings_module
+
+    site = tmp_path / "site-packages"
+    (site / "assistant" / "prompts").mkdir(parents=True)
+    (site / "prompts").mkdir()  # another distribution's top-level folder must not be taken for ours
+    monkeypatch.setattr(settings_module, "PROJECT_ROOT", site)
+    monkeypatch.setattr(settings_module, "BUNDLED_PROMPTS", site / "assistant" / "prompts")
+    assert not settings_module.from_checkout()
+    installed = load_settings()
+    assert installed.prompts_dir == site / "assistant" / "prompts"
+    assert installed.docs == []
+    assert installed.models_dir == Path("models")
+    assert installed.data_dir == Path(".assistant-data")  # the working directory's, not site-packages'
+
+
+def test_a_checkout_reads_the_repository_folders() -> None:
+    import assistant.settings as settings_module
+
+    assert settings_module.from_checkout()
+    here = load_settings()
+    assert (here.prompts_dir, here.docs, here.models_dir) == (
+        PROJECT_ROOT / "prompts", [PROJECT_ROOT / "seeds"], PROJECT_ROOT / "models")
+
+
+def test_indexing_with_no_paths_and_no_docs_setting_says_to_name_them(tmp_path: Path) -> None:
+    from assistant.wiring import Assistant
+
+    with pytest.raises(SettingsError, match=r"assistant index PATH"):
+        Assistant(load_settings(data_dir=tmp_path / "d", docs=[])).index()
