@@ -227,12 +227,13 @@ def build(server: Server) -> gr.Blocks:
             """At once, before the queue: show the question and that it waits, clear the box, arm Stop.
 
             The question goes on in ``asked`` with its conversation, so the box is free for typing
-            while the answer is made. A question sent before the last one is done waits in the box.
+            while the answer is made. A question sent before the last one is done waits in the box
+            (the page's script keeps Enter from sending it; this is for whatever gets past).
             """
             session = request.session_hash or ""
             conversation = server.start_question(session) if text.strip() else None
             if conversation is None:
-                return messages, ("", server.conversation(session)), gr.update(), gr.update(), gr.update()
+                return gr.update(), ("", server.conversation(session)), gr.update(), gr.update(), gr.update()
             shown = [*messages, {"role": "user", "content": rendering.question_html(text.strip())},
                      {"role": "assistant", "content": WAITING}]
             return (shown, (text.strip(), conversation), "", gr.update(interactive=True),
