@@ -38,6 +38,53 @@ def streaming_html(partial: str) -> str:
     return f'<span class="streaming">{inert(partial)}</span><span class="cursor">▍</span>'
 
 
+def stage_html(stage: str) -> str:
+    """What the assistant is doing before any words of the answer exist ("Searching the documents…")."""
+    return f'<span class="stage">{inert(stage)}</span>'
+
+
+def draft_html(partial: str, checking: bool = False) -> str:
+    """The model's words as they arrive, in a box that says they are an unchecked draft.
+
+    ``checking``: the draft is complete and the checks are running on it.
+    """
+    label = ("Checking the draft against its sources…" if checking
+             else "Draft, not checked yet: the checked answer will replace it")
+    return f'<div class="draft"><div class="draft-label">{label}</div>{streaming_html(partial)}</div>'
+
+
+def checked_html(answer: Answer, turn: int, draft: str = "") -> str:
+    """The checked answer that replaces the ``draft`` the reader saw, saying so when it differs.
+
+    Copy on the message gives :func:`answer_markdown`: the page's script reads it from the hidden
+    ``copy-text`` element's title (the page's sanitizer keeps ``title`` but drops ``data-`` attributes).
+    """
+    return (f'<div class="reply">{_draft_note(answer, draft)}{answer_html(answer, turn)}'
+            f'<span class="copy-text" title="{inert(answer_markdown(answer))}"></span></div>')
+
+
+def draft_replaced(answer: Answer, draft: str) -> bool:
+    """Whether the checked ``answer`` says something other than the ``draft`` streamed before it."""
+    return " ".join(draft.split()) != " ".join(answer.text.split())
+
+
+def _draft_note(answer: Answer, draft: str) -> str:
+    if not draft.strip():
+        return ""
+    if not draft_replaced(answer, draft):
+        return '<div class="draft-note kept">Checked: the answer is the draft as it was written.</div>'
+    return ('<details class="draft-note replaced"><summary>The checks replaced the unchecked draft with the '
+            f'answer below (show the draft)</summary><del class="draft-text">{inert(draft)}</del></details>')
+
+
+def stopped_html(draft: str) -> str:
+    """Stopped before the checks: no answer, and the unchecked fragment kept out of sight, struck through."""
+    kept = (f'<details class="draft-note"><summary>Show the unchecked draft</summary>'
+            f'<del class="draft-text">{inert(draft)}</del></details>') if draft.strip() else ""
+    return ('<div class="stopped"><strong>Stopped</strong> before the answer was checked, '
+            f"so there is no answer.{kept}</div>")
+
+
 def answer_html(answer: Answer, turn: int) -> str:
     """The checked answer: each [n] a link to its passage, unsupported sentences marked, then the sources."""
     if answer.refused:
@@ -108,17 +155,25 @@ def _in_context(citation: Citation, passage: Passage | None) -> tuple[str, str, 
         "…" if end + _CONTEXT_CHARS < len(chunk.text) else "")
 
 
+def answer_markdown(answer: Answer) -> str:
+    """One answer as Markdown: its text, then the passages it cites (what Copy on an answer gives):
+    ``The wall was rebuilt in **1987** [1].`` then ``- [1] harbour.txt, characters 120–157: "…"``.
+    """
+    shown = citations.render(list(answer.sentences), lambda t: f"**{t}**") if not answer.refused else answer.text
+    lines = [shown, ""]
+    for c in answer.citations:
+        quoted = " ".join(c.text.split())
+        lines.append(f"- [{c.n}] {c.source}, {_where(c)}: \"{quoted}\"")
+    if answer.citations:
+        lines.append("")
+    lines += [f"- (not supported by its source: {s.text})" for s in answer.sentences if not s.supported]
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def conversation_markdown(exchanges: list[tuple[str, Answer]]) -> str:
     """The conversation for export: each question, its answer, and the passages it cites."""
     lines = ["# Conversation", ""]
     for i, (question, answer) in enumerate(exchanges, start=1):
-        shown = citations.render(list(answer.sentences), lambda t: f"**{t}**") if not answer.refused else answer.text
-        lines += [f"## {i}. {question}", "", shown, ""]
-        for c in answer.citations:
-            quoted = " ".join(c.text.split())
-            lines.append(f"- [{c.n}] {c.source}, {_where(c)}: \"{quoted}\"")
-        if answer.citations:
-            lines.append("")
-        lines += [f"- (not supported by its source: {s.text})" for s in answer.sentences if not s.supported]
+        lines += [f"## {i}. {question}", "", answer_markdown(answer)]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -19,7 +19,7 @@ from typing import Any, cast
 import gradio as gr
 from starlette.middleware import Middleware
 
-from assistant import rendering
+from assistant import citations, rendering
 from assistant.errors import AssistantError
 from assistant.llm import available_models
 from assistant.loaders import supported_suffixes
@@ -30,8 +30,10 @@ from assistant.wiring import Assistant
 Messages = list[dict[str, Any]]
 Turns = list[tuple[str, str]]
 Exchanges = list[tuple[str, Answer]]
+Asked = tuple[str, int] | None
 BUNDLED = "bundled: Gemma 3 270M"
 WAITING = "Waiting for the model…"
+SEARCHING = "Searching the documents and reading the passages…"
 PENDING = '<span class="pending">Indexing…</span>'
 ASSETS = Path(__file__).with_name("web_assets")
 FORMATS = (".txt", ".md", ".pdf", ".docx", ".html")  # as the upload's label names them
@@ -39,6 +41,10 @@ FORMATS = (".txt", ".md", ".pdf", ".docx", ".html")  # as the upload's label nam
 
 class Stopped(Exception):  # noqa: N818  (not an error: the visitor asked for it)
     """The visitor pressed Stop while the model was writing."""
+
+
+class Stage(str):
+    """What the assistant is doing before the model writes (``Server.ask(..., stages=True)`` yields it)."""
 
 
 class Server:
@@ -50,6 +56,8 @@ class Server:
         self.busy: str | None = None  # what the server is doing that visitors should know about
         self.model_problem: str | None = None
         self._stops: dict[str, threading.Event] = {}
+        self._conversations: dict[str, int] = {}  # each session's conversation, counted up by New
+        self._asking: set[str] = set()  # sessions with a question between its send and its end
 
     # Model loading -----------------------------------------------------------------
     def load_model(self) -> None:
@@ -90,8 +98,34 @@ class Server:
     def stop_flag(self, session: str) -> threading.Event:
         return self._stops.setdefault(session, threading.Event())
 
-    def ask(self, question: str, history: Turns, session: str) -> Iterator[str | Answer]:
-        """Pieces of text as the model writes them, then the checked Answer; Stopped if stopped."""
+    # Conversations ---------------------------------------------------------------------
+    def conversation(self, session: str) -> int:
+        """The session's current conversation: an answer for an earlier one must not be shown."""
+        return self._conversations.get(session, 0)
+
+    def new_conversation(self, session: str) -> int:
+        """Start over: the answer being made (if any) is stopped and belongs to no conversation shown."""
+        self._conversations[session] = self.conversation(session) + 1
+        if session in self._asking:
+            self.stop_flag(session).set()
+        return self._conversations[session]
+
+    def start_question(self, session: str) -> int | None:
+        """The conversation a new question belongs to, or None while the session's last one is not done."""
+        if session in self._asking:
+            return None
+        self._asking.add(session)
+        self.stop_flag(session).clear()
+        return self.conversation(session)
+
+    def end_question(self, session: str) -> None:
+        self._asking.discard(session)
+
+    def ask(self, question: str, history: Turns, session: str, stages: bool = False) -> Iterator[str | Answer]:
+        """Pieces of text as the model writes them, then the checked Answer; Stopped if stopped.
+
+        ``stages``: first a :class:`Stage` once the model is this question's (the wait is over).
+        """
         stop = self.stop_flag(session)
         pieces: queue.Queue[str | Answer | BaseException] = queue.Queue()
         # The worker's last clear and the page's stop on leaving take turns, so a stop never
@@ -111,6 +145,8 @@ class Server:
                 with self.model_lock:
                     if stop.is_set():
                         raise Stopped
+                    if stages:
+                        pieces.put(Stage(SEARCHING))
                     result = self.assistant.ask(question, history, on_text=on_text)
             except BaseException as exc:  # handed to the page's thread and raised there
                 result = exc
@@ -155,6 +191,7 @@ def build(server: Server) -> gr.Blocks:
         status = gr.Markdown(server.status(), elem_id="status")
         turns = gr.State([])
         exchanges = gr.State([])
+        asked = gr.State(None)  # (question, conversation) that the page sent; None through the API
         with gr.Tab("Chat", id="chat"):
             chatbot = gr.Chatbot(label="Conversation", height=520, elem_id="conversation",
                                  latex_delimiters=[], buttons=["copy"], feedback_options=None)
@@ -187,48 +224,74 @@ def build(server: Server) -> gr.Blocks:
             apply = gr.Button("Apply", variant="primary", elem_id="apply")
 
         def begin(text: str, messages: Messages, request: gr.Request) -> tuple[Any, ...]:
-            """At once, before the queue: show the question and that it waits; arm Stop."""
-            if not text.strip():
-                return messages, gr.update(), gr.update()
-            server.stop_flag(request.session_hash or "").clear()
+            """At once, before the queue: show the question and that it waits, clear the box, arm Stop.
+
+            The question goes on in ``asked`` with its conversation, so the box is free for typing
+            while the answer is made. A question sent before the last one is done waits in the box
+            (the page's script keeps Enter from sending it; this is for whatever gets past).
+            """
+            session = request.session_hash or ""
+            conversation = server.start_question(session) if text.strip() else None
+            if conversation is None:
+                return gr.update(), ("", server.conversation(session)), gr.update(), gr.update(), gr.update()
             shown = [*messages, {"role": "user", "content": rendering.question_html(text.strip())},
                      {"role": "assistant", "content": WAITING}]
-            return shown, gr.update(interactive=True), gr.update(interactive=False)
+            return (shown, (text.strip(), conversation), "", gr.update(interactive=True),
+                    gr.update(interactive=False))
 
-        def answer(text: str, messages: Messages, history: Turns, done: Exchanges,
+        def answer(text: str, messages: Messages, history: Turns, done: Exchanges, asked: Asked,
                    request: gr.Request) -> Iterator[tuple[Any, ...]]:
+            session = request.session_hash or ""
+            # From the page, the question ``begin`` took; through the API, the text passed.
+            text, conversation = asked if asked is not None else (text, server.conversation(session))
             text = text.strip()
-            if not text:
-                yield messages, history, done, gr.update(), gr.update(), gr.update()
+            unchanged = (gr.update(),) * len(outputs)
+            if not text or conversation != server.conversation(session):
+                yield unchanged
                 return
+
+            def shown(*values: Any) -> tuple[Any, ...]:
+                """``values``, unless New conversation was pressed meanwhile: then nothing changes."""
+                return values if conversation == server.conversation(session) else unchanged
+
             if not (messages and _text(messages[-1]) == WAITING):  # called through the API
                 messages = [*messages, {"role": "user", "content": rendering.question_html(text)},
                             {"role": "assistant", "content": WAITING}]
             messages = [dict(m) for m in messages]
-            written = ""
+            draft = ""
+            sentences = server.assistant.settings.max_sentences
             try:
-                for item in server.ask(text, history, request.session_hash or ""):
+                for item in server.ask(text, history, session, stages=True):
                     if isinstance(item, Answer):
-                        messages[-1]["content"] = rendering.answer_html(item, len(done) + 1)
+                        messages[-1]["content"] = rendering.checked_html(item, len(done) + 1, draft)
                         history = [*history, (text, item.text)]
                         keep = server.assistant.settings.max_history_turns
                         history = history[-keep:] if keep else []
                         done = [*done, (text, item)]
-                        yield messages, history, done, "", "", _exported(done)
+                        yield shown(messages, history, done, "", _exported(done))
+                    elif isinstance(item, Stage):
+                        messages[-1]["content"] = rendering.stage_html(item)
+                        yield shown(messages, history, done, gr.update(), gr.update())
                     else:
-                        written += item
-                        messages[-1]["content"] = rendering.streaming_html(written)
-                        yield messages, history, done, "", gr.update(), gr.update()
+                        draft += item
+                        checking = citations.finished(draft, sentences)
+                        messages[-1]["content"] = rendering.draft_html(draft, checking)
+                        yield shown(messages, history, done, "", gr.update())
             except Stopped:
-                messages[-1]["content"] = f'<span class="stopped">{rendering.inert(written)} <em>(stopped)</em></span>'
-                yield messages, history, done, "", "Stopped: the model was interrupted.", gr.update()
+                messages[-1]["content"] = rendering.stopped_html(draft)
+                yield shown(messages, history, done, "Stopped: the model was interrupted.", gr.update())
             except AssistantError as exc:
                 problem = rendering.inert(str(exc))
                 messages[-1]["content"] = f'<span class="problem"><strong>Problem:</strong> {problem}</span>'
-                yield messages, history, done, "", "", gr.update()
+                yield shown(messages, history, done, "", gr.update())
 
-        def finish() -> tuple[Any, ...]:
+        def finish(request: gr.Request) -> tuple[Any, ...]:
+            server.end_question(request.session_hash or "")
             return gr.update(interactive=False), gr.update(interactive=True), server.status()
+
+        def start_over(request: gr.Request) -> tuple[Any, ...]:
+            server.new_conversation(request.session_hash or "")
+            return [], [], [], "", gr.update(value=None, interactive=False)
 
         def halt(request: gr.Request) -> str:
             server.stop_flag(request.session_hash or "").set()
@@ -288,17 +351,17 @@ def build(server: Server) -> gr.Blocks:
                 time.sleep(0.3)
             yield server.status()
 
-        outputs = [chatbot, turns, exchanges, question, notice, export]
+        outputs = [chatbot, turns, exchanges, notice, export]
         controls = [stop, send]
         for trigger in (send.click, question.submit):
-            trigger(begin, [question, chatbot], [chatbot, *controls], queue=False, api_visibility="private") \
-                .then(answer, [question, chatbot, turns, exchanges], outputs, api_name="ask", show_progress_on=chatbot,
-                      concurrency_id="model") \
+            trigger(begin, [question, chatbot], [chatbot, asked, question, *controls], queue=False,
+                    api_visibility="private") \
+                .then(answer, [question, chatbot, turns, exchanges, asked], outputs, api_name="ask",
+                      show_progress_on=chatbot, concurrency_id="model") \
                 .then(finish, None, [*controls, status], queue=False, api_visibility="private")
         stop.click(halt, None, notice, queue=False, api_visibility="private")
         for reset in (new.click, chatbot.clear):
-            reset(lambda: ([], [], [], "", "", gr.update(value=None, interactive=False)), None, outputs,
-                  queue=False, api_visibility="private")
+            reset(start_over, None, outputs, queue=False, api_visibility="private")
         save.click(save_case, [exchanges, turns], notice, api_visibility="private")
         add.click(lambda: PENDING, None, library_notice, queue=False, api_visibility="private").then(
             add_files, uploads, [documents, chosen, library_notice, uploads, status],

@@ -267,6 +267,10 @@ def test_stop_ends_generation_and_the_cpu_goes_idle(tmp_path: Path, new_page: An
         page.click("#stop")
         stopped_at = time.monotonic()
         page.wait_for_selector("#conversation .stopped")
+        stopped = page.locator("#conversation .stopped")
+        # No fragment reads as the answer: the unchecked words are struck and folded away.
+        assert stopped.inner_text().startswith("Stopped before the answer was checked, so there is no answer.")
+        assert "(stopped)" not in stopped.inner_text()
         time.sleep(max(0.0, stopped_at + 2 - time.monotonic()))
         before = _cpu_seconds(server.process.pid)
         time.sleep(1.0)

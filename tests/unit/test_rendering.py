@@ -22,10 +22,16 @@ from assistant import citations
 from assistant.rendering import (
     _in_context,
     answer_html,
+    answer_markdown,
+    checked_html,
     conversation_markdown,
+    draft_html,
+    draft_replaced,
     inert,
     question_html,
     sources_html,
+    stage_html,
+    stopped_html,
     streaming_html,
 )
 from assistant.types import Answer, Chunk, Citation, Passage, Sentence, Timings
@@ -42,7 +48,7 @@ HOSTILE = [
     "**bold** _em_ `code` ~~gone~~ # heading | a | b |",
 ]
 HOSTILE_TEXT = " ".join(HOSTILE)
-OUR_TAGS = {"div", "span", "a", "strong", "em", "details", "summary", "blockquote", "mark"}
+OUR_TAGS = {"div", "span", "a", "strong", "em", "details", "summary", "blockquote", "mark", "del"}
 OUR_ATTRIBUTES = {"class", "href", "title", "id"}
 MARKUP_CHARACTERS = set("<>&\"'[]()!`*_$#|~{}\\+-")
 
@@ -399,3 +405,67 @@ def test_conversation_export_lists_each_question_answer_and_cited_passage() -> N
 
 def test_empty_conversation_exports_a_title_only() -> None:
     assert conversation_markdown([]) == "# Conversation\n"
+
+
+# --- the draft, the checked answer that replaces it, a stop -------------------------------
+
+
+def test_the_draft_says_it_is_not_checked_then_that_it_is_being_checked() -> None:
+    writing, checking = _Markup(draft_html(" 1.9 billion doses")), _Markup(draft_html(" 1.9 billion doses [1].", True))
+    assert writing.names("div")[0] == {"class": "draft"}
+    assert "not checked yet" in writing.text and "1.9 billion doses" in writing.text
+    assert "Checking the draft" in checking.text
+
+
+def test_a_checked_answer_that_differs_from_the_draft_says_the_draft_was_replaced() -> None:
+    answer = _answer([Sentence("The harbour wall was rebuilt in 1987", (1,), True)], [P1])
+    out = checked_html(answer, turn=1, draft=" The wall was rebuilt in 1978 [1].")
+    markup = _Markup(out)
+    assert draft_replaced(answer, " The wall was rebuilt in 1978 [1].")
+    assert "replaced the unchecked draft" in markup.text
+    assert [a for t, a in markup.tags if t == "details"][0]["class"] == "draft-note replaced"
+    struck = out.split("<del")[1].split("</del>")[0]
+    assert "1978" in struck and "1978" not in out.split("</details>", 1)[1]  # shown only struck, tucked away
+    assert markup.names("div")[1] == {"class": "answer"}  # the answer itself, as before
+
+
+def test_a_checked_answer_equal_to_the_draft_says_the_draft_stands() -> None:
+    answer = _answer([Sentence("The harbour wall was rebuilt in 1987", (1,), True)], [P1])
+    out = checked_html(answer, turn=1, draft="  The harbour wall was rebuilt in 1987 [1].\n")
+    assert not draft_replaced(answer, " The harbour wall was rebuilt in 1987 [1].")
+    assert "the answer is the draft as it was written" in _Markup(out).text
+    assert "<del" not in out
+
+
+def test_no_draft_no_note() -> None:  # a refusal before the model wrote anything
+    refused = _answer([], [], refused=True, text="The documents do not say.")
+    assert "draft" not in checked_html(refused, turn=1)
+
+
+def test_copy_text_of_an_answer_is_its_markdown_in_a_hidden_title() -> None:
+    answer = _answer([Sentence("The harbour wall was rebuilt in 1987", (1,), True)], [P1])
+    markup = _Markup(checked_html(answer, turn=1, draft="x"))
+    hidden = [a for t, a in markup.tags if a.get("class") == "copy-text"]
+    assert len(hidden) == 1 and hidden[0]["title"] == answer_markdown(answer)
+    assert answer_markdown(answer) == (
+        f"The harbour wall was rebuilt in 1987 [1].\n\n- [1] harbour.txt, characters {P1.start}–{P1.end}: "
+        '"The harbour wall was rebuilt in 1987."\n')
+    assert "<" not in answer_markdown(answer)
+
+
+def test_stopped_shows_no_fragment_as_an_answer() -> None:
+    out = stopped_html(" 1")
+    markup = _Markup(out)
+    assert markup.names("div")[0] == {"class": "stopped"}
+    assert "there is no answer" in markup.text
+    assert out.split("<del")[1].startswith(' class="draft-text"> 1</del>')
+    assert "<del" not in stopped_html("  ")
+
+
+def test_stage_draft_note_and_copy_text_render_hostile_text_as_text() -> None:
+    answer = _answer([Sentence(HOSTILE_TEXT, (1,), True)], [P1])
+    for fragment in (stage_html(HOSTILE_TEXT), draft_html(HOSTILE_TEXT), draft_html(HOSTILE_TEXT, True),
+                     stopped_html(HOSTILE_TEXT), checked_html(answer, turn=2, draft=HOSTILE_TEXT)):
+        for shown, rendered in ((fragment, False), (_markdown(fragment), True)):
+            _assert_only_our_markup(shown, turn=2, rendered=rendered)
+        assert HOSTILE_TEXT in _Markup(fragment).text

@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket
 from assistant.errors import IndexStateError, ModelError
 from assistant.settings import load_settings
 from assistant.types import Answer
-from assistant.web import BUNDLED, POLICY, ContentSecurityPolicy, Server, Stopped
+from assistant.web import BUNDLED, POLICY, SEARCHING, ContentSecurityPolicy, Server, Stage, Stopped
 from assistant.wiring import Assistant
 
 QUESTION = "Which firm designed the breakwater?"
@@ -223,6 +223,61 @@ def test_leaving_mid_answer_stops_the_model(server: Server, generator: GatedGene
     _eventually(lambda: not server.stop_flag(SESSION).is_set(), "the worker stops and clears the flag")
     assert generator.sent <= 2 < total  # the piece it was writing at most, not the rest
     assert isinstance(_answers(server, generator)[-1], Answer)
+
+
+def test_with_stages_the_model_taken_comes_first_then_the_pieces(server: Server, generator: GatedGenerator) -> None:
+    generator.queue(_reply)
+    generator.release(1000)
+    first, *pieces, answer = list(server.ask(QUESTION, [], SESSION, stages=True))
+    assert isinstance(first, Stage) and first == SEARCHING
+    assert isinstance(answer, Answer) and "".join(map(str, pieces)) == answer.raw_output
+    assert not any(isinstance(p, Stage) for p in pieces)
+
+
+# --- conversations: New conversation during an answer, a second send ------------------
+
+
+def test_a_question_belongs_to_the_conversation_it_was_sent_in(server: Server) -> None:
+    assert server.start_question(SESSION) == 0
+    assert server.new_conversation(SESSION) == 1
+    assert server.conversation(SESSION) == 1  # the answer for conversation 0 is not shown
+    assert server.conversation("someone-else") == 0
+
+
+def test_new_conversation_during_an_answer_stops_it(server: Server, generator: GatedGenerator) -> None:
+    generator.queue(_reply)
+    generator.release(1)
+    assert server.start_question(SESSION) == 0
+    answer = server.ask(QUESTION, [], SESSION)
+    assert isinstance(next(answer), str)
+    server.new_conversation(SESSION)
+    generator.release(1)
+    with pytest.raises(Stopped):
+        next(answer)
+    server.end_question(SESSION)
+    assert server.start_question(SESSION) == 1
+    server.end_question(SESSION)
+    assert isinstance(_answers(server, generator)[-1], Answer)
+
+
+def test_new_conversation_with_no_answer_running_stops_nothing(server: Server, generator: GatedGenerator) -> None:
+    server.new_conversation(SESSION)
+    assert not server.stop_flag(SESSION).is_set()
+    assert isinstance(_answers(server, generator)[-1], Answer)
+
+
+def test_a_second_question_waits_until_the_first_is_done(server: Server) -> None:
+    assert server.start_question(SESSION) == 0
+    assert server.start_question(SESSION) is None  # Enter pressed again while the answer is made
+    assert server.start_question("someone-else") == 0
+    server.end_question(SESSION)
+    assert server.start_question(SESSION) == 0
+
+
+def test_sending_a_question_clears_a_stop_left_from_before(server: Server) -> None:
+    server.stop_flag(SESSION).set()
+    server.start_question(SESSION)
+    assert not server.stop_flag(SESSION).is_set()
 
 
 # --- Content-Security-Policy ----------------------------------------------------------
