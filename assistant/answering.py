@@ -17,11 +17,12 @@ from assistant.follow_up import is_follow_up
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import terms
 from assistant.llm import Generator, complete
+from assistant.names import unnamed
 from assistant.prompting import Templates, Turn, fit
 from assistant.refusal import FocusCheck
 from assistant.retrieval import Retriever
 from assistant.sentences import sentence_spans
-from assistant.types import Answer, Citation, Hit, Passage, Sentence, Timings
+from assistant.types import Answer, Chunk, Citation, Hit, Passage, Sentence, Timings
 
 OnText = Callable[[str], None]
 
@@ -41,6 +42,7 @@ class AnswerConfig:
     answer_prompt: str = "short"
     fallback: str = "best"
     focus_check: bool = True
+    names_check: bool = True
     kind_check: bool = True
     second_document_ratio: float = 0.9
     relevance_floor: float = 0.22
@@ -122,7 +124,9 @@ class Answerer:
         why = None
         if not passages or passages[0].score < self.config.relevance_floor:
             why = "the best evidence scores under the relevance floor"
-        elif self.config.focus_check:
+        if not why and self.config.names_check:
+            why = unnamed(question, self._documents_text([h.chunk for h in hits or ()] or [p.chunk for p in passages]))
+        if not why and self.config.focus_check:
             evidence = " ".join(p.text for p in passages)
             why = self.focus.reason(question, [h.chunk.text for h in hits or ()], evidence)
         if why:
@@ -176,6 +180,13 @@ class Answerer:
         text = citations.render(sentences)
         return Answer(text, _citations(sentences, pool), False, tuple(sentences),
                       timings, fallback=fallback, **rest)  # type: ignore[arg-type]
+
+    def _documents_text(self, found: list[Chunk]) -> str:
+        """The whole text of the documents ``found`` belong to, with their names and titles (of a
+        document the index no longer holds, as in a replayed recording, the chunks found)."""
+        chunks = [*found, *self.retriever.store.chunks_of(sorted({c.source for c in found}))]
+        names = {f"{c.source} {c.title}" for c in chunks}
+        return " ".join([*sorted(names), *(c.text for c in chunks)])
 
     def _generate(self, prompt: str, passages: list[Passage], head: str, on_text: OnText | None) -> str:
         """The model's answer to ``prompt``, streamed to ``on_text``, stopped once the grammar is done.

@@ -171,6 +171,12 @@ class Settings(BaseSettings):
         "employees in \"How many employees ...?\", a month or a year) is nowhere in the retrieved "
         "text, not even as a close synonym.",
     )
+    names_check: bool = Field(
+        True,
+        description="Refuse when the question names something exactly (a version such as \"gzip 1.13\", an "
+        "identifier such as \"max_connections\", or two or more proper names) that the documents the "
+        "evidence comes from never mention.",
+    )
     relevance_floor: float = Field(
         0.22, description="Best evidence score below which the assistant refuses without asking the model."
     )

@@ -95,6 +95,10 @@ class VectorStore(Protocol):
 
     def all_chunks(self) -> list[Chunk]: ...
 
+    def chunks_of(self, sources: list[str]) -> list[Chunk]:
+        """Every chunk of the files named ``sources`` (file names, as citations show them)."""
+        ...
+
     def count(self) -> int: ...
 
 
@@ -406,6 +410,14 @@ class ChromaStore:
             return [_chunk(i, d, m) for i, d, m in zip(got["ids"], docs, metas, strict=True)]
 
         return sorted(self._call(everything), key=lambda c: (c.source, c.start))
+
+    def chunks_of(self, sources: list[str]) -> list[Chunk]:
+        def named(collection: Any) -> list[Chunk]:
+            got = collection.get(where={"source": {"$in": sources}}, include=["documents", "metadatas"])
+            return [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [],
+                                                      strict=True)]
+
+        return sorted(self._call(named), key=lambda c: (c.source, c.start)) if sources else []
 
     def count(self) -> int:
         return self._call(lambda col: int(col.count()))

@@ -1,0 +1,85 @@
+"""Names a question gives that the documents must contain for it to be answerable.
+
+A question that names something exactly (a version "gzip 1.13", a release "Debian 14", an
+identifier "asn1_der_decoding2" or "PKCS#8") is about that thing; when none of the documents the
+evidence comes from mentions it anywhere, they do not say, however well the rest of the question
+matches. The same holds for a question built around proper names ("Who painted the Mona Lisa?"):
+when two or more of its capitalised names and none of the others appear in those documents, it is
+about something else. One missing capitalised word is let through: "the Filipino journalist" is
+answered by a text that says "the Philippines".
+
+>>> named_identifiers("When was gzip 1.13 released, and is PKCS#8 or asn1_der_decoding2 in it?")
+['1.13', 'pkcs#8', 'asn1_der_decoding2']
+>>> proper_names("Who painted the Mona Lisa? Which museum holds it?")
+['mona', 'lisa']
+>>> unnamed("What is the codename of Debian 14?", "Debian 12 is called bookworm.")
+"the documents never mention '14'"
+>>> unnamed("Which files does gzip 1.12 compress?", "Changes in release 1.12: ...")
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.kinds import PARTS
+
+# A word with a figure in it ("1.13", "16-bit", "pkcs#8", "covid-19") or an underscore
+# ("max_connections"): a thing named exactly. One character ("the 3 options") is too loose.
+_IDENTIFIER = re.compile(r"[\w#+/-]*\d[\w#.+/-]*|\w*_\w+")
+_WORD = re.compile(r"[\w'’-]+")
+_NUMBER_WORDS = dict(enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                                "ten", "eleven", "twelve")))
+MISSING_NAMES = 2
+"""How many capitalised names of a question must be missing from the documents to refuse it."""
+
+
+def named_identifiers(question: str) -> list[str]:
+    """The exactly named things of ``question``, in lower case."""
+    found = (m.group(0).strip(".-/+").lower() for m in _IDENTIFIER.finditer(question))
+    return [t for t in found if len(t) > 1 and ".." not in t]
+
+
+def proper_names(question: str) -> list[str]:
+    """The capitalised words of ``question`` that do not open a sentence, in lower case."""
+    names = []
+    for m in _WORD.finditer(question):
+        word = re.sub(r"['’]s$", "", m.group(0))
+        before = question[: m.start()].rstrip()
+        if before and before[-1] not in ".?!:\"“" and word[0].isupper() and len(word) > 2 \
+                and not any(ch.isdigit() for ch in word):
+            names.append(word.lower())
+    return names
+
+
+def _identifier_in(name: str, text: str) -> bool:
+    # "1.13" is not in "1.3.13" or "1.130"; "100" is in "100MB"; "_paths" is in "utils.extract_paths".
+    before = r"(?<![\d.])" if name[0].isdigit() else r"(?<!\w)"
+    after = r"(?!\d|\.\d)" if name[-1].isdigit() else r"(?!\w)"
+    if re.search(before + re.escape(name) + after, text):
+        return True
+    return name.isdigit() and int(name) in _NUMBER_WORDS and f" {_NUMBER_WORDS[int(name)]} " in f" {text} "
+
+
+def _name_in(name: str, text: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(name), text) is not None  # "philippine" is in "philippines"
+
+
+def unnamed(question: str, documents: str) -> str | None:
+    """Why ``documents`` (the whole text of the documents retrieval found) cannot be about
+    ``question``, or None when they may be. A question in two parts ("..., and which ...?") is
+    refused only when neither part's names are there: the documents may answer the other."""
+    text = " ".join(documents.lower().split())
+    reasons = [_unnamed(part, text) for part in PARTS.split(question)]
+    return reasons[0] if all(reasons) else None
+
+
+def _unnamed(question: str, text: str) -> str | None:
+    missing = [name for name in named_identifiers(question) if not _identifier_in(name, text)]
+    if missing:
+        return f"the documents never mention {missing[0]!r}"
+    names = proper_names(question)
+    absent = [name for name in names if not _name_in(name, text)]
+    # "the Nigerian journalist on the Daxing tour" is about Daxing, whatever the text calls Nigerians
+    if len(absent) >= MISSING_NAMES and len(absent) == len(names):
+        return f"the documents never mention {' or '.join(repr(n) for n in absent)}"
+    return None
