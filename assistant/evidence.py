@@ -17,13 +17,16 @@ from assistant.chunking import is_markdown, is_wrapped
 from assistant.embedding import Embedder, Vector
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import LexicalIndex, terms
+from assistant.shapes import answer_shape, fits
 from assistant.types import Chunk, Hit, Passage, Unit
 from assistant.units import display, units
 
 _Scored = tuple[float, Chunk, int, int, str, float]
 _CACHE_LIMIT = 100_000
 # A code block is evidence only for a question that asks for code.
-_ASKS_FOR_CODE = frozenset(terms("command commands code example examples syntax snippet invoke invocation script"))
+_ASKS_FOR_CODE = frozenset(terms("command commands code example examples syntax snippet invoke invocation script "
+                                  "option options flag flags argument arguments parameter parameters keyword "
+                                  "function functions variable variables"))
 
 
 _VERSIONED = re.compile(r"\b\d+\.\d+")
@@ -74,10 +77,10 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
 class EvidenceSelector:
     def __init__(
         self, embedder: Embedder, count: int = 3, lexical_weight: float = 0.5, idf: str = "retrieved",
-        headings: bool = False,
+        headings: bool = False, shape_bonus: float = 0.0,
     ) -> None:
         self.embedder, self.count, self.lexical_weight, self.idf = embedder, count, lexical_weight, idf
-        self.headings = headings
+        self.headings, self.shape_bonus = headings, shape_bonus
         self._vectors: dict[str, Vector] = {}  # sentence text -> its vector; sentences recur across questions
 
     def _embed(self, texts: list[str]) -> list[Vector]:
@@ -107,10 +110,13 @@ class EvidenceSelector:
         scored = []
         local = _LocalWeights(question, texts, stressed)
         w = self.lexical_weight
+        asked = stressed or question  # a follow-up's own words say what it asks for
+        shape = answer_shape(asked)
         for (chunk, start, end, text, _), v in zip(candidates, vectors, strict=True):
             dense = sum(a * b for a, b in zip(vector, v, strict=True))
             score = (1 - w) * dense + w * lexical.overlap(question, text)
             rank = score if self.idf == "index" else (1 - w) * dense + w * local.overlap(text)
+            rank += self.shape_bonus * fits(shape, asked, text)
             scored.append((score, chunk, start, end, text, rank))
         if self.count == 0:
             best = {c.id: max(sc for sc, ch, *_ in scored if ch.id == c.id) for c, *_ in candidates}

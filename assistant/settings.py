@@ -165,6 +165,12 @@ class Settings(BaseSettings):
         description="Rank each evidence unit together with the headings above it (a section's name "
         "beside the sentences under it).",
     )
+    evidence_shape_bonus: float = Field(
+        0.06, ge=0.0,
+        description="Added to an evidence unit's ranking score when it holds something of the shape the "
+        "question asks for that the question does not already say: a name for \"who\" or \"which "
+        "company\", an option or identifier for \"which option\", a path, a figure or a date.",
+    )
     focus_check: bool = Field(
         True,
         description="Refuse when what the question asks for (the CEO in \"Who is the CEO of X?\", the "

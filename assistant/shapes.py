@@ -1,0 +1,77 @@
+"""The shape of the answer a question asks for, to rank the evidence that can give one first.
+
+"Which contractor ...?" is answered by a sentence naming someone ("... by Brenlow Civil
+Engineering"), "Which option turns it off?" by one holding an option or identifier ("--fast"),
+"In which directory ...?" by one holding a path, "How many ...?" by one holding a figure (the
+kinds of :mod:`assistant.kinds`). A sentence that only repeats the question's own words
+("the contractor will need safe access") matches it as well as the answer does and answers
+nothing; a small bonus for holding something of the asked shape, not already in the question,
+puts the answering one first.
+
+>>> answer_shape("Which contractor was picked?"), answer_shape("Which option turns that check off?")
+('name', 'code')
+>>> answer_shape("In which directory are they kept?"), answer_shape("What is the plan?")
+('path', None)
+>>> fits("name", "Which contractor was picked?", "The work goes to Brenlow Civil Engineering.")
+True
+>>> fits("code", "Which option skips the check?", "As a safety measure the check runs.")
+False
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.kinds import asked_kind, asking_parts, holds
+from assistant.lexical import terms, words
+
+# "which X" asking for something that has a name: the answer names it, with a capital.
+_NAMED = frozenset(terms(
+    "company companies firm firms contractor manufacturer supplier organisation organization agency university "
+    "school team person people developer author publisher vendor bank group council body department ministry "
+    "newspaper outlet outlets channel station brand maintainer maintainers project projects distribution "
+    "distributions library libraries tool tools server servers package packages"
+))
+# "which X" asking for something written as code: an option, a name in a program.
+_CODE = frozenset(terms(
+    "option options flag flags switch argument arguments parameter parameters keyword function functions method "
+    "methods class variable variables setting settings field fields key keys command commands directive directives"
+))
+_PATH = frozenset(terms("file files directory directories folder folders path paths"))
+_ASKING = re.compile(r"^(?:(?:and|but|so|then|also|in|on|at|by|for|from|to|with|under|of)\s+)*"
+                     r"(who|whom|whose|which|what)\b\s*((?:[\w'-]+\s+){0,3})")
+
+_CODE_TOKEN = re.compile(r"(?<!\w)--?[A-Za-z][\w-]*|\b\w+_\w+\b|\b\w+\(\)|\b[A-Z][A-Z0-9_]{2,}\b|\b[a-z]+[A-Z]\w*"
+                         r"|`[^`]+`|\b\w+=\S*|\b[a-z_]+\.[a-z_]+\b")
+_PATH_TOKEN = re.compile(r"(?:~|\.{0,2})/[\w.-]+|\b[\w-]+\.(?:conf|cfg|toml|ini|json|ya?ml|txt|md|py|sh|d|rc)\b")
+# A capitalised word inside a sentence (not the first word of one).
+_NAME_TOKEN = re.compile(r"(?<=[^\s.!?:]\s)[A-Z][\w&.-]+")
+
+
+def answer_shape(question: str) -> str | None:
+    """``"name"``, ``"code"``, ``"path"``, a kind of :func:`assistant.kinds.asked_kind`, or None."""
+    for part in asking_parts(question):
+        kind = asked_kind(part)
+        if kind:
+            return kind
+        m = _ASKING.match(part)
+        if not m:
+            continue
+        wh, asked = m.group(1), set(terms(m.group(2)))
+        if wh in ("who", "whom", "whose"):
+            return "name"
+        for shape, nouns in (("code", _CODE), ("path", _PATH), ("name", _NAMED)):
+            if asked & nouns:
+                return shape
+    return None
+
+
+def fits(shape: str | None, question: str, text: str) -> bool:
+    """Whether ``text`` holds something of ``shape`` that ``question`` does not already say."""
+    if shape is None:
+        return False
+    pattern = {"name": _NAME_TOKEN, "code": _CODE_TOKEN, "path": _PATH_TOKEN}.get(shape)
+    if pattern is None:
+        return holds(shape, text)
+    said = {w.lower() for w in words(question)}
+    return any(m.group(0).lower().strip(".`") not in said for m in pattern.finditer(text))

@@ -1,0 +1,59 @@
+"""The shape of the answer asked for, and the evidence ranked by holding one."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import FakeEmbedder
+
+from assistant.evidence import EvidenceSelector
+from assistant.lexical import LexicalIndex
+from assistant.shapes import answer_shape, fits
+from assistant.types import Chunk, Hit
+
+
+@pytest.mark.parametrize(("question", "shape"), [
+    ("Who picked the name for the new ferry?", "name"),
+    ("Which Dutch-based company will run the plant?", "name"),
+    ("Which option turns that safety check off?", "code"),
+    ("Which tabulate keyword argument stops number parsing?", "code"),
+    ("In which directory does pipx create the environments?", "path"),
+    ("How many buses are in the fleet?", "number"),
+    ("Starting with which release does -l work?", "version"),
+    ("What is the plan for the harbour?", None),
+    ("Why was the dam strengthened?", None),
+    ("When the tank is full, which valve opens?", None),  # a valve has no shape of its own
+])
+def test_the_shape_is_read_where_the_question_starts_asking(question: str, shape: str | None) -> None:
+    assert answer_shape(question) == shape
+
+
+@pytest.mark.parametrize(("shape", "text", "fit"), [
+    ("name", "The contract went to Brenlow Civil Engineering.", True),
+    ("name", "The contractor needs safe access to the Kessock dam.", False),  # only the question's own name
+    ("code", "Pass --fast to skip it.", True),
+    ("code", "Set disable_numparse=True in the call.", True),
+    ("code", "As a safety measure the check runs; it is slow.", False),
+    ("path", "Environments live in ~/.local/pipx/venvs.", True),
+    ("path", "Each app gets an environment of its own.", False),
+    ("number", "It has 38 buses.", True),
+    (None, "Anything at all.", False),
+])
+def test_a_text_fits_when_it_holds_something_of_the_shape_the_question_does_not_say(
+    shape: str | None, text: str, fit: bool
+) -> None:
+    assert fits(shape, "Which contractor is working on the Kessock dam?", text) is fit
+
+
+def test_the_sentence_holding_a_name_is_ranked_above_one_repeating_the_question() -> None:
+    text = ("The contractor for the Kessock dam works will need safe access to the embankment. "
+            "The works were awarded to Brenlow, a firm from the valley.")
+    chunk = Chunk("c1", "k.txt", "/docs/k.txt", "K", text, 0, len(text), "sha")
+    question = "Which contractor is carrying out the Kessock dam works?"
+
+    def best(bonus: float) -> str:
+        selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, shape_bonus=bonus)
+        return selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)],
+                               LexicalIndex([text]))[0].text
+
+    assert best(0.0).startswith("The contractor")
+    assert best(1.0).startswith("The works were awarded to Brenlow")
