@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
+import httpx2  # the openai client's HTTP library; its errors can surface while a stream is read
 import openai
 
 from assistant.errors import ModelServerError
@@ -66,7 +66,6 @@ class ServerGenerator:
         self._client = openai.OpenAI(base_url=self.url, api_key=api_key or "none", timeout=timeout_s,
                                      max_retries=0)
         self._root = self.url.removesuffix("/v1")
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._timeout = timeout_s
         self.model = model or self._first_model()
         self.name = f"{self.model} at {self.url}"
@@ -76,7 +75,7 @@ class ServerGenerator:
     def _first_model(self) -> str:
         try:
             models = [m.id for m in self._client.models.list()]
-        except (openai.APIError, httpx.HTTPError) as exc:
+        except (openai.APIError, httpx2.HTTPError) as exc:
             raise self._error(exc) from None
         if not models:
             raise ModelServerError(f"the model server at {self.url} lists no model; load one into it, "
@@ -97,7 +96,7 @@ class ServerGenerator:
                 model=self.model, prompt=prompt, max_tokens=max_tokens, temperature=self.temperature,
                 seed=self.seed, stream=True, extra_body=extra,
             )
-        except (openai.APIError, httpx.HTTPError) as exc:
+        except (openai.APIError, httpx2.HTTPError) as exc:
             raise self._error(exc) from None
         # Leaving the block (the answer is done, or a Stop closed this generator) closes the
         # connection, and the server stops writing at its next token.
@@ -107,7 +106,7 @@ class ServerGenerator:
                     piece = part.choices[0].text if part.choices else ""
                     if piece:
                         yield piece
-            except (openai.APIError, httpx.HTTPError) as exc:
+            except (openai.APIError, httpx2.HTTPError) as exc:
                 raise self._error(exc) from None
 
     def _find_counter(self) -> Counter:
@@ -123,8 +122,11 @@ class ServerGenerator:
             counter = self._tokenizer(path, body, tokens)
             try:
                 counter("probe")
-            except (httpx.HTTPError, KeyError, TypeError, ValueError):
-                continue
+            except (openai.NotFoundError, openai.BadRequestError, openai.UnprocessableEntityError,
+                    openai.APIResponseValidationError, KeyError, TypeError, ValueError):
+                continue  # not this server's tokenizer
+            except (openai.APIError, httpx2.HTTPError) as exc:
+                raise self._error(exc) from None
             self.counting = f"the server's tokenizer ({self._root}{path})"
             return counter
         self.counting = f"an estimate: cl100k tokens × {ESTIMATE_RATIO} + {ESTIMATE_MARGIN}"
@@ -136,18 +138,19 @@ class ServerGenerator:
         self, path: str, body: Callable[[str], dict[str, Any]], tokens: Callable[[dict[str, Any]], int]
     ) -> Counter:
         def count(text: str) -> int:
-            response = httpx.post(self._root + path, json=body(text), headers=self._headers, timeout=self._timeout)
-            response.raise_for_status()
-            return tokens(response.json())
+            answer = self._client.post(self._root + path, cast_to=object, body=body(text))
+            if not isinstance(answer, dict):
+                raise TypeError(f"{path} answered {type(answer).__name__}, not an object")
+            return tokens(answer)
 
         return count
 
     def _error(self, exc: Exception) -> ModelServerError:
         """One line that says what went wrong with the server and what to do."""
         where = f"the model server at {self.url}"
-        if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+        if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException):
             return ModelServerError(f"{where} did not answer within {self._timeout:g} s (model_timeout_s)")
-        if isinstance(exc, openai.APIConnectionError | httpx.TransportError):
+        if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
             return ModelServerError(f"{where} cannot be reached; start it, or fix model_url")
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             return ModelServerError(f"{where} refused the key ({exc.status_code}); set model_api_key to its key")
