@@ -85,7 +85,10 @@ class ServerGenerator:
     def count(self, text: str) -> int:
         if self._counter is None:
             self._counter = self._find_counter()
-        return self._counter(text)
+        try:
+            return self._counter(text)
+        except (openai.APIError, httpx2.HTTPError) as exc:
+            raise self._error(exc) from None
 
     def stream(self, prompt: str, grammar: str | None, max_tokens: int, head: str = "") -> Iterator[str]:
         extra: dict[str, Any] = dict(SAMPLING)
@@ -122,9 +125,12 @@ class ServerGenerator:
             counter = self._tokenizer(path, body, tokens)
             try:
                 counter("probe")
-            except (openai.NotFoundError, openai.BadRequestError, openai.UnprocessableEntityError,
-                    openai.APIResponseValidationError, KeyError, TypeError, ValueError):
+            except (openai.APIResponseValidationError, KeyError, TypeError, ValueError):
                 continue  # not this server's tokenizer
+            except openai.APIStatusError as exc:
+                if exc.status_code in (401, 403) or exc.status_code >= 500:
+                    raise self._error(exc) from None
+                continue  # no such endpoint (404, 405) or not this body (400, 422)
             except (openai.APIError, httpx2.HTTPError) as exc:
                 raise self._error(exc) from None
             self.counting = f"the server's tokenizer ({self._root}{path})"

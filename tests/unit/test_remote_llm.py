@@ -98,3 +98,13 @@ def test_model_url_chooses_the_server_generator(fake: FakeModelServer, data_dir:
     assert isinstance(generator, ServerGenerator)
     assert generator.name == f"m at {fake.url}"
     assert "k" not in str(settings.model_api_key)  # `assistant settings` shows it masked
+
+
+def test_a_server_gone_after_the_start_is_one_line() -> None:
+    with running(FakeModelServer()) as fake:
+        generator = ServerGenerator(fake.url)
+        assert generator.count("one two") == 3
+    with pytest.raises(ModelServerError, match=r"cannot be reached"):
+        generator.count("one two")
+    with pytest.raises(ModelServerError, match=r"cannot be reached"):
+        complete(generator, "p", None, 8)
