@@ -32,6 +32,7 @@ class FakeModelServer:
     tokenizer: bool = True
     status: int = 200  # anything else: completions answer this status with an error message
     hold: bool = False
+    endless: bool = False  # after the reply, a word every 20 ms until the client goes away (or 1000 words)
     bodies: list[dict[str, Any]] = field(default_factory=list)
     closed: threading.Event = field(default_factory=threading.Event)
     url: str = ""
@@ -72,14 +73,20 @@ class FakeModelServer:
     async def _pieces(self) -> AsyncIterator[str]:
         try:
             for piece in re.findall(r"\s*\S+|\s+$", self.reply):
-                chunk = {"id": "c", "object": "text_completion", "created": 0, "model": "fake-model",
-                         "choices": [{"index": 0, "text": piece, "finish_reason": None, "logprobs": None}]}
-                yield f"data: {json.dumps(chunk)}\n\n"
+                yield f"data: {json.dumps(self._chunk(piece))}\n\n"
                 if self.hold:
                     await anyio.sleep_forever()
+            for _ in range(1000 if self.endless else 0):
+                await anyio.sleep(0.02)
+                yield f"data: {json.dumps(self._chunk(' more'))}\n\n"
             yield "data: [DONE]\n\n"
         finally:
             self.closed.set()
+
+    @staticmethod
+    def _chunk(piece: str) -> dict[str, Any]:
+        return {"id": "c", "object": "text_completion", "created": 0, "model": "fake-model",
+                "choices": [{"index": 0, "text": piece, "finish_reason": None, "logprobs": None}]}
 
 
 def free_port() -> int:

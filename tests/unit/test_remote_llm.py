@@ -5,7 +5,7 @@ The real llama.cpp server is in tests/integration/test_model_server.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fake_model_server import FakeModelServer, free_port, running
@@ -108,3 +108,20 @@ def test_a_server_gone_after_the_start_is_one_line() -> None:
         generator.count("one two")
     with pytest.raises(ModelServerError, match=r"cannot be reached"):
         complete(generator, "p", None, 8)
+
+
+def test_stop_on_the_page_closes_the_servers_stream(make_assistant: Callable[..., Assistant]) -> None:
+    from assistant.web import Server, Stopped
+
+    indexed = make_assistant()
+    indexed.index()
+    with running(FakeModelServer(reply=" The firm", endless=True)) as fake:
+        remote = Assistant(indexed.settings, embedder=indexed.embedder, store=indexed.store,
+                           generator=ServerGenerator(fake.url))
+        server = Server(remote)
+        answer = server.ask("Which firm designed the new breakwater at Port Ellery?", [], "visitor")
+        assert isinstance(next(answer), str)  # the model is writing
+        server.stop_flag("visitor").set()  # what the Stop button does
+        with pytest.raises(Stopped):
+            list(answer)
+        assert fake.closed.wait(10), "the server went on streaming after Stop"
