@@ -3,6 +3,7 @@
     AssistantError                 base: a message a user can act on
     ├── SettingsError              a setting or settings file is invalid
     ├── ModelError                 a GGUF or embedding model is missing, truncated or corrupt
+    │   └── ModelServerError       the model server cannot be reached, refused the key or the request
     ├── DocumentError              one input file cannot be loaded (empty, binary, bad encoding)
     ├── IndexStateError            the index is missing or was built with other settings
     │   └── IndexBusyError         another process is writing to the data folder
@@ -27,6 +28,10 @@ class SettingsError(AssistantError):
 
 class ModelError(AssistantError):
     """A model file is missing, truncated or corrupt, or cannot be loaded."""
+
+
+class ModelServerError(ModelError):
+    """The OpenAI-compatible model server (``model_url``) cannot be reached, or refused a request."""
 
 
 class DocumentError(AssistantError):

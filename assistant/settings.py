@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -119,6 +119,27 @@ class Settings(BaseSettings):
         None,
         description="GGUF to answer with: a file name in models_dir or a path. "
         "Empty means the bundled Gemma 3 270M.",
+    )
+    model_url: str | None = Field(
+        None,
+        description="API root of an OpenAI-compatible model server to answer with instead of a GGUF in this "
+        "process, e.g. http://127.0.0.1:8080/v1 (llama.cpp's server, vLLM, Ollama). Set n_ctx to the "
+        "server's context size. Empty means in-process llama.cpp.",
+    )
+    model_api_key: SecretStr | None = Field(
+        None, description="Bearer key the model server at model_url asks for; empty sends none."
+    )
+    model_name: str | None = Field(
+        None, description="Model to ask at model_url; empty means the first model the server lists."
+    )
+    model_grammar_field: str = Field(
+        "grammar",
+        description="Request field that carries the answer's GBNF grammar to the model server: \"grammar\" "
+        "for llama.cpp's server and llama-cpp-python's, \"guided_grammar\" for vLLM; empty sends none (Ollama), "
+        "and then only the support check holds the answer to its sources.",
+    )
+    model_timeout_s: float = Field(
+        120.0, gt=0, description="Seconds to wait for the model server to connect or send its next token."
     )
     embedding_model: str | None = Field(
         None,
@@ -257,6 +278,13 @@ class Settings(BaseSettings):
         "'always' joins every question to the one before, as versions before 0.2 did.",
     )
     max_history_turns: int = Field(4, ge=0, description="Past exchanges kept in a conversation.")
+
+    # The OpenAI-compatible API that `assistant serve` offers
+    api_key: SecretStr | None = Field(
+        None,
+        description="Bearer key that `assistant serve`'s OpenAI-compatible API (/v1) asks for; a request "
+        "without it gets 401. Empty asks none (the server listens on 127.0.0.1 unless --host says otherwise).",
+    )
 
     @property
     def upload_folder(self) -> Path:

@@ -18,8 +18,9 @@ from typing import Any, cast
 
 import gradio as gr
 from starlette.middleware import Middleware
+from starlette.routing import Mount
 
-from assistant import citations, rendering
+from assistant import citations, openai_api, rendering
 from assistant.errors import AssistantError
 from assistant.llm import available_models
 from assistant.loaders import supported_suffixes
@@ -76,16 +77,20 @@ class Server:
             self.busy = None
 
     def model_name(self) -> str:
-        return self.assistant.settings.model or BUNDLED
+        s = self.assistant.settings
+        if s.model_url:
+            return f"{s.model_name or 'the model'} at {s.model_url}"
+        return s.model or BUNDLED
 
     # Status banner -----------------------------------------------------------------
     def status(self) -> str:
         if self.busy:
             return self.busy
         if self.model_problem:
-            return (f"**Problem: the model could not be loaded.** {rendering.inert(self.model_problem)}  \n"
-                    "Fix: put a `.gguf` file in `models/` and choose it under **Settings**, "
-                    "or choose the bundled model there.")
+            fix = ("Fix: start the model server, or fix `model_url` and restart." if self.assistant.settings.model_url
+                   else "Fix: put a `.gguf` file in `models/` and choose it under **Settings**, "
+                   "or choose the bundled model there.")
+            return f"**Problem: the model could not be loaded.** {rendering.inert(self.model_problem)}  \n{fix}"
         files = self.assistant.documents()
         if not files:
             return ("**The index is empty.** Add documents (text, Markdown, PDF, Word, HTML) under **Documents**, "
@@ -120,6 +125,10 @@ class Server:
 
     def end_question(self, session: str) -> None:
         self._asking.discard(session)
+
+    def forget(self, session: str) -> None:
+        """Drop the stop flag of a session that asks one question (each request of the API is one)."""
+        self._stops.pop(session, None)
 
     def ask(self, question: str, history: Turns, session: str, stages: bool = False) -> Iterator[str | Answer]:
         """Pieces of text as the model writes them, then the checked Answer; Stopped if stopped.
@@ -413,11 +422,12 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, open_
     server.load_model()
     page = build(server)
     page.queue(default_concurrency_limit=1)
-    print(f"serving on http://{host}:{port}", flush=True)
+    print(f"serving on http://{host}:{port} (OpenAI-compatible API at http://{host}:{port}/v1)", flush=True)
     # System fonts: the default theme would ask Google Fonts for its typefaces.
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     page.launch(server_name=host, server_port=port, inbrowser=open_browser, share=False,
                 show_error=True, quiet=True, theme=theme, allowed_paths=[],
-                app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]},
+                app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)],
+                            "routes": [Mount("/v1", app=openai_api.create(server))]},
                 max_file_size=int(assistant.settings.max_upload_mb * 1_000_000),
                 css_paths=[ASSETS / "page.css"], head=(ASSETS / "head.html").read_text(encoding="utf-8"))

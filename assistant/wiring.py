@@ -30,6 +30,9 @@ from assistant.store import ChromaStore, StoredFile, VectorStore, storage_error,
 from assistant.tokens import TiktokenCounter
 from assistant.types import Answer
 
+# The settings that choose the model; the loaded generator is kept while they stay the same.
+_MODEL_SETTINGS = ("model", "models_dir", "model_url", "model_api_key", "model_name", "model_grammar_field")
+
 
 class Assistant:
     """Index documents and answer questions about them, as the settings say.
@@ -69,6 +72,12 @@ class Assistant:
     @cached_property
     def generator(self) -> Generator:
         s = self.settings
+        if s.model_url:
+            from assistant.remote_llm import ServerGenerator
+
+            key = s.model_api_key.get_secret_value() if s.model_api_key else None
+            return ServerGenerator(s.model_url, key, s.model_name, s.model_grammar_field, s.temperature, s.seed,
+                                   s.model_timeout_s)
         return LlamaCppGenerator(self.model_path, s.n_ctx, s.n_threads, s.n_batch, s.seed, s.temperature)
 
     @cached_property
@@ -169,7 +178,7 @@ class Assistant:
     def reconfigured(self, **changes: Any) -> Assistant:
         """The same index and embedder with other settings; the loaded model is kept if it is the same file."""
         settings = self.settings.model_copy(update=changes)
-        same_model = settings.model == self.settings.model and settings.models_dir == self.settings.models_dir
+        same_model = all(getattr(settings, k) == getattr(self.settings, k) for k in _MODEL_SETTINGS)
         generator = self.__dict__.get("generator") if same_model else None
         return Assistant(settings, self.embedder, self.store, generator)
 
