@@ -8,11 +8,13 @@ they wait, and the page says so.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import queue
-import tempfile
+import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,6 +22,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from assistant import citations, rendering
+from assistant import uploads as uploads_module
 from assistant.errors import AssistantError
 from assistant.llm import available_models
 from assistant.loaders import supported_suffixes
@@ -36,6 +39,7 @@ WAITING = "Waiting for the model…"
 SEARCHING = "Searching the documents and reading the passages…"
 PENDING = '<span class="pending">Indexing…</span>'
 ASSETS = Path(__file__).with_name("web_assets")
+EXPORTS = "conversation-exports"  # folder in Gradio's cache with one export per session
 FORMATS = (".txt", ".md", ".pdf", ".docx", ".html")  # as the upload's label names them
 
 
@@ -211,6 +215,7 @@ def build(server: Server) -> gr.Blocks:
             uploads = gr.File(label=f"Add {', '.join(FORMATS)} files (up to {settings.max_upload_mb:g} MB each)",
                               file_count="multiple", file_types=list(supported_suffixes()),
                               elem_id="upload")
+            pending = gr.State([], delete_callback=_discard_all)  # this visitor's uploads not yet added
             add = gr.Button("Add to index", variant="primary", elem_id="add-files")
             with gr.Row():
                 chosen = gr.Dropdown(_document_choices(server), label="Indexed file", elem_id="remove-choice")
@@ -268,7 +273,7 @@ def build(server: Server) -> gr.Blocks:
                         keep = server.assistant.settings.max_history_turns
                         history = history[-keep:] if keep else []
                         done = [*done, (text, item)]
-                        yield shown(messages, history, done, "", _exported(done))
+                        yield shown(messages, history, done, "", _exported(done, session))
                     elif isinstance(item, Stage):
                         messages[-1]["content"] = rendering.stage_html(item)
                         yield shown(messages, history, done, gr.update(), gr.update())
@@ -309,21 +314,25 @@ def build(server: Server) -> gr.Blocks:
 
         def add_files(files: list[str] | None,
                       progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:  # noqa: B008
-            lines = []
-            for i, name in enumerate(files or []):
-                path = Path(name)
-                progress((i, len(files or [])), desc=f"Indexing {path.name}")
-                server.busy = f"**Indexing** {rendering.inert(path.name)}…"
-                try:
-                    report = server.assistant.add_upload(path, path.name, progress=True)
-                    lines.append(f"- {rendering.inert(path.name)}: {rendering.inert(report.summary())}")
-                except AssistantError as exc:
-                    lines.append(f"- **Not added:** {rendering.inert(str(exc))}. Nothing in the index changed.")
-                finally:
-                    server.busy = None
-            notice = "\n".join(lines) or "Choose files first."
+            def indexing(i: int, name: str) -> None:
+                progress((i, len(files or [])), desc=f"Indexing {name}")
+
+            notice = add_uploads(server, files or [], gradio_cache(), indexing)
             return (_document_rows(server), gr.update(choices=_document_choices(server), value=None),
                     notice, None, server.status())
+
+        def drop_upload(removed: gr.DeletedFileData) -> None:
+            uploads_module.discard(Path(removed.file.path), gradio_cache())
+
+        def track_uploads(files: list[str] | None, pending: list[str]) -> list[str]:
+            return sorted({*pending, *(files or [])})
+
+        def drop_uploads(pending: list[str]) -> list[str]:
+            _discard_all(pending)
+            return []
+
+        def leave(request: gr.Request) -> None:
+            forget_export(request.session_hash or "", gradio_cache())
 
         def remove_file(path: str | None) -> tuple[Any, ...]:
             if not path:
@@ -363,6 +372,11 @@ def build(server: Server) -> gr.Blocks:
         for reset in (new.click, chatbot.clear):
             reset(start_over, None, outputs, queue=False, api_visibility="private")
         save.click(save_case, [exchanges, turns], notice, api_visibility="private")
+        # Gradio's copies of uploads: deleted once added, removed from the list, or when the page is left.
+        uploads.upload(track_uploads, [uploads, pending], pending, queue=False, api_visibility="private")
+        uploads.delete(drop_upload, None, None, queue=False, api_visibility="private")
+        uploads.clear(drop_uploads, pending, pending, queue=False, api_visibility="private")
+        page.unload(leave)
         add.click(lambda: PENDING, None, library_notice, queue=False, api_visibility="private").then(
             add_files, uploads, [documents, chosen, library_notice, uploads, status],
                   concurrency_id="model", api_visibility="private")
@@ -373,6 +387,36 @@ def build(server: Server) -> gr.Blocks:
     return cast(gr.Blocks, page)
 
 
+def gradio_cache() -> Path:
+    """Gradio's cache folder, where a browser's uploads land and the files the page offers are kept."""
+    return Path(gr.utils.get_upload_folder())
+
+
+def _discard_all(paths: list[str] | None) -> None:
+    for name in paths or []:
+        uploads_module.discard(Path(name), gradio_cache())
+
+
+def add_uploads(server: Server, files: list[str], cache: Path,
+                on_file: Callable[[int, str], None] | None = None) -> str:
+    """Index each uploaded file (Gradio's copy in ``cache``), then delete that copy; the notice to show."""
+    lines = []
+    for i, name in enumerate(files):
+        path = Path(name)
+        if on_file:
+            on_file(i, path.name)
+        server.busy = f"**Indexing** {rendering.inert(path.name)}…"
+        try:
+            report = server.assistant.add_upload(path, path.name, progress=True)
+            lines.append(f"- {rendering.inert(path.name)}: {rendering.inert(report.summary())}")
+        except AssistantError as exc:
+            lines.append(f"- **Not added:** {rendering.inert(str(exc))}. Nothing in the index changed.")
+        finally:
+            server.busy = None
+            uploads_module.discard(path, cache)  # kept in the uploads folder, or refused: not needed here
+    return "\n".join(lines) or "Choose files first."
+
+
 def _text(message: dict[str, Any]) -> str:
     """A chat message's text, whether its content is a string or a list of parts (as Gradio hands it back)."""
     content = message.get("content")
@@ -381,12 +425,34 @@ def _text(message: dict[str, Any]) -> str:
     return str(content or "")
 
 
-def _exported(done: Exchanges) -> Any:
+def export_path(session: str, cache: Path) -> Path:
+    """Where a session's conversation is written for the export button: one file per session.
+
+    Inside Gradio's cache, so Gradio serves it where it is instead of copying it to a new folder
+    for every answer; the folder's name is a hash of the session, never the session itself.
+    """
+    key = hashlib.sha256(session.encode("utf-8")).hexdigest()[:32]
+    return cache / EXPORTS / key / "conversation.md"
+
+
+def export_conversation(done: Exchanges, session: str, cache: Path) -> Path:
+    """Write the conversation as Markdown over the session's last export, and return its path."""
+    path = export_path(session, cache)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_suffix(".part")
+    scratch.write_text(rendering.conversation_markdown(done), encoding="utf-8")
+    os.replace(scratch, path)  # a download in progress reads the old file or the new one, never half
+    return path
+
+
+def forget_export(session: str, cache: Path) -> None:
+    """Delete a session's export when its page is closed."""
+    shutil.rmtree(export_path(session, cache).parent, ignore_errors=True)
+
+
+def _exported(done: Exchanges, session: str) -> Any:
     """The conversation as a Markdown file for the export button."""
-    folder = Path(tempfile.mkdtemp(prefix="conversation-"))
-    path = folder / "conversation.md"
-    path.write_text(rendering.conversation_markdown(done), encoding="utf-8")
-    return gr.update(value=str(path), interactive=True)
+    return gr.update(value=str(export_conversation(done, session, gradio_cache())), interactive=True)
 
 
 # Defence in depth behind ``rendering.inert``: the page loads images, media and frames from itself only.
