@@ -8,20 +8,22 @@ they wait, and the page says so.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import queue
 import shutil
+import tempfile
 import threading
 import time
+import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import gradio as gr
-from starlette.middleware import Middleware
 
-from assistant import citations, rendering
+from assistant import citations, http_safety, rendering
 from assistant import uploads as uploads_module
 from assistant.errors import AssistantError
 from assistant.llm import available_models
@@ -189,7 +191,9 @@ def _document_choices(server: Server) -> list[tuple[str, str]]:
 
 def build(server: Server) -> gr.Blocks:
     settings = server.assistant.settings
-    with gr.Blocks(title="Offline document assistant") as page:
+    # Gradio deletes what it cached for the page (uploads never added, by a client that never came
+    # back) once a day old; what a visitor adds, removes or leaves is deleted at once (add_uploads).
+    with gr.Blocks(title="Offline document assistant", delete_cache=(3600, 86400)) as page:
         gr.Markdown("## Ask your documents\nEvery sentence cites the passage it rests on; click a [n] "
                     "to read it. When the documents do not answer, the assistant says so.")
         status = gr.Markdown(server.status(), elem_id="status")
@@ -408,7 +412,7 @@ def add_uploads(server: Server, files: list[str], cache: Path,
         server.busy = f"**Indexing** {rendering.inert(path.name)}…"
         try:
             report = server.assistant.add_upload(path, path.name, progress=True)
-            lines.append(f"- {rendering.inert(path.name)}: {rendering.inert(report.summary())}")
+            lines.append(f"- {rendering.inert(path.name)}: {rendering.inert('; '.join(report.summary().splitlines()))}")
         except AssistantError as exc:
             lines.append(f"- **Not added:** {rendering.inert(str(exc))}. Nothing in the index changed.")
         finally:
@@ -455,35 +459,46 @@ def _exported(done: Exchanges, session: str) -> Any:
     return gr.update(value=str(export_conversation(done, session, gradio_cache())), interactive=True)
 
 
-# Defence in depth behind ``rendering.inert``: the page loads images, media and frames from itself only.
-POLICY = b"img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; frame-src 'none'"
+def _made_files(page: gr.Blocks) -> list[str]:
+    """Every file the page made and may serve: uploads received, exports written."""
+    return [f for files in list(page.temp_file_sets) for f in list(files)]
 
 
-class ContentSecurityPolicy:
-    """ASGI middleware that adds the page's Content-Security-Policy header to every response."""
+def _private_gradio_folder() -> None:
+    """Give Gradio a cache folder of this server's own, unless GRADIO_TEMP_DIR names one.
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        async def with_policy(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"content-security-policy", POLICY)]
-            await send(message)
-
-        await self.app(scope, receive, with_policy if scope["type"] == "http" else send)
+    Gradio's default, /tmp/gradio, is shared by every Gradio app on the machine and readable by
+    other users; this one is made with mode 0700 and deleted when the server stops.
+    """
+    if os.environ.get("GRADIO_TEMP_DIR"):
+        return
+    folder = tempfile.mkdtemp(prefix="assistant-page-")
+    os.environ["GRADIO_TEMP_DIR"] = folder
+    os.environ.setdefault("GRADIO_EXAMPLES_CACHE", os.path.join(folder, "examples"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, open_browser: bool = False) -> None:
+    """Serve the page behind :class:`~assistant.http_safety.HttpSafety` (headers, no cross-site access)."""
+    import uvicorn
+
+    _private_gradio_folder()
     server = Server(assistant)
     server.load_model()
     page = build(server)
     page.queue(default_concurrency_limit=1)
-    print(f"serving on http://{host}:{port}", flush=True)
     # System fonts: the default theme would ask Google Fonts for its typefaces.
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    page.launch(server_name=host, server_port=port, inbrowser=open_browser, share=False,
-                show_error=True, quiet=True, theme=theme, allowed_paths=[],
-                app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)]},
-                max_file_size=int(assistant.settings.max_upload_mb * 1_000_000),
-                css_paths=[ASSETS / "page.css"], head=(ASSETS / "head.html").read_text(encoding="utf-8"))
+    # Mounted on an app of ours rather than launched, so our middleware stands in front of Gradio's
+    # own (which grants CORS to every localhost origin).
+    safe = http_safety.protected_app(host, http_safety.made_by(lambda: _made_files(page)))
+    app = gr.mount_gradio_app(
+        safe, page, path="/", server_name=host, server_port=port,
+        show_error=True, theme=theme, allowed_paths=[],
+        max_file_size=int(assistant.settings.max_upload_mb * 1_000_000),
+        css_paths=[ASSETS / "page.css"], head=(ASSETS / "head.html").read_text(encoding="utf-8"))
+    url = f"http://{host}:{port}"
+    print(f"serving on {url}", flush=True)
+    if open_browser:
+        threading.Timer(1.0, webbrowser.open, [url]).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
