@@ -156,11 +156,18 @@ class Assistant:
         return Assistant(settings, self.embedder, self.store, generator)
 
     def check_question(self, question: str, history: list[Turn] | None = None) -> None:
-        """Raise QuestionError for a question that is too long or not valid text, before any work."""
+        """Raise QuestionError for a question or conversation that is too long, or not valid text, before any work."""
         limit = self.settings.max_question_chars
         if len(question) > limit:
             raise QuestionError(f"the question is {len(question):,} characters long, over the limit of "
                                 f"{limit:,} (max_question_chars); ask something shorter")
+        keep = self.settings.max_history_turns
+        used = list(history or [])[-keep:] if keep else []
+        joined = sum(len(q) + len(a) for q, a in used)
+        if joined > self.settings.max_history_chars:
+            raise QuestionError(f"the conversation this question carries is {joined:,} characters long (its last "
+                                f"{len(used)} exchanges), over the limit of {self.settings.max_history_chars:,} "
+                                "(max_history_chars); start a new conversation")
         for text in [question, *(t for turn in history or [] for t in turn)]:
             try:
                 text.encode("utf-8")
