@@ -36,6 +36,7 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what a user should know that is not a problem
     chunks_added: int = 0
     chunks_removed: int = 0
 
@@ -52,7 +53,7 @@ class IndexReport:
                 f"unchanged {len(self.unchanged)} file(s); "
                 f"{self.chunks_added} chunk(s) embedded, {self.chunks_removed} removed"
             )
-        lines = [head] + [f"skipped: {p}" for p in self.problems]
+        lines = [head] + [f"skipped: {p}" for p in self.problems] + self.notes
         return "\n".join(lines)
 
 

@@ -110,9 +110,11 @@ class LlamaCppGenerator:
         self.seed, self.temperature = seed, temperature
         try:
             with _quiet_stderr():
+                # Read into memory, not mapped: a mapped file that is truncated or rewritten while the
+                # server runs (a new download over it) kills the process with SIGBUS at the next token.
                 self._llm = ShortlistLlama(
                     model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
-                    n_threads_batch=n_threads, n_batch=n_batch, seed=seed, verbose=False,
+                    n_threads_batch=n_threads, n_batch=n_batch, seed=seed, verbose=False, use_mmap=False,
                 )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(

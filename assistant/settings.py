@@ -278,6 +278,13 @@ class Settings(BaseSettings):
         "'always' joins every question to the one before, as versions before 0.2 did.",
     )
     max_history_turns: int = Field(4, ge=0, description="Past exchanges kept in a conversation.")
+    max_history_chars: int = Field(
+        16000, ge=0,
+        description="Longest conversation, in characters, that a question may carry (the last "
+        "max_history_turns exchanges, questions and answers); a longer one is refused with a message "
+        "before anything is retrieved or generated. The page stays under it at the default limits "
+        "(4 exchanges of questions up to max_question_chars); a client of the Python or HTTP API may not.",
+    )
 
     # The OpenAI-compatible API that `assistant serve` offers
     api_key: SecretStr | None = Field(

@@ -180,6 +180,21 @@ def storage_error(exc: BaseException, folder: Path, writing: bool = False) -> St
     return None
 
 
+_DAMAGED = ("file is not a database", "malformed", "no such table", "no such column", "unable to open database")
+
+
+def damaged_error(exc: BaseException, folder: Path, opening: bool = False) -> IndexStateError | None:
+    """The one-line error for an index Chroma cannot read, or None if ``exc`` is another problem.
+
+    Opening the folder, any error that is not about writing counts: Chroma reads nothing else then.
+    """
+    text = str(exc)
+    if not opening and not any(s in text.lower() for s in _DAMAGED):
+        return None
+    return IndexStateError(f"the index in {folder} is damaged and cannot be read ({text.strip()[:120]}); rebuild "
+                           f"it: delete {folder} (move any uploads/ in it out first) and run `assistant index` again")
+
+
 def _free_bytes(folder: Path) -> int:
     try:
         return shutil.disk_usage(folder).free
@@ -266,7 +281,7 @@ class ChromaStore:
         except Exception as exc:
             problem = storage_error(exc, self.folder)
             if problem is None:
-                raise
+                raise damaged_error(exc, self.folder, opening=True) or exc from None
             # Chroma writes to its folder even to read it (SQLite's journal). A read-only index (a
             # mounted share, a folder of another user's) is read from a private copy instead.
             self._copy = tempfile.TemporaryDirectory(prefix="assistant-read-only-")
@@ -280,11 +295,14 @@ class ChromaStore:
             )
         self._identifier: str = self._client._identifier  # type: ignore[attr-defined]
         self._system = SharedSystemClient._identifier_to_system.get(self._identifier)
-        self._collection = self._client.get_or_create_collection(
-            self._name,
-            embedding_function=None,
-            metadata={"hnsw:space": "cosine", "embedding_model": self._embedding_name},
-        )
+        try:
+            self._collection = self._client.get_or_create_collection(
+                self._name,
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine", "embedding_model": self._embedding_name},
+            )
+        except Exception as exc:
+            raise storage_error(exc, self.folder) or damaged_error(exc, self.folder, opening=True) or exc from None
         stored = (self._collection.metadata or {}).get("embedding_model")
         if stored and stored != self._embedding_name:
             raise IndexStateError(
@@ -327,7 +345,8 @@ class ChromaStore:
                 try:
                     result = action(self._collection)
                 except Exception as again:
-                    raise storage_error(again, self.folder, writing=write) or again from None
+                    raise (storage_error(again, self.folder, writing=write) or damaged_error(again, self.folder)
+                           or again) from None
             if write:
                 try:
                     self._generation = bump_generation(self.folder)

@@ -8,19 +8,23 @@ they wait, and the page says so.
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import os
 import queue
+import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+import webbrowser
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import gradio as gr
-from starlette.middleware import Middleware
-from starlette.routing import Mount
 
-from assistant import citations, openai_api, rendering
+from assistant import citations, http_safety, openai_api, rendering
+from assistant import uploads as uploads_module
 from assistant.errors import AssistantError
 from assistant.llm import available_models
 from assistant.loaders import supported_suffixes
@@ -37,6 +41,7 @@ WAITING = "Waiting for the model…"
 SEARCHING = "Searching the documents and reading the passages…"
 PENDING = '<span class="pending">Indexing…</span>'
 ASSETS = Path(__file__).with_name("web_assets")
+EXPORTS = "conversation-exports"  # folder in Gradio's cache with one export per session
 FORMATS = (".txt", ".md", ".pdf", ".docx", ".html")  # as the upload's label names them
 
 
@@ -194,7 +199,9 @@ def _document_choices(server: Server) -> list[tuple[str, str]]:
 
 def build(server: Server) -> gr.Blocks:
     settings = server.assistant.settings
-    with gr.Blocks(title="Offline document assistant") as page:
+    # Gradio deletes what it cached for the page (uploads never added, by a client that never came
+    # back) once a day old; what a visitor adds, removes or leaves is deleted at once (add_uploads).
+    with gr.Blocks(title="Offline document assistant", delete_cache=(3600, 86400)) as page:
         gr.Markdown("## Ask your documents\nEvery sentence cites the passage it rests on; click a [n] "
                     "to read it. When the documents do not answer, the assistant says so.")
         status = gr.Markdown(server.status(), elem_id="status")
@@ -220,6 +227,7 @@ def build(server: Server) -> gr.Blocks:
             uploads = gr.File(label=f"Add {', '.join(FORMATS)} files (up to {settings.max_upload_mb:g} MB each)",
                               file_count="multiple", file_types=list(supported_suffixes()),
                               elem_id="upload")
+            pending = gr.State([], delete_callback=_discard_all)  # this visitor's uploads not yet added
             add = gr.Button("Add to index", variant="primary", elem_id="add-files")
             with gr.Row():
                 chosen = gr.Dropdown(_document_choices(server), label="Indexed file", elem_id="remove-choice")
@@ -277,7 +285,7 @@ def build(server: Server) -> gr.Blocks:
                         keep = server.assistant.settings.max_history_turns
                         history = history[-keep:] if keep else []
                         done = [*done, (text, item)]
-                        yield shown(messages, history, done, "", _exported(done))
+                        yield shown(messages, history, done, "", _exported(done, session))
                     elif isinstance(item, Stage):
                         messages[-1]["content"] = rendering.stage_html(item)
                         yield shown(messages, history, done, gr.update(), gr.update())
@@ -318,21 +326,25 @@ def build(server: Server) -> gr.Blocks:
 
         def add_files(files: list[str] | None,
                       progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:  # noqa: B008
-            lines = []
-            for i, name in enumerate(files or []):
-                path = Path(name)
-                progress((i, len(files or [])), desc=f"Indexing {path.name}")
-                server.busy = f"**Indexing** {rendering.inert(path.name)}…"
-                try:
-                    report = server.assistant.add_upload(path, path.name, progress=True)
-                    lines.append(f"- {rendering.inert(path.name)}: {rendering.inert(report.summary())}")
-                except AssistantError as exc:
-                    lines.append(f"- **Not added:** {rendering.inert(str(exc))}. Nothing in the index changed.")
-                finally:
-                    server.busy = None
-            notice = "\n".join(lines) or "Choose files first."
+            def indexing(i: int, name: str) -> None:
+                progress((i, len(files or [])), desc=f"Indexing {name}")
+
+            notice = add_uploads(server, files or [], gradio_cache(), indexing)
             return (_document_rows(server), gr.update(choices=_document_choices(server), value=None),
                     notice, None, server.status())
+
+        def drop_upload(removed: gr.DeletedFileData) -> None:
+            uploads_module.discard(Path(removed.file.path), gradio_cache())
+
+        def track_uploads(files: list[str] | None, pending: list[str]) -> list[str]:
+            return sorted({*pending, *(files or [])})
+
+        def drop_uploads(pending: list[str]) -> list[str]:
+            _discard_all(pending)
+            return []
+
+        def leave(request: gr.Request) -> None:
+            forget_export(request.session_hash or "", gradio_cache())
 
         def remove_file(path: str | None) -> tuple[Any, ...]:
             if not path:
@@ -372,6 +384,11 @@ def build(server: Server) -> gr.Blocks:
         for reset in (new.click, chatbot.clear):
             reset(start_over, None, outputs, queue=False, api_visibility="private")
         save.click(save_case, [exchanges, turns], notice, api_visibility="private")
+        # Gradio's copies of uploads: deleted once added, removed from the list, or when the page is left.
+        uploads.upload(track_uploads, [uploads, pending], pending, queue=False, api_visibility="private")
+        uploads.delete(drop_upload, None, None, queue=False, api_visibility="private")
+        uploads.clear(drop_uploads, pending, pending, queue=False, api_visibility="private")
+        page.unload(leave)
         add.click(lambda: PENDING, None, library_notice, queue=False, api_visibility="private").then(
             add_files, uploads, [documents, chosen, library_notice, uploads, status],
                   concurrency_id="model", api_visibility="private")
@@ -382,6 +399,36 @@ def build(server: Server) -> gr.Blocks:
     return cast(gr.Blocks, page)
 
 
+def gradio_cache() -> Path:
+    """Gradio's cache folder, where a browser's uploads land and the files the page offers are kept."""
+    return Path(gr.utils.get_upload_folder())
+
+
+def _discard_all(paths: list[str] | None) -> None:
+    for name in paths or []:
+        uploads_module.discard(Path(name), gradio_cache())
+
+
+def add_uploads(server: Server, files: list[str], cache: Path,
+                on_file: Callable[[int, str], None] | None = None) -> str:
+    """Index each uploaded file (Gradio's copy in ``cache``), then delete that copy; the notice to show."""
+    lines = []
+    for i, name in enumerate(files):
+        path = Path(name)
+        if on_file:
+            on_file(i, path.name)
+        server.busy = f"**Indexing** {rendering.inert(path.name)}…"
+        try:
+            report = server.assistant.add_upload(path, path.name, progress=True)
+            lines.append(f"- {rendering.inert(path.name)}: {rendering.inert('; '.join(report.summary().splitlines()))}")
+        except AssistantError as exc:
+            lines.append(f"- **Not added:** {rendering.inert(str(exc))}. Nothing in the index changed.")
+        finally:
+            server.busy = None
+            uploads_module.discard(path, cache)  # kept in the uploads folder, or refused: not needed here
+    return "\n".join(lines) or "Choose files first."
+
+
 def _text(message: dict[str, Any]) -> str:
     """A chat message's text, whether its content is a string or a list of parts (as Gradio hands it back)."""
     content = message.get("content")
@@ -390,44 +437,77 @@ def _text(message: dict[str, Any]) -> str:
     return str(content or "")
 
 
-def _exported(done: Exchanges) -> Any:
+def export_path(session: str, cache: Path) -> Path:
+    """Where a session's conversation is written for the export button: one file per session.
+
+    Inside Gradio's cache, so Gradio serves it where it is instead of copying it to a new folder
+    for every answer; the folder's name is a hash of the session, never the session itself.
+    """
+    key = hashlib.sha256(session.encode("utf-8")).hexdigest()[:32]
+    return cache / EXPORTS / key / "conversation.md"
+
+
+def export_conversation(done: Exchanges, session: str, cache: Path) -> Path:
+    """Write the conversation as Markdown over the session's last export, and return its path."""
+    path = export_path(session, cache)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_suffix(".part")
+    scratch.write_text(rendering.conversation_markdown(done), encoding="utf-8")
+    os.replace(scratch, path)  # a download in progress reads the old file or the new one, never half
+    return path
+
+
+def forget_export(session: str, cache: Path) -> None:
+    """Delete a session's export when its page is closed."""
+    shutil.rmtree(export_path(session, cache).parent, ignore_errors=True)
+
+
+def _exported(done: Exchanges, session: str) -> Any:
     """The conversation as a Markdown file for the export button."""
-    folder = Path(tempfile.mkdtemp(prefix="conversation-"))
-    path = folder / "conversation.md"
-    path.write_text(rendering.conversation_markdown(done), encoding="utf-8")
-    return gr.update(value=str(path), interactive=True)
+    return gr.update(value=str(export_conversation(done, session, gradio_cache())), interactive=True)
 
 
-# Defence in depth behind ``rendering.inert``: the page loads images, media and frames from itself only.
-POLICY = b"img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; frame-src 'none'"
+def _made_files(page: gr.Blocks) -> list[str]:
+    """Every file the page made and may serve: uploads received, exports written."""
+    return [f for files in list(page.temp_file_sets) for f in list(files)]
 
 
-class ContentSecurityPolicy:
-    """ASGI middleware that adds the page's Content-Security-Policy header to every response."""
+def _private_gradio_folder() -> None:
+    """Give Gradio a cache folder of this server's own, unless GRADIO_TEMP_DIR names one.
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        async def with_policy(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"content-security-policy", POLICY)]
-            await send(message)
-
-        await self.app(scope, receive, with_policy if scope["type"] == "http" else send)
+    Gradio's default, /tmp/gradio, is shared by every Gradio app on the machine and readable by
+    other users; this one is made with mode 0700 and deleted when the server stops.
+    """
+    if os.environ.get("GRADIO_TEMP_DIR"):
+        return
+    folder = tempfile.mkdtemp(prefix="assistant-page-")
+    os.environ["GRADIO_TEMP_DIR"] = folder
+    os.environ.setdefault("GRADIO_EXAMPLES_CACHE", os.path.join(folder, "examples"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, open_browser: bool = False) -> None:
+    """Serve the page behind :class:`~assistant.http_safety.HttpSafety` (headers, no cross-site access)."""
+    import uvicorn
+
+    _private_gradio_folder()
     server = Server(assistant)
     server.load_model()
     page = build(server)
     page.queue(default_concurrency_limit=1)
-    print(f"serving on http://{host}:{port} (OpenAI-compatible API at http://{host}:{port}/v1)", flush=True)
     # System fonts: the default theme would ask Google Fonts for its typefaces.
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    page.launch(server_name=host, server_port=port, inbrowser=open_browser, share=False,
-                show_error=True, quiet=True, theme=theme, allowed_paths=[],
-                app_kwargs={"middleware": [Middleware(ContentSecurityPolicy)],
-                            "routes": [Mount("/v1", app=openai_api.create(server))]},
-                max_file_size=int(assistant.settings.max_upload_mb * 1_000_000),
-                css_paths=[ASSETS / "page.css"], head=(ASSETS / "head.html").read_text(encoding="utf-8"))
+    # Mounted on an app of ours rather than launched, so our middleware stands in front of Gradio's
+    # own (which grants CORS to every localhost origin).
+    safe = http_safety.protected_app(host, http_safety.made_by(lambda: _made_files(page)))
+    safe.mount("/v1", openai_api.create(server))  # before the page, which takes every other path
+    app = gr.mount_gradio_app(
+        safe, page, path="/", server_name=host, server_port=port,
+        show_error=True, theme=theme, allowed_paths=[],
+        max_file_size=int(assistant.settings.max_upload_mb * 1_000_000),
+        css_paths=[ASSETS / "page.css"], head=(ASSETS / "head.html").read_text(encoding="utf-8"))
+    url = f"http://{host}:{port}"
+    print(f"serving on {url} (OpenAI-compatible API at {url}/v1)", flush=True)
+    if open_browser:
+        threading.Timer(1.0, webbrowser.open, [url]).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -6,27 +6,25 @@ hand in its own embedder, store or generator.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from assistant import uploads
 from assistant.answering import AnswerConfig, Answerer, OnText
 from assistant.chunking import Chunker
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
-from assistant.errors import DocumentError, IndexStateError, QuestionError, SettingsError
+from assistant.errors import IndexStateError, QuestionError, SettingsError
 from assistant.evidence import EvidenceSelector
 from assistant.indexing import IndexReport, index_paths
 from assistant.llm import Generator, LlamaCppGenerator, resolve_model
-from assistant.loaders import load_file
 from assistant.prompting import Templates, Turn
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
-from assistant.store import ChromaStore, StoredFile, VectorStore, storage_error, writer_lock
+from assistant.store import ChromaStore, StoredFile, VectorStore, writer_lock
 from assistant.tokens import TiktokenCounter
 from assistant.types import Answer
 
@@ -135,36 +133,21 @@ class Assistant:
         return self.store.files()
 
     def add_upload(self, file: Path, name: str, progress: bool = False) -> IndexReport:
-        """Keep an uploaded file in the uploads folder under its own name and index it.
+        """Keep an uploaded file in the uploads folder and index it (see :mod:`assistant.uploads`).
 
-        The file is read before anything is copied to the uploads folder, so one that cannot be
-        read, or is too large, raises DocumentError and leaves the folder and the index as they were.
+        A file that cannot be read, is too large, or fails to index raises DocumentError and leaves
+        the uploads folder and the index as they were; a file of the same name is never replaced.
         """
-        name = Path(name).name
-        if name in ("", ".."):
-            raise DocumentError(f"{name!r} is not a file name; upload the file under its own name")
-        limit = self.settings.max_upload_mb
-        folder = self.settings.upload_folder
-        target = folder / name
-        # Staged under its own name (the suffix picks the loader) in a folder of our own, never
-        # beside the upload, where a file of that name may be someone else's.
-        with tempfile.TemporaryDirectory(prefix="upload-") as scratch:
-            staged = Path(scratch) / name
-            try:
-                if file.stat().st_size > limit * 1_000_000:
-                    raise DocumentError(f"{name}: larger than the {limit:g} MB upload limit")
-                shutil.copyfile(file, staged)
-            except OSError as exc:
-                raise DocumentError(f"{name}: cannot be read ({exc.strerror})") from None
-            load_file(staged)
-            with self.writing():
-                try:
-                    folder.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(staged, target)  # the bytes that were checked, not the upload again
-                except OSError as exc:
-                    raise storage_error(exc, folder) or exc from None
-                return index_paths([target], self.store, self.embedder, self.chunker, progress=progress,
-                                   max_file_mb=self.settings.max_file_mb)
+        s = self.settings
+
+        def indexed() -> set[str]:
+            return set(self.store.indexed_files())
+
+        def index(target: Path) -> IndexReport:
+            return index_paths([target], self.store, self.embedder, self.chunker, progress=progress,
+                               max_file_mb=s.max_file_mb)
+
+        return uploads.add_upload(file, name, s.upload_folder, s.max_upload_mb, self.writing, indexed, index)
 
     def remove(self, path: str) -> int:
         """Take a file out of the index; an uploaded copy is deleted too, any other file is left alone."""
@@ -183,11 +166,18 @@ class Assistant:
         return Assistant(settings, self.embedder, self.store, generator)
 
     def check_question(self, question: str, history: list[Turn] | None = None) -> None:
-        """Raise QuestionError for a question that is too long or not valid text, before any work."""
+        """Raise QuestionError for a question or conversation that is too long, or not valid text, before any work."""
         limit = self.settings.max_question_chars
         if len(question) > limit:
             raise QuestionError(f"the question is {len(question):,} characters long, over the limit of "
                                 f"{limit:,} (max_question_chars); ask something shorter")
+        keep = self.settings.max_history_turns
+        used = list(history or [])[-keep:] if keep else []
+        joined = sum(len(q) + len(a) for q, a in used)
+        if joined > self.settings.max_history_chars:
+            raise QuestionError(f"the conversation this question carries is {joined:,} characters long (its last "
+                                f"{len(used)} exchanges), over the limit of {self.settings.max_history_chars:,} "
+                                "(max_history_chars); start a new conversation")
         for text in [question, *(t for turn in history or [] for t in turn)]:
             try:
                 text.encode("utf-8")

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import documents
 import pytest
-from fakes import FakeEmbedder, FakeGenerator
+from fakes import FakeEmbedder, FakeGenerator, source_number
 
-from assistant.errors import DocumentError
+from assistant.errors import DocumentError, StorageError
 from assistant.llm import Generator
-from assistant.store import StoredFile
+from assistant.store import ChromaStore, StoredFile
+from assistant.uploads import clean_name
 from assistant.wiring import Assistant
 
 MILL = "The old mill at Brackwater ground flour until 1952. Its wheel is eleven metres across.\n"
@@ -111,20 +113,128 @@ def test_the_same_upload_twice_adds_nothing(indexed: Assistant, incoming: Path, 
     assert _state(indexed) == before
 
 
-def test_a_changed_upload_with_the_same_name_replaces_its_chunks(indexed: Assistant, tmp_path: Path) -> None:
-    first, second = tmp_path / "first", tmp_path / "second"
-    first.mkdir()
-    second.mkdir()
+def test_a_different_file_with_the_same_name_is_kept_beside_the_first(indexed: Assistant, tmp_path: Path) -> None:
+    first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
+    for folder in (first, second, third):
+        folder.mkdir()
     indexed.add_upload(_upload(first, "mill.txt", MILL), "mill.txt")
     old = {c.id for c in indexed.store.all_chunks() if c.source == "mill.txt"}
     report = indexed.add_upload(_upload(second, "mill.txt", MILL_AGAIN), "mill.txt")
-    mill = [c for c in indexed.store.all_chunks() if c.source == "mill.txt"]
-    assert report.updated == ["mill.txt"] and report.added == []
-    assert report.chunks_removed == len(old)
-    assert not old & {c.id for c in mill}
-    assert " ".join(c.text for c in mill) == MILL_AGAIN.strip()
-    assert (indexed.settings.upload_folder / "mill.txt").read_text(encoding="utf-8") == MILL_AGAIN
-    assert [d.source for d in indexed.documents()].count("mill.txt") == 1
+    assert report.added == ["mill (2).txt"] and report.updated == [] and report.chunks_removed == 0
+    assert "kept as mill (2).txt: a different file named mill.txt was uploaded before" in report.summary()
+    assert _files(indexed.settings.upload_folder) == {"mill.txt": MILL.encode(), "mill (2).txt": MILL_AGAIN.encode()}
+    assert {c.id for c in indexed.store.all_chunks() if c.source == "mill.txt"} == old  # the first is untouched
+    second_chunks = [c for c in indexed.store.all_chunks() if c.source == "mill (2).txt"]
+    assert " ".join(c.text for c in second_chunks) == MILL_AGAIN.strip()
+    third_text = "The mill pond froze in 1963.\n"
+    assert indexed.add_upload(_upload(third, "mill.txt", third_text), "mill.txt").added == ["mill (3).txt"]
+    again = indexed.add_upload(_upload(third, "mill.txt", MILL_AGAIN), "mill.txt")  # the second one, again
+    assert not again.changed and again.unchanged == ["mill (2).txt"]
+    assert sorted(d.source for d in indexed.documents() if d.source.startswith("mill")) == [
+        "mill (2).txt", "mill (3).txt", "mill.txt"]
+
+
+def test_the_second_file_of_a_name_is_cited_under_its_kept_name(indexed: Assistant, incoming: Path,
+                                                                generator: FakeGenerator) -> None:
+    indexed.add_upload(_upload(incoming, "mill.txt", MILL), "mill.txt")
+    other = incoming / "other"
+    other.mkdir()
+    indexed.add_upload(_upload(other, "mill.txt", MILL_AGAIN), "mill.txt")
+    generator.queue(lambda p, g: f" The wheel was painted red [{source_number(p, 'painted red')}].\n")
+    answer = indexed.ask("What colour was the wheel of the old mill at Brackwater painted?")
+    cited = answer.citations[0]
+    assert cited.source == "mill (2).txt" and "painted red" in cited.text
+
+
+def test_a_file_left_unindexed_in_the_uploads_folder_is_taken_over(indexed: Assistant, incoming: Path) -> None:
+    folder = indexed.settings.upload_folder
+    folder.mkdir(parents=True)
+    (folder / "mill.txt").write_text("Left by a process killed before it indexed this.\n", encoding="utf-8")
+    report = indexed.add_upload(_upload(incoming, "mill.txt", MILL), "mill.txt")
+    assert report.added == ["mill.txt"]
+    assert _files(folder) == {"mill.txt": MILL.encode()}
+
+
+def test_a_link_in_the_uploads_folder_is_never_written_through(indexed: Assistant, incoming: Path,
+                                                               tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Not the uploads folder's to change.\n", encoding="utf-8")
+    folder = indexed.settings.upload_folder
+    folder.mkdir(parents=True)
+    (folder / "mill.txt").symlink_to(outside)
+    report = indexed.add_upload(_upload(incoming, "mill.txt", MILL), "mill.txt")
+    assert report.added == ["mill (2).txt"]
+    assert outside.read_text(encoding="utf-8") == "Not the uploads folder's to change.\n"
+    assert (folder / "mill.txt").is_symlink()
+
+
+HOSTILE_NAMES = {
+    "parent folders": ("../../outside/mill.txt", "mill.txt"),
+    "backslashes": ("..\\..\\windows\\mill.txt", "mill.txt"),
+    "absolute": ("/etc/mill.txt", "mill.txt"),
+    "nul byte": ("mill\x00.txt", "mill.txt"),
+    "newline": ("mill\nsecond line.txt", "millsecond line.txt"),
+    "right-to-left override": ("mill\u202etxt.md", "milltxt.md"),
+    "hidden": (".mill.txt", "mill.txt"),
+    "dots and spaces at the ends": ("  ..mill.txt. ", "mill.txt"),
+    "characters Windows refuses": ('mi:ll*?"<>|.txt', "mi_ll______.txt"),
+    "decomposed accent": ("mu\u0308hle.txt", "m\u00fchle.txt"),
+    "very long": ("m" * 400 + ".txt", "m" * 196 + ".txt"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_NAMES.values()), ids=list(HOSTILE_NAMES))
+def test_a_hostile_name_is_kept_as_a_plain_name_in_the_uploads_folder(
+    indexed: Assistant, incoming: Path, tmp_path: Path, case: tuple[str, str]
+) -> None:
+    sent, kept = case
+    upload = _upload(incoming, "upload.bin.txt", MILL)
+    before = sorted(p for p in tmp_path.rglob("*") if "uploads" not in p.parts and "data" not in p.parts)
+    report = indexed.add_upload(upload, sent)
+    assert report.added == [kept]
+    assert _files(indexed.settings.upload_folder) == {kept: MILL.encode()}
+    after = sorted(p for p in tmp_path.rglob("*") if "uploads" not in p.parts and "data" not in p.parts)
+    assert after == before  # nothing written anywhere else
+
+
+@pytest.mark.parametrize("name", ["..", "", "/", "\x00", "...", " . ", "\u202e", "a/b/"])
+def test_clean_name_refuses_what_is_not_a_name(name: str) -> None:
+    with pytest.raises(DocumentError, match="not a file name"):
+        clean_name(name)
+
+
+def test_an_upload_that_fails_to_index_is_not_left_in_the_uploads_folder(
+    make_assistant: Callable[..., Assistant], incoming: Path
+) -> None:
+    assistant = make_assistant(max_file_mb=0.0001)  # 100 bytes: the upload limit lets it in, indexing not
+    assistant.index()
+    before = _state(assistant)
+    with pytest.raises(DocumentError, match=r"^mill\.txt: 0\.0 MB, over the 0\.0001 MB limit \(max_file_mb\)"):
+        assistant.add_upload(_upload(incoming, "mill.txt", MILL * 3), "mill.txt")
+    assert _state(assistant) == before
+
+
+class _FullStore:
+    """The real store, except that writing chunks fails as on a full disk."""
+
+    def __init__(self, store: ChromaStore) -> None:
+        self._store = store
+
+    def add(self, chunks: list[Any], vectors: list[Any], recipe: str = "") -> None:
+        raise StorageError("the data folder is full (no space left on its disk)")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def test_an_upload_the_store_cannot_write_is_removed_and_the_reason_passed_on(
+    indexed: Assistant, incoming: Path, embedder: FakeEmbedder
+) -> None:
+    before = _state(indexed)
+    full = Assistant(indexed.settings, embedder=embedder, store=_FullStore(indexed.store))  # type: ignore[arg-type]
+    with pytest.raises(StorageError, match="full"):
+        full.add_upload(_upload(incoming, "mill.txt", MILL), "mill.txt")
+    assert _state(indexed) == before
 
 
 BAD_UPLOADS = {
@@ -196,7 +306,7 @@ def test_an_upload_over_the_size_limit_is_refused_at_the_limit_accepted(
     assert len(text.encode()) == 1000
     assert assistant.add_upload(_upload(incoming, "fits.txt", text), "fits.txt").added == ["fits.txt"]
     before = _state(assistant)
-    with pytest.raises(DocumentError, match=r"^big\.txt: larger than the 0\.001 MB upload limit$"):
+    with pytest.raises(DocumentError, match=r"^big\.txt: larger than the 0\.001 MB upload limit \(max_upload_mb\)$"):
         assistant.add_upload(_upload(incoming, "big.txt", text + "x"), "big.txt")
     assert _state(assistant) == before
 

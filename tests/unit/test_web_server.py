@@ -1,4 +1,4 @@
-"""web.Server without a browser: the status banner, streamed answers, Stop; and the CSP middleware.
+"""web.Server without a browser: the status banner, streamed answers, Stop.
 
 The generator here is a GatedGenerator: the worker thread gets each piece only when
 the test releases it, so "stop after the first piece" happens at exactly that point.
@@ -13,18 +13,11 @@ from pathlib import Path
 
 import pytest
 from fakes import FakeEmbedder, GatedGenerator, source_number
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route, WebSocketRoute
-from starlette.testclient import TestClient
-from starlette.websockets import WebSocket
 
 from assistant.errors import IndexStateError, ModelError
 from assistant.settings import load_settings
 from assistant.types import Answer
-from assistant.web import BUNDLED, POLICY, SEARCHING, ContentSecurityPolicy, Server, Stage, Stopped
+from assistant.web import BUNDLED, SEARCHING, Server, Stage, Stopped
 from assistant.wiring import Assistant
 
 QUESTION = "Which firm designed the breakwater?"
@@ -278,43 +271,3 @@ def test_sending_a_question_clears_a_stop_left_from_before(server: Server) -> No
     server.stop_flag(SESSION).set()
     server.start_question(SESSION)
     assert not server.stop_flag(SESSION).is_set()
-
-
-# --- Content-Security-Policy ----------------------------------------------------------
-
-
-def _app(*middleware: Middleware) -> Starlette:
-    async def page(request: Request) -> PlainTextResponse:
-        return PlainTextResponse("the page", headers={"x-kept": "yes"})
-
-    async def socket(websocket: WebSocket) -> None:
-        await websocket.accept()
-        await websocket.send_text("hello")
-        await websocket.close()
-
-    return Starlette(routes=[Route("/", page), WebSocketRoute("/ws", socket)], middleware=list(middleware))
-
-
-def test_policy_header_is_added_to_every_response() -> None:
-    with TestClient(_app(Middleware(ContentSecurityPolicy))) as client:
-        page, missing = client.get("/"), client.get("/nowhere")
-        with client.websocket_connect("/ws") as ws:
-            assert ws.receive_text() == "hello"
-    assert page.status_code == 200 and page.text == "the page"
-    assert page.headers["x-kept"] == "yes" and page.headers["content-type"].startswith("text/plain")
-    assert page.headers["content-security-policy"] == POLICY.decode()
-    assert missing.status_code == 404
-    assert missing.headers["content-security-policy"] == POLICY.decode()
-    assert len(page.headers.get_list("content-security-policy")) == 1
-
-
-def test_without_the_middleware_there_is_no_policy() -> None:
-    with TestClient(_app()) as client:
-        assert "content-security-policy" not in client.get("/").headers
-
-
-def test_policy_loads_images_media_and_frames_from_the_page_only() -> None:
-    directives = dict(d.strip().split(" ", 1) for d in POLICY.decode().split(";"))
-    for kind in ("img-src", "media-src"):
-        assert set(directives[kind].split()) <= {"'self'", "data:", "blob:"}
-    assert directives["object-src"] == "'none'" and directives["frame-src"] == "'none'"
