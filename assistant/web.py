@@ -19,10 +19,11 @@ from typing import Any, cast
 import gradio as gr
 from starlette.middleware import Middleware
 
-from assistant import citations, rendering
+from assistant import citations, messages, rendering
 from assistant.errors import AssistantError
 from assistant.llm import available_models
 from assistant.loaders import supported_suffixes
+from assistant.overview import Overview
 from assistant.recording import record_exchange
 from assistant.types import Answer
 from assistant.wiring import Assistant
@@ -31,11 +32,14 @@ Messages = list[dict[str, Any]]
 Turns = list[tuple[str, str]]
 Exchanges = list[tuple[str, Answer]]
 Asked = tuple[str, int] | None
+Shown = tuple[str, str] | None  # (the store's generation, the status) a page shows
 BUNDLED = "bundled: Gemma 3 270M"
 WAITING = "Waiting for the model…"
 SEARCHING = "Searching the documents and reading the passages…"
 PENDING = '<span class="pending">Indexing…</span>'
 ASSETS = Path(__file__).with_name("web_assets")
+REFRESH_S = 2.0  # how often an open page looks for changes to the index and the status
+REMOVE, REMOVE_COLUMN = "Remove…", 3  # the action in each row of the documents table
 FORMATS = (".txt", ".md", ".pdf", ".docx", ".html")  # as the upload's label names them
 
 
@@ -52,6 +56,7 @@ class Server:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+        self.overview = Overview(assistant.store)  # what the index holds, read again when it changes
         self.model_lock = threading.Lock()
         self.busy: str | None = None  # what the server is doing that visitors should know about
         self.model_problem: str | None = None
@@ -86,7 +91,7 @@ class Server:
             return (f"**Problem: the model could not be loaded.** {rendering.inert(self.model_problem)}  \n"
                     "Fix: put a `.gguf` file in `models/` and choose it under **Settings**, "
                     "or choose the bundled model there.")
-        files = self.assistant.documents()
+        files = self.overview.documents()
         if not files:
             return ("**The index is empty.** Add documents (text, Markdown, PDF, Word, HTML) under **Documents**, "
                     "or run `assistant index` in a terminal, then ask.")
@@ -176,11 +181,7 @@ def _choices(server: Server) -> list[tuple[str, str]]:
 
 
 def _document_rows(server: Server) -> list[list[Any]]:
-    return [[f.source, f.chunks, f.path] for f in server.assistant.documents()]
-
-
-def _document_choices(server: Server) -> list[tuple[str, str]]:
-    return [(f"{f.source} ({f.chunks} chunks)", f.path) for f in server.assistant.documents()]
+    return [[f.title, f.source, f.chunks, REMOVE] for f in server.overview.documents()]
 
 
 def build(server: Server) -> gr.Blocks:
@@ -192,6 +193,7 @@ def build(server: Server) -> gr.Blocks:
         turns = gr.State([])
         exchanges = gr.State([])
         asked = gr.State(None)  # (question, conversation) that the page sent; None through the API
+        shown = gr.State(None)  # what the page shows of the index and status (see ``current``)
         with gr.Tab("Chat", id="chat"):
             chatbot = gr.Chatbot(label="Conversation", height=520, elem_id="conversation",
                                  latex_delimiters=[], buttons=["copy"], feedback_options=None)
@@ -206,15 +208,20 @@ def build(server: Server) -> gr.Blocks:
                 export = gr.DownloadButton("Export as Markdown", elem_id="export", interactive=False)
             notice = gr.Markdown(elem_id="notice")
         with gr.Tab("Documents", id="documents"):
-            documents = gr.Dataframe(_document_rows(server), headers=["File", "Chunks", "Path"],
-                                     interactive=False, elem_id="documents", label="Indexed files")
+            documents = gr.Dataframe(_document_rows(server), headers=["Title", "File", "Chunks", ""],
+                                     interactive=False, elem_id="documents", label="Indexed files", wrap=True,
+                                     column_widths=["52%", "28%", "8%", "12%"])
+            listed = gr.State([f.path for f in server.overview.documents()])  # the table's files, row by row
+            to_remove = gr.State(None)  # the file whose removal waits for the visitor's yes
+            with gr.Column(visible=False, elem_id="remove-confirm") as confirm:
+                confirm_text = gr.Markdown(elem_id="remove-question")
+                with gr.Row():
+                    remove_yes = gr.Button("Remove", variant="stop", elem_id="remove-yes", min_width=80)
+                    remove_no = gr.Button("Cancel", elem_id="remove-no", min_width=80)
             uploads = gr.File(label=f"Add {', '.join(FORMATS)} files (up to {settings.max_upload_mb:g} MB each)",
                               file_count="multiple", file_types=list(supported_suffixes()),
                               elem_id="upload")
             add = gr.Button("Add to index", variant="primary", elem_id="add-files")
-            with gr.Row():
-                chosen = gr.Dropdown(_document_choices(server), label="Indexed file", elem_id="remove-choice")
-                remove = gr.Button("Remove from index", variant="stop", elem_id="remove")
             library_notice = gr.Markdown(elem_id="library-notice")
         with gr.Tab("Settings", id="settings"):
             model = gr.Dropdown(_choices(server), value=settings.model or "", label="Model",
@@ -321,20 +328,26 @@ def build(server: Server) -> gr.Blocks:
                     lines.append(f"- **Not added:** {rendering.inert(str(exc))}. Nothing in the index changed.")
                 finally:
                     server.busy = None
-            notice = "\n".join(lines) or "Choose files first."
-            return (_document_rows(server), gr.update(choices=_document_choices(server), value=None),
-                    notice, None, server.status())
+            return "\n".join(lines) or "Choose files first.", None
+
+        def ask_removal(paths: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
+            """A click on a row's Remove: ask first, naming the file (nothing is removed yet)."""
+            row, column = evt.index if isinstance(evt.index, (list, tuple)) else (evt.index, None)
+            if column != REMOVE_COLUMN or not isinstance(row, int) or not 0 <= row < len(paths):
+                return gr.update(), gr.update(), gr.update()
+            summary = next((d for d in server.overview.documents() if d.path == paths[row]), None)
+            if summary is None:
+                return None, gr.update(visible=False), gr.update()
+            return paths[row], gr.update(visible=True), messages.removal_question(summary)
 
         def remove_file(path: str | None) -> tuple[Any, ...]:
             if not path:
-                return gr.update(), gr.update(), "Choose a file to remove.", server.status()
+                return None, gr.update(visible=False), gr.update()
             try:
                 chunks = server.assistant.remove(path)
             except AssistantError as exc:
-                return gr.update(), gr.update(), f"**Not removed:** {rendering.inert(str(exc))}", server.status()
-            notice = f"Removed {rendering.inert(Path(path).name)} ({chunks} chunks) from the index."
-            return (_document_rows(server), gr.update(choices=_document_choices(server), value=None),
-                    notice, server.status())
+                return None, gr.update(visible=False), messages.not_removed(Path(path).name, str(exc))
+            return None, gr.update(visible=False), messages.removed(Path(path).name, chunks)
 
         def apply_settings(name: str | None, k: float) -> Iterator[str]:
             with server.model_lock:
@@ -345,11 +358,16 @@ def build(server: Server) -> gr.Blocks:
                 time.sleep(0.3)
             yield server.status()
 
-        def watch_status() -> Iterator[str]:
-            while server.busy:
-                yield server.status()
-                time.sleep(0.3)
-            yield server.status()
+        def current(shown: Shown) -> tuple[Any, ...]:
+            """The index and the status as they are now, for a page that shows ``shown`` of them.
+
+            Run on every load and every few seconds, so each open page follows what any page or
+            the command line changed; nothing is sent when nothing changed.
+            """
+            now = (server.overview.generation(), server.status())
+            if now == shown:
+                return (gr.update(),) * 4
+            return now, _document_rows(server), [f.path for f in server.overview.documents()], now[1]
 
         outputs = [chatbot, turns, exchanges, notice, export]
         controls = [stop, send]
@@ -363,13 +381,23 @@ def build(server: Server) -> gr.Blocks:
         for reset in (new.click, chatbot.clear):
             reset(start_over, None, outputs, queue=False, api_visibility="private")
         save.click(save_case, [exchanges, turns], notice, api_visibility="private")
-        add.click(lambda: PENDING, None, library_notice, queue=False, api_visibility="private").then(
-            add_files, uploads, [documents, chosen, library_notice, uploads, status],
+        added = add.click(lambda: PENDING, None, library_notice, queue=False, api_visibility="private").then(
+            add_files, uploads, [library_notice, uploads],
                   concurrency_id="model", api_visibility="private")
-        remove.click(remove_file, chosen, [documents, chosen, library_notice, status],
-                     concurrency_id="model", api_visibility="private")
+        documents.select(ask_removal, listed, [to_remove, confirm, confirm_text], queue=False,
+                         api_visibility="private")
+        remove_no.click(lambda: (None, gr.update(visible=False)), None, [to_remove, confirm], queue=False,
+                        api_visibility="private")
+        removed = remove_yes.click(remove_file, to_remove, [to_remove, confirm, library_notice],
+                                   concurrency_id="model", api_visibility="private")
         apply.click(apply_settings, [model, top_k], status, concurrency_id="model", api_visibility="private")
-        page.load(watch_status, None, status, api_visibility="private")
+        index_shown = [shown, documents, listed, status]
+        page.load(lambda: current(None), None, index_shown, api_visibility="private")
+        gr.Timer(REFRESH_S).tick(current, shown, index_shown, api_visibility="private", show_progress="hidden",
+                                 queue=False)
+        for changed in (added, removed):
+            changed.then(lambda: current(None), None, index_shown, api_visibility="private", show_progress="hidden",
+                         queue=False)
     return cast(gr.Blocks, page)
 
 

@@ -106,6 +106,14 @@ def _upload(page: Any, *files: Path) -> str:
     return str(page.locator("#library-notice").inner_text())
 
 
+def remove_row(page: Any, text: str) -> None:
+    """Press the Remove action on the Documents row that shows ``text``; wait for the question it asks."""
+    page.get_by_role("tab", name="Documents").click()
+    row = page.locator("#documents [role=row]", has_text=text)
+    row.locator("[role=gridcell]", has_text="Remove").click()
+    page.wait_for_selector("#remove-confirm", state="visible")
+
+
 def test_upload_a_document_and_ask_about_it(served: Served, new_page: Any, tmp_path: Path) -> None:
     page = new_page(served.url)
     note = tmp_path / "kestrel_point.md"
@@ -135,10 +143,8 @@ def test_upload_a_document_and_ask_about_it(served: Served, new_page: Any, tmp_p
     assert "kestrel_point.md" in sources_of(page).inner_text()
     screenshot(page, "06-answer-from-uploaded-file")
 
-    page.get_by_role("tab", name="Documents").click()
-    page.locator("#remove-choice input").click()
-    page.get_by_role("option", name="kestrel_point.md", exact=False).click()
-    page.click("#remove")
+    remove_row(page, "kestrel_point.md")
+    page.click("#remove-yes")
     page.wait_for_function("document.querySelector('#library-notice').innerText.includes('Removed')")
     assert "kestrel_point.md" not in _documents(page)
 
