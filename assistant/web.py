@@ -11,7 +11,6 @@ from __future__ import annotations
 import queue
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -19,11 +18,12 @@ from typing import Any, cast
 import gradio as gr
 from starlette.middleware import Middleware
 
-from assistant import citations, messages, rendering
+from assistant import citations, rendering, wording
 from assistant.errors import AssistantError
 from assistant.llm import available_models
 from assistant.loaders import supported_suffixes
 from assistant.overview import Overview
+from assistant.preferences import TOP_K_MAX, TOP_K_MIN, Assistants, Choice, default_choice, validated
 from assistant.recording import record_exchange
 from assistant.types import Answer
 from assistant.wiring import Assistant
@@ -56,6 +56,7 @@ class Server:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+        self.assistants = Assistants(assistant)  # one per visitor's choice of model and top-k
         self.overview = Overview(assistant.store)  # what the index holds, read again when it changes
         self.model_lock = threading.Lock()
         self.busy: str | None = None  # what the server is doing that visitors should know about
@@ -80,11 +81,12 @@ class Server:
         finally:
             self.busy = None
 
-    def model_name(self) -> str:
-        return self.assistant.settings.model or BUNDLED
+    def model_name(self, choice: Choice | None = None) -> str:
+        return (choice.model if choice else self.assistant.settings.model) or BUNDLED
 
     # Status banner -----------------------------------------------------------------
-    def status(self) -> str:
+    def status(self, choice: Choice | None = None) -> str:
+        """What a visitor needs to know now, with the model and top-k their page uses (``choice``)."""
         if self.busy:
             return self.busy
         if self.model_problem:
@@ -96,8 +98,9 @@ class Server:
             return ("**The index is empty.** Add documents (text, Markdown, PDF, Word, HTML) under **Documents**, "
                     "or run `assistant index` in a terminal, then ask.")
         chunks = sum(f.chunks for f in files)
-        return (f"**Ready** · model: {rendering.inert(self.model_name())} · "
-                f"{len(files)} documents, {chunks} chunks · top-k {self.assistant.settings.top_k}")
+        top_k = choice.top_k if choice else self.assistant.settings.top_k
+        return (f"**Ready** · model: {rendering.inert(self.model_name(choice))} · "
+                f"{len(files)} documents, {chunks} chunks · top-k {top_k}")
 
     # Stop ----------------------------------------------------------------------------
     def stop_flag(self, session: str) -> threading.Event:
@@ -126,10 +129,12 @@ class Server:
     def end_question(self, session: str) -> None:
         self._asking.discard(session)
 
-    def ask(self, question: str, history: Turns, session: str, stages: bool = False) -> Iterator[str | Answer]:
+    def ask(self, question: str, history: Turns, session: str, stages: bool = False,
+            choice: Choice | None = None) -> Iterator[str | Answer]:
         """Pieces of text as the model writes them, then the checked Answer; Stopped if stopped.
 
         ``stages``: first a :class:`Stage` once the model is this question's (the wait is over).
+        ``choice``: the visitor's model and top-k (the server's settings when None).
         """
         stop = self.stop_flag(session)
         pieces: queue.Queue[str | Answer | BaseException] = queue.Queue()
@@ -152,7 +157,8 @@ class Server:
                         raise Stopped
                     if stages:
                         pieces.put(Stage(SEARCHING))
-                    result = self.assistant.ask(question, history, on_text=on_text)
+                    assistant = self.assistants.load(choice) if choice else self.assistant
+                    result = assistant.ask(question, history, on_text=on_text)
             except BaseException as exc:  # handed to the page's thread and raised there
                 result = exc
             with handover:  # cleared before the page hears the end, so its next question runs
@@ -194,6 +200,7 @@ def build(server: Server) -> gr.Blocks:
         exchanges = gr.State([])
         asked = gr.State(None)  # (question, conversation) that the page sent; None through the API
         shown = gr.State(None)  # what the page shows of the index and status (see ``current``)
+        chosen = gr.State(default_choice(server.assistant))  # this page's model and top-k
         with gr.Tab("Chat", id="chat"):
             chatbot = gr.Chatbot(label="Conversation", height=520, elem_id="conversation",
                                  latex_delimiters=[], buttons=["copy"], feedback_options=None)
@@ -224,11 +231,14 @@ def build(server: Server) -> gr.Blocks:
             add = gr.Button("Add to index", variant="primary", elem_id="add-files")
             library_notice = gr.Markdown(elem_id="library-notice")
         with gr.Tab("Settings", id="settings"):
+            gr.Markdown(wording.SETTINGS_SCOPE, elem_id="settings-scope")
             model = gr.Dropdown(_choices(server), value=settings.model or "", label="Model",
                                 info="GGUF files in models/, or the bundled one", elem_id="model")
-            top_k = gr.Slider(1, 12, value=settings.top_k, step=1, label="top-k: chunks retrieved per question",
-                              elem_id="top-k")
+            # A number box, not a slider: a slider clamps what is typed without a word.
+            top_k = gr.Number(settings.top_k, label="top-k: passages retrieved per question", elem_id="top-k",
+                              info=f"a whole number from {TOP_K_MIN} to {TOP_K_MAX}")
             apply = gr.Button("Apply", variant="primary", elem_id="apply")
+            settings_notice = gr.Markdown(elem_id="settings-notice")
 
         def begin(text: str, messages: Messages, request: gr.Request) -> tuple[Any, ...]:
             """At once, before the queue: show the question and that it waits, clear the box, arm Stop.
@@ -247,7 +257,7 @@ def build(server: Server) -> gr.Blocks:
                     gr.update(interactive=False))
 
         def answer(text: str, messages: Messages, history: Turns, done: Exchanges, asked: Asked,
-                   request: gr.Request) -> Iterator[tuple[Any, ...]]:
+                   chosen: Choice, request: gr.Request) -> Iterator[tuple[Any, ...]]:
             session = request.session_hash or ""
             # From the page, the question ``begin`` took; through the API, the text passed.
             text, conversation = asked if asked is not None else (text, server.conversation(session))
@@ -268,7 +278,7 @@ def build(server: Server) -> gr.Blocks:
             draft = ""
             sentences = server.assistant.settings.max_sentences
             try:
-                for item in server.ask(text, history, session, stages=True):
+                for item in server.ask(text, history, session, stages=True, choice=chosen):
                     if isinstance(item, Answer):
                         messages[-1]["content"] = rendering.checked_html(item, len(done) + 1, draft)
                         history = [*history, (text, item.text)]
@@ -292,9 +302,9 @@ def build(server: Server) -> gr.Blocks:
                 messages[-1]["content"] = f'<span class="problem"><strong>Problem:</strong> {problem}</span>'
                 yield shown(messages, history, done, "", gr.update())
 
-        def finish(request: gr.Request) -> tuple[Any, ...]:
+        def finish(chosen: Choice, request: gr.Request) -> tuple[Any, ...]:
             server.end_question(request.session_hash or "")
-            return gr.update(interactive=False), gr.update(interactive=True), server.status()
+            return gr.update(interactive=False), gr.update(interactive=True), server.status(chosen)
 
         def start_over(request: gr.Request) -> tuple[Any, ...]:
             server.new_conversation(request.session_hash or "")
@@ -338,7 +348,7 @@ def build(server: Server) -> gr.Blocks:
             summary = next((d for d in server.overview.documents() if d.path == paths[row]), None)
             if summary is None:
                 return None, gr.update(visible=False), gr.update()
-            return paths[row], gr.update(visible=True), messages.removal_question(summary)
+            return paths[row], gr.update(visible=True), wording.removal_question(summary)
 
         def remove_file(path: str | None) -> tuple[Any, ...]:
             if not path:
@@ -346,25 +356,33 @@ def build(server: Server) -> gr.Blocks:
             try:
                 chunks = server.assistant.remove(path)
             except AssistantError as exc:
-                return None, gr.update(visible=False), messages.not_removed(Path(path).name, str(exc))
-            return None, gr.update(visible=False), messages.removed(Path(path).name, chunks)
+                return None, gr.update(visible=False), wording.not_removed(Path(path).name, str(exc))
+            return None, gr.update(visible=False), wording.removed(Path(path).name, chunks)
 
-        def apply_settings(name: str | None, k: float) -> Iterator[str]:
-            with server.model_lock:
-                server.assistant = server.assistant.reconfigured(model=name or None, top_k=int(k))
-            server.load_model()
-            while server.busy:
-                yield server.status()
-                time.sleep(0.3)
-            yield server.status()
+        def apply_settings(name: str | None, k: Any, chosen: Choice) -> Iterator[tuple[Any, ...]]:
+            """This page's model and top-k, checked and the model loaded before they are used."""
+            try:
+                choice = validated(name, k, available_models(settings.models_dir))
+            except AssistantError as exc:
+                yield chosen, wording.settings_refused(str(exc)), server.status(chosen)
+                return
+            if choice.model != chosen.model:
+                yield chosen, wording.loading_model(server.model_name(choice)), gr.update()
+            try:
+                with server.model_lock:
+                    server.assistants.load(choice)
+            except AssistantError as exc:
+                yield chosen, wording.model_refused(server.model_name(choice), str(exc)), server.status(chosen)
+                return
+            yield choice, wording.settings_applied(server.model_name(choice), choice.top_k), server.status(choice)
 
-        def current(shown: Shown) -> tuple[Any, ...]:
+        def current(shown: Shown, choice: Choice) -> tuple[Any, ...]:
             """The index and the status as they are now, for a page that shows ``shown`` of them.
 
             Run on every load and every few seconds, so each open page follows what any page or
             the command line changed; nothing is sent when nothing changed.
             """
-            now = (server.overview.generation(), server.status())
+            now = (server.overview.generation(), server.status(choice))
             if now == shown:
                 return (gr.update(),) * 4
             return now, _document_rows(server), [f.path for f in server.overview.documents()], now[1]
@@ -374,9 +392,9 @@ def build(server: Server) -> gr.Blocks:
         for trigger in (send.click, question.submit):
             trigger(begin, [question, chatbot], [chatbot, asked, question, *controls], queue=False,
                     api_visibility="private") \
-                .then(answer, [question, chatbot, turns, exchanges, asked], outputs, api_name="ask",
+                .then(answer, [question, chatbot, turns, exchanges, asked, chosen], outputs, api_name="ask",
                       show_progress_on=chatbot, concurrency_id="model") \
-                .then(finish, None, [*controls, status], queue=False, api_visibility="private")
+                .then(finish, chosen, [*controls, status], queue=False, api_visibility="private")
         stop.click(halt, None, notice, queue=False, api_visibility="private")
         for reset in (new.click, chatbot.clear):
             reset(start_over, None, outputs, queue=False, api_visibility="private")
@@ -390,14 +408,23 @@ def build(server: Server) -> gr.Blocks:
                         api_visibility="private")
         removed = remove_yes.click(remove_file, to_remove, [to_remove, confirm, library_notice],
                                    concurrency_id="model", api_visibility="private")
-        apply.click(apply_settings, [model, top_k], status, concurrency_id="model", api_visibility="private")
+        apply.click(apply_settings, [model, top_k, chosen], [chosen, settings_notice, status],
+                    concurrency_id="model", api_visibility="private", show_progress="hidden")
         index_shown = [shown, documents, listed, status]
-        page.load(lambda: current(None), None, index_shown, api_visibility="private")
-        gr.Timer(REFRESH_S).tick(current, shown, index_shown, api_visibility="private", show_progress="hidden",
+
+        def loaded() -> tuple[Any, ...]:
+            """A page (re)loaded: the index as it is, and the controls showing the settings in use."""
+            choice = default_choice(server.assistant)
+            return (*current(None, choice), choice, gr.update(choices=_choices(server), value=choice.model or ""),
+                    choice.top_k)
+
+        page.load(loaded, None, [*index_shown, chosen, model, top_k], api_visibility="private")
+        gr.Timer(REFRESH_S).tick(current, [shown, chosen], index_shown, api_visibility="private",
+                                 show_progress="hidden",
                                  queue=False)
         for changed in (added, removed):
-            changed.then(lambda: current(None), None, index_shown, api_visibility="private", show_progress="hidden",
-                         queue=False)
+            changed.then(lambda choice: current(None, choice), chosen, index_shown, api_visibility="private",
+                         show_progress="hidden", queue=False)
     return cast(gr.Blocks, page)
 
 
