@@ -26,7 +26,7 @@ _SUBJECT_WORDS = 10  # a longer title makes a clumsy question
 @dataclass(frozen=True)
 class DocumentSummary:
     """One indexed file as a person sees it: ``title`` its first line (or its name), ``opening``
-    its first heading under the title or else its first sentence of some length ("" if none)."""
+    its first sentence of some length, or else its first heading under the title ("" if none)."""
 
     source: str
     path: str
@@ -68,18 +68,23 @@ def summarise(chunks: list[Chunk]) -> list[DocumentSummary]:
 
 
 def _opening(chunk: Chunk, title: str) -> str:
-    """The first heading that is not the title, else the first sentence of the first real paragraph."""
+    """The first sentence of the first real paragraph, else the first heading that is not the title
+    (and not a "Label: value" line such as a date or a byline)."""
+    headings = []
     for unit in chunk.units:
         text = " ".join(chunk.text[unit.start - chunk.start:unit.end - chunk.start].split()).lstrip("# ")
-        if not text or text == title:
+        if not text or text == title or unit.start == 0:  # the title's own line or paragraph
             continue
-        if unit.kind == "heading" and len(text.split()) >= 2 and not re.search(r"\d", text):
-            return _shortened(text)
         if unit.evidence and len(text.split()) >= _OPENING_WORDS:
             spans = sentence_spans(text)
             start, end = spans[0] if spans else (0, len(text))
             return _shortened(text[start:end])
-    return ""
+        if unit.kind == "heading" and len(text.split()) >= 2 and not _LABELLED.match(text):
+            headings.append(text)
+    return _shortened(headings[0]) if headings else ""
+
+
+_LABELLED = re.compile(r"[\w -]{1,20}:\s")  # "Date: 2022-10-04", "Source: …", "Updated: …"
 
 
 def _shortened(text: str) -> str:

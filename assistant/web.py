@@ -22,7 +22,7 @@ from assistant import citations, rendering, wording
 from assistant.errors import AssistantError
 from assistant.llm import available_models
 from assistant.loaders import supported_suffixes
-from assistant.overview import Overview
+from assistant.overview import Overview, asks_for_overview_english, suggested_questions
 from assistant.preferences import TOP_K_MAX, TOP_K_MIN, Assistants, Choice, default_choice, validated
 from assistant.recording import record_exchange
 from assistant.types import Answer
@@ -90,7 +90,7 @@ class Server:
         if self.busy:
             return self.busy
         if self.model_problem:
-            return (f"**Problem: the model could not be loaded.** {rendering.inert(self.model_problem)}  \n"
+            return (f"**Problem: the model could not be loaded.** {wording.problem(self.model_problem)}  \n"
                     "Fix: put a `.gguf` file in `models/` and choose it under **Settings**, "
                     "or choose the bundled model there.")
         files = self.overview.documents()
@@ -205,15 +205,15 @@ def build(server: Server) -> gr.Blocks:
             chatbot = gr.Chatbot(label="Conversation", height=520, elem_id="conversation",
                                  latex_delimiters=[], buttons=["copy"], feedback_options=None)
             question = gr.Textbox(label="Question", placeholder="Ask about the indexed documents…",
-                                  elem_id="question")
-            with gr.Row():
-                send = gr.Button("Ask", variant="primary", elem_id="ask")
-                stop = gr.Button("Stop", variant="stop", interactive=False, elem_id="stop")
-                new = gr.Button("New conversation", elem_id="new")
-            with gr.Row():
-                save = gr.Button("Save as test case", elem_id="save-case")
-                export = gr.DownloadButton("Export as Markdown", elem_id="export", interactive=False)
+                                  elem_id="question", autofocus=True)
+            with gr.Row(elem_id="chat-actions"):
+                send = gr.Button("Ask", variant="primary", elem_id="ask", min_width=70)
+                stop = gr.Button("Stop", variant="stop", interactive=False, elem_id="stop", min_width=70)
+                new = gr.Button("New conversation", elem_id="new", min_width=70)
             notice = gr.Markdown(elem_id="notice")
+            with gr.Accordion("More: save as a test case, export", open=False, elem_id="more"), gr.Row():
+                save = gr.Button("Save as test case", elem_id="save-case", size="sm")
+                export = gr.DownloadButton("Export as Markdown", elem_id="export", interactive=False, size="sm")
         with gr.Tab("Documents", id="documents"):
             documents = gr.Dataframe(_document_rows(server), headers=["Title", "File", "Chunks", ""],
                                      interactive=False, elem_id="documents", label="Indexed files", wrap=True,
@@ -248,6 +248,11 @@ def build(server: Server) -> gr.Blocks:
             (the page's script keeps Enter from sending it; this is for whatever gets past).
             """
             session = request.session_hash or ""
+            reply = _overview_reply(server, text)
+            if reply is not None:  # a greeting or "what is in here?": answered at once, no model
+                shown = [*messages, {"role": "user", "content": rendering.question_html(text.strip())},
+                         {"role": "assistant", "content": reply}]
+                return shown, None, "", gr.update(), gr.update()
             conversation = server.start_question(session) if text.strip() else None
             if conversation is None:
                 return gr.update(), ("", server.conversation(session)), gr.update(), gr.update(), gr.update()
@@ -265,6 +270,11 @@ def build(server: Server) -> gr.Blocks:
             unchanged = (gr.update(),) * len(outputs)
             if not text or conversation != server.conversation(session):
                 yield unchanged
+                return
+            reply = _overview_reply(server, text)
+            if reply is not None:  # through the API; the page's own were answered by ``begin``
+                yield ([*messages, {"role": "user", "content": rendering.question_html(text)},
+                        {"role": "assistant", "content": reply}], history, done, "", gr.update())
                 return
 
             def shown(*values: Any) -> tuple[Any, ...]:
@@ -298,7 +308,7 @@ def build(server: Server) -> gr.Blocks:
                 messages[-1]["content"] = rendering.stopped_html(draft)
                 yield shown(messages, history, done, "Stopped: the model was interrupted.", gr.update())
             except AssistantError as exc:
-                problem = rendering.inert(str(exc))
+                problem = wording.problem(str(exc))
                 messages[-1]["content"] = f'<span class="problem"><strong>Problem:</strong> {problem}</span>'
                 yield shown(messages, history, done, "", gr.update())
 
@@ -321,8 +331,8 @@ def build(server: Server) -> gr.Blocks:
             target = server.assistant.settings.saved_cases
             target.parent.mkdir(parents=True, exist_ok=True)
             line = record_exchange(server.assistant, question_text, history[:-1], last, target)
-            return (f"Saved this exchange as case {rendering.inert(str(line['id']))} in "
-                    f"{rendering.inert(str(target))}; `assistant replay` checks it again.")
+            return (f"Saved this exchange as test case {rendering.inert(str(line['id']))} in "
+                    f"{rendering.inert(target.name)}; the command assistant replay checks it again.")
 
         def add_files(files: list[str] | None,
                       progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:  # noqa: B008
@@ -333,9 +343,9 @@ def build(server: Server) -> gr.Blocks:
                 server.busy = f"**Indexing** {rendering.inert(path.name)}…"
                 try:
                     report = server.assistant.add_upload(path, path.name, progress=True)
-                    lines.append(f"- {rendering.inert(path.name)}: {rendering.inert(report.summary())}")
+                    lines.append(f"- {wording.upload_result(path.name, report)}")
                 except AssistantError as exc:
-                    lines.append(f"- **Not added:** {rendering.inert(str(exc))}. Nothing in the index changed.")
+                    lines.append(f"- {wording.upload_refused(str(exc))}")
                 finally:
                     server.busy = None
             return "\n".join(lines) or "Choose files first.", None
@@ -384,12 +394,19 @@ def build(server: Server) -> gr.Blocks:
             """
             now = (server.overview.generation(), server.status(choice))
             if now == shown:
-                return (gr.update(),) * 4
-            return now, _document_rows(server), [f.path for f in server.overview.documents()], now[1]
+                return (gr.update(),) * 5
+            return (now, _document_rows(server), [f.path for f in server.overview.documents()], now[1],
+                    _welcome(server))
 
         outputs = [chatbot, turns, exchanges, notice, export]
         controls = [stop, send]
-        for trigger in (send.click, question.submit):
+
+        def suggested(evt: gr.SelectData) -> str:
+            """A suggested question clicked in the empty conversation: it is asked as if typed."""
+            return str(evt.value.get("text", "")) if isinstance(evt.value, dict) else ""
+
+        picked = chatbot.example_select(suggested, None, question, queue=False, api_visibility="private")
+        for trigger in (send.click, question.submit, picked.then):
             trigger(begin, [question, chatbot], [chatbot, asked, question, *controls], queue=False,
                     api_visibility="private") \
                 .then(answer, [question, chatbot, turns, exchanges, asked, chosen], outputs, api_name="ask",
@@ -410,7 +427,7 @@ def build(server: Server) -> gr.Blocks:
                                    concurrency_id="model", api_visibility="private")
         apply.click(apply_settings, [model, top_k, chosen], [chosen, settings_notice, status],
                     concurrency_id="model", api_visibility="private", show_progress="hidden")
-        index_shown = [shown, documents, listed, status]
+        index_shown = [shown, documents, listed, status, chatbot]
 
         def loaded() -> tuple[Any, ...]:
             """A page (re)loaded: the index as it is, and the controls showing the settings in use."""
@@ -426,6 +443,22 @@ def build(server: Server) -> gr.Blocks:
             changed.then(lambda choice: current(None, choice), chosen, index_shown, api_visibility="private",
                          show_progress="hidden", queue=False)
     return cast(gr.Blocks, page)
+
+
+def _overview_reply(server: Server, text: str) -> str | None:
+    """The reply to a greeting or a question about the documents themselves; None for a question."""
+    kind = asks_for_overview_english(text)
+    if kind is None:
+        return None
+    documents = server.overview.documents()
+    return wording.overview_reply(documents, kind, suggested_questions(documents, count=1))
+
+
+def _welcome(server: Server) -> Any:
+    """The empty conversation: the documents and a few questions to start from."""
+    documents = server.overview.documents()
+    return gr.update(placeholder=wording.welcome(documents),
+                     examples=[{"text": q} for q in suggested_questions(documents)])
 
 
 def _text(message: dict[str, Any]) -> str:

@@ -80,7 +80,7 @@ def test_question_the_documents_do_not_cover_is_refused(served: Served, new_page
     page = new_page(served.url)
     answer = ask(page, "What is the recipe for a good sourdough bread?")
     assert answer.evaluate("e => e.classList.contains('refusal')")
-    assert "Not in the documents" in answer.inner_text()
+    assert answer.inner_text().startswith("The documents do not say.")
     assert "(Why: the best evidence scores under the relevance floor.)" in answer.inner_text()
     assert answer.locator("a.cite").count() == 0
     screenshot(page, "03-refusal")
@@ -122,13 +122,13 @@ def test_upload_a_document_and_ask_about_it(served: Served, new_page: Any, tmp_p
                     encoding="utf-8")
     assert "kestrel_point.md" not in _documents(page)
     notice = _upload(page, note)
-    assert "added 1" in notice, notice
+    assert "Added kestrel_point.md." in notice, notice
     listed = _documents(page)
     assert "kestrel_point.md" in listed
     screenshot(page, "04-documents-after-upload")
 
     again = _upload(page, note)
-    assert "nothing to do" in again, again
+    assert "kestrel_point.md is already in the index" in again, again
     binary = tmp_path / "broken.txt"
     binary.write_bytes(b"\x00\x01binary\x00")
     before = _documents(page)
@@ -196,6 +196,7 @@ def test_markup_from_documents_cannot_load_images_or_run_scripts(
 def test_save_the_exchange_and_export_markdown(served: Served, new_page: Any) -> None:
     page = new_page(served.url)
     ask(page, "Which province was described as one of the birthplaces of China's modern pharmaceutical industry?")
+    page.locator("#more").get_by_text("More").click()  # advanced actions sit in a closed section
     page.click("#save-case")
     page.wait_for_function("document.querySelector('#notice').innerText.includes('Saved')")
     saved = [json.loads(line) for line in served.saved_cases.read_text(encoding="utf-8").splitlines()]

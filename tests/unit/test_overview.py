@@ -67,3 +67,16 @@ def test_questions_about_the_documents_themselves(message: str) -> None:
 ])
 def test_questions_that_are_not_about_the_documents_themselves(message: str) -> None:
     assert asks_for_overview_english(message) is None
+
+
+def test_a_label_line_is_not_what_a_document_covers(indexed: Assistant, tmp_path: Path) -> None:
+    news = tmp_path / "news.txt"
+    news.write_text("Harbour reopens\nDate: 2022-10-04\nSource: Port Office\n\n"
+                    "The harbour at Port Ellery reopened on Monday after two years of work. More follows.\n",
+                    encoding="utf-8")
+    manual = tmp_path / "manual.md"
+    manual.write_text("# Tide tables\n\n## Reading the tables\n\nSee below.\n", encoding="utf-8")
+    indexed.index([news, manual])
+    documents = {d.source: d for d in Overview(indexed.store).documents()}
+    assert documents["news.txt"].opening == "The harbour at Port Ellery reopened on Monday after two years of work."
+    assert documents["manual.md"].opening == "Reading the tables"  # no sentence long enough: the heading
