@@ -39,7 +39,7 @@ SEARCHING = "Searching the documents and reading the passages…"
 PENDING = '<span class="pending">Indexing…</span>'
 ASSETS = Path(__file__).with_name("web_assets")
 REFRESH_S = 2.0  # how often an open page looks for changes to the index and the status
-REMOVE, REMOVE_COLUMN = "Remove…", 3  # the action in each row of the documents table
+REMOVE, REMOVE_COLUMN = "Remove", 2  # the action in each row of the documents table
 FORMATS = (".txt", ".md", ".pdf", ".docx", ".html")  # as the upload's label names them
 
 
@@ -187,14 +187,15 @@ def _choices(server: Server) -> list[tuple[str, str]]:
 
 
 def _document_rows(server: Server) -> list[list[Any]]:
-    return [[f.title, f.source, f.chunks, REMOVE] for f in server.overview.documents()]
+    return [[f.title, f"{f.source} · {f.chunks} chunk{'s' if f.chunks != 1 else ''}", REMOVE]
+            for f in server.overview.documents()]
 
 
 def build(server: Server) -> gr.Blocks:
     settings = server.assistant.settings
     with gr.Blocks(title="Offline document assistant") as page:
         gr.Markdown("## Ask your documents\nEvery sentence cites the passage it rests on; click a [n] "
-                    "to read it. When the documents do not answer, the assistant says so.")
+                    "to read it. When the documents do not answer, the assistant says so.", elem_id="intro")
         status = gr.Markdown(server.status(), elem_id="status")
         turns = gr.State([])
         exchanges = gr.State([])
@@ -209,15 +210,15 @@ def build(server: Server) -> gr.Blocks:
             with gr.Row(elem_id="chat-actions"):
                 send = gr.Button("Ask", variant="primary", elem_id="ask", min_width=70)
                 stop = gr.Button("Stop", variant="stop", interactive=False, elem_id="stop", min_width=70)
-                new = gr.Button("New conversation", elem_id="new", min_width=70)
+                new = gr.Button("New chat", elem_id="new", min_width=70)
             notice = gr.Markdown(elem_id="notice")
             with gr.Accordion("More: save as a test case, export", open=False, elem_id="more"), gr.Row():
                 save = gr.Button("Save as test case", elem_id="save-case", size="sm")
                 export = gr.DownloadButton("Export as Markdown", elem_id="export", interactive=False, size="sm")
         with gr.Tab("Documents", id="documents"):
-            documents = gr.Dataframe(_document_rows(server), headers=["Title", "File", "Chunks", ""],
+            documents = gr.Dataframe(_document_rows(server), headers=["Title", "File", ""],
                                      interactive=False, elem_id="documents", label="Indexed files", wrap=True,
-                                     column_widths=["52%", "28%", "8%", "12%"])
+                                     column_widths=["50%", "28%", "22%"])
             listed = gr.State([f.path for f in server.overview.documents()])  # the table's files, row by row
             to_remove = gr.State(None)  # the file whose removal waits for the visitor's yes
             with gr.Column(visible=False, elem_id="remove-confirm") as confirm:
