@@ -37,7 +37,11 @@ def test_the_question_box_and_the_buttons_fit_the_first_screen(phone: Any) -> No
     assert all(b["x"] >= 0 and b["x"] + b["width"] <= PHONE["width"] for b in buttons)
     for name in ("ask", "stop", "new"):
         assert phone.locator(f"#{name}").evaluate("b => b.scrollWidth <= b.clientWidth"), f"#{name} text overflows"
+    frame = phone.locator("#conversation").bounding_box()
     listed = phone.locator("#conversation .placeholder").bounding_box()
+    assert frame["y"] <= listed["y"] <= frame["y"] + 60, "the welcome does not start at its list of documents"
+    opening = phone.locator("#conversation .placeholder p").first.bounding_box()
+    assert opening["y"] >= listed["y"] - 1, "the start of the welcome is cut off above its box"
     first = phone.locator("#conversation button.example").first.bounding_box()
     assert listed["y"] + listed["height"] <= first["y"] + 1, "the suggestions cover the list of documents"
     assert phone.locator("#save-case").is_hidden()
