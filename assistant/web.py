@@ -431,12 +431,14 @@ def build(server: Server) -> gr.Blocks:
         index_shown = [shown, documents, listed, status, chatbot]
 
         def loaded() -> tuple[Any, ...]:
-            """A page (re)loaded: the index as it is, and the controls showing the settings in use."""
-            choice = default_choice(server.assistant)
-            return (*current(None, choice), choice, gr.update(choices=_choices(server), value=choice.model or ""),
-                    choice.top_k)
+            """A page (re)loaded: the index as it is, and the models folder as it is now.
 
-        page.load(loaded, None, [*index_shown, chosen, model, top_k], api_visibility="private")
+            The controls start at the server's settings, which a new session uses (``chosen``); they
+            are not set again here, where a value typed in the first moments would be overwritten.
+            """
+            return (*current(None, default_choice(server.assistant)), gr.update(choices=_choices(server)))
+
+        page.load(loaded, None, [*index_shown, model], api_visibility="private")
         gr.Timer(REFRESH_S).tick(current, [shown, chosen], index_shown, api_visibility="private",
                                  show_progress="hidden",
                                  queue=False)
