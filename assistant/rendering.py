@@ -90,8 +90,8 @@ def answer_html(answer: Answer, turn: int) -> str:
     if answer.refused:
         why = "".join(f' <span class="why">(Why: {inert(note.removeprefix("refused: "))}.)</span>'
                       for note in answer.notes)
-        return (f'<div class="refusal"><strong>Not in the documents.</strong> {inert(answer.text)} '
-                f"Nothing in the indexed documents covers this question, so there is nothing to cite.{why}</div>")
+        return (f'<div class="refusal"><strong>{inert(answer.text)}</strong> '
+                f"Try other words, or add a document that covers it.{why}</div>")
     parts = []
     for sentence in answer.sentences:
         body = citations.highlighted(sentence, lambda t: f"<mark>{t}</mark>", inert)

@@ -15,7 +15,6 @@ import queue
 import shutil
 import tempfile
 import threading
-import time
 import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,11 +22,13 @@ from typing import Any, cast
 
 import gradio as gr
 
-from assistant import citations, http_safety, openai_api, rendering
+from assistant import citations, http_safety, openai_api, rendering, wording
 from assistant import uploads as uploads_module
 from assistant.errors import AssistantError
 from assistant.llm import available_models
 from assistant.loaders import supported_suffixes
+from assistant.overview import Overview, asks_for_overview_english, suggested_questions
+from assistant.preferences import TOP_K_MAX, TOP_K_MIN, Assistants, Choice, default_choice, validated
 from assistant.recording import record_exchange
 from assistant.types import Answer
 from assistant.wiring import Assistant
@@ -36,12 +37,15 @@ Messages = list[dict[str, Any]]
 Turns = list[tuple[str, str]]
 Exchanges = list[tuple[str, Answer]]
 Asked = tuple[str, int] | None
+Shown = tuple[str, str] | None  # (the store's generation, the status) a page shows
 BUNDLED = "bundled: Gemma 3 270M"
 WAITING = "Waiting for the model…"
 SEARCHING = "Searching the documents and reading the passages…"
 PENDING = '<span class="pending">Indexing…</span>'
 ASSETS = Path(__file__).with_name("web_assets")
 EXPORTS = "conversation-exports"  # folder in Gradio's cache with one export per session
+REFRESH_S = 2.0  # how often an open page looks for changes to the index and the status
+REMOVE, REMOVE_COLUMN = "Remove", 2  # the action in each row of the documents table
 FORMATS = (".txt", ".md", ".pdf", ".docx", ".html")  # as the upload's label names them
 
 
@@ -58,6 +62,8 @@ class Server:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+        self.assistants = Assistants(assistant)  # one per visitor's choice of model and top-k
+        self.overview = Overview(assistant.store)  # what the index holds, read again when it changes
         self.model_lock = threading.Lock()
         self.busy: str | None = None  # what the server is doing that visitors should know about
         self.model_problem: str | None = None
@@ -81,28 +87,30 @@ class Server:
         finally:
             self.busy = None
 
-    def model_name(self) -> str:
+    def model_name(self, choice: Choice | None = None) -> str:
         s = self.assistant.settings
         if s.model_url:
             return f"{s.model_name or 'the model'} at {s.model_url}"
-        return s.model or BUNDLED
+        return (choice.model if choice else s.model) or BUNDLED
 
     # Status banner -----------------------------------------------------------------
-    def status(self) -> str:
+    def status(self, choice: Choice | None = None) -> str:
+        """What a visitor needs to know now, with the model and top-k their page uses (``choice``)."""
         if self.busy:
             return self.busy
         if self.model_problem:
             fix = ("Fix: start the model server, or fix `model_url` and restart." if self.assistant.settings.model_url
                    else "Fix: put a `.gguf` file in `models/` and choose it under **Settings**, "
                    "or choose the bundled model there.")
-            return f"**Problem: the model could not be loaded.** {rendering.inert(self.model_problem)}  \n{fix}"
-        files = self.assistant.documents()
+            return f"**Problem: the model could not be loaded.** {wording.problem(self.model_problem)}  \n{fix}"
+        files = self.overview.documents()
         if not files:
             return ("**The index is empty.** Add documents (text, Markdown, PDF, Word, HTML) under **Documents**, "
                     "or run `assistant index` in a terminal, then ask.")
         chunks = sum(f.chunks for f in files)
-        return (f"**Ready** · model: {rendering.inert(self.model_name())} · "
-                f"{len(files)} documents, {chunks} chunks · top-k {self.assistant.settings.top_k}")
+        top_k = choice.top_k if choice else self.assistant.settings.top_k
+        return (f"**Ready** · model: {rendering.inert(self.model_name(choice))} · "
+                f"{len(files)} documents, {chunks} chunks · top-k {top_k}")
 
     # Stop ----------------------------------------------------------------------------
     def stop_flag(self, session: str) -> threading.Event:
@@ -135,10 +143,12 @@ class Server:
         """Drop the stop flag of a session that asks one question (each request of the API is one)."""
         self._stops.pop(session, None)
 
-    def ask(self, question: str, history: Turns, session: str, stages: bool = False) -> Iterator[str | Answer]:
+    def ask(self, question: str, history: Turns, session: str, stages: bool = False,
+            choice: Choice | None = None) -> Iterator[str | Answer]:
         """Pieces of text as the model writes them, then the checked Answer; Stopped if stopped.
 
         ``stages``: first a :class:`Stage` once the model is this question's (the wait is over).
+        ``choice``: the visitor's model and top-k (the server's settings when None).
         """
         stop = self.stop_flag(session)
         pieces: queue.Queue[str | Answer | BaseException] = queue.Queue()
@@ -161,7 +171,8 @@ class Server:
                         raise Stopped
                     if stages:
                         pieces.put(Stage(SEARCHING))
-                    result = self.assistant.ask(question, history, on_text=on_text)
+                    assistant = self.assistants.load(choice) if choice else self.assistant
+                    result = assistant.ask(question, history, on_text=on_text)
             except BaseException as exc:  # handed to the page's thread and raised there
                 result = exc
             with handover:  # cleared before the page hears the end, so its next question runs
@@ -190,11 +201,8 @@ def _choices(server: Server) -> list[tuple[str, str]]:
 
 
 def _document_rows(server: Server) -> list[list[Any]]:
-    return [[f.source, f.chunks, f.path] for f in server.assistant.documents()]
-
-
-def _document_choices(server: Server) -> list[tuple[str, str]]:
-    return [(f"{f.source} ({f.chunks} chunks)", f.path) for f in server.assistant.documents()]
+    return [[f.title, f"{f.source} · {f.chunks} chunk{'s' if f.chunks != 1 else ''}", REMOVE]
+            for f in server.overview.documents()]
 
 
 def build(server: Server) -> gr.Blocks:
@@ -203,42 +211,52 @@ def build(server: Server) -> gr.Blocks:
     # back) once a day old; what a visitor adds, removes or leaves is deleted at once (add_uploads).
     with gr.Blocks(title="Offline document assistant", delete_cache=(3600, 86400)) as page:
         gr.Markdown("## Ask your documents\nEvery sentence cites the passage it rests on; click a [n] "
-                    "to read it. When the documents do not answer, the assistant says so.")
+                    "to read it. When the documents do not answer, the assistant says so.", elem_id="intro")
         status = gr.Markdown(server.status(), elem_id="status")
         turns = gr.State([])
         exchanges = gr.State([])
         asked = gr.State(None)  # (question, conversation) that the page sent; None through the API
+        shown = gr.State(None)  # what the page shows of the index and status (see ``current``)
+        chosen = gr.State(default_choice(server.assistant))  # this page's model and top-k
         with gr.Tab("Chat", id="chat"):
             chatbot = gr.Chatbot(label="Conversation", height=520, elem_id="conversation",
                                  latex_delimiters=[], buttons=["copy"], feedback_options=None)
             question = gr.Textbox(label="Question", placeholder="Ask about the indexed documents…",
-                                  elem_id="question")
-            with gr.Row():
-                send = gr.Button("Ask", variant="primary", elem_id="ask")
-                stop = gr.Button("Stop", variant="stop", interactive=False, elem_id="stop")
-                new = gr.Button("New conversation", elem_id="new")
-            with gr.Row():
-                save = gr.Button("Save as test case", elem_id="save-case")
-                export = gr.DownloadButton("Export as Markdown", elem_id="export", interactive=False)
+                                  elem_id="question", autofocus=True)
+            with gr.Row(elem_id="chat-actions"):
+                send = gr.Button("Ask", variant="primary", elem_id="ask", min_width=70)
+                stop = gr.Button("Stop", variant="stop", interactive=False, elem_id="stop", min_width=70)
+                new = gr.Button("New chat", elem_id="new", min_width=70)
             notice = gr.Markdown(elem_id="notice")
+            with gr.Accordion("More: save as a test case, export", open=False, elem_id="more"), gr.Row():
+                save = gr.Button("Save as test case", elem_id="save-case", size="sm")
+                export = gr.DownloadButton("Export as Markdown", elem_id="export", interactive=False, size="sm")
         with gr.Tab("Documents", id="documents"):
-            documents = gr.Dataframe(_document_rows(server), headers=["File", "Chunks", "Path"],
-                                     interactive=False, elem_id="documents", label="Indexed files")
+            documents = gr.Dataframe(_document_rows(server), headers=["Title", "File", ""],
+                                     interactive=False, elem_id="documents", label="Indexed files", wrap=True,
+                                     column_widths=["50%", "28%", "22%"])
+            listed = gr.State([f.path for f in server.overview.documents()])  # the table's files, row by row
+            to_remove = gr.State(None)  # the file whose removal waits for the visitor's yes
+            with gr.Column(visible=False, elem_id="remove-confirm") as confirm:
+                confirm_text = gr.Markdown(elem_id="remove-question")
+                with gr.Row():
+                    remove_yes = gr.Button("Remove", variant="stop", elem_id="remove-yes", min_width=80)
+                    remove_no = gr.Button("Cancel", elem_id="remove-no", min_width=80)
             uploads = gr.File(label=f"Add {', '.join(FORMATS)} files (up to {settings.max_upload_mb:g} MB each)",
                               file_count="multiple", file_types=list(supported_suffixes()),
                               elem_id="upload")
             pending = gr.State([], delete_callback=_discard_all)  # this visitor's uploads not yet added
             add = gr.Button("Add to index", variant="primary", elem_id="add-files")
-            with gr.Row():
-                chosen = gr.Dropdown(_document_choices(server), label="Indexed file", elem_id="remove-choice")
-                remove = gr.Button("Remove from index", variant="stop", elem_id="remove")
             library_notice = gr.Markdown(elem_id="library-notice")
         with gr.Tab("Settings", id="settings"):
+            gr.Markdown(wording.SETTINGS_SCOPE, elem_id="settings-scope")
             model = gr.Dropdown(_choices(server), value=settings.model or "", label="Model",
                                 info="GGUF files in models/, or the bundled one", elem_id="model")
-            top_k = gr.Slider(1, 12, value=settings.top_k, step=1, label="top-k: chunks retrieved per question",
-                              elem_id="top-k")
+            # A number box, not a slider: a slider clamps what is typed without a word.
+            top_k = gr.Number(settings.top_k, label="top-k: passages retrieved per question", elem_id="top-k",
+                              info=f"a whole number from {TOP_K_MIN} to {TOP_K_MAX}")
             apply = gr.Button("Apply", variant="primary", elem_id="apply")
+            settings_notice = gr.Markdown(elem_id="settings-notice")
 
         def begin(text: str, messages: Messages, request: gr.Request) -> tuple[Any, ...]:
             """At once, before the queue: show the question and that it waits, clear the box, arm Stop.
@@ -248,6 +266,11 @@ def build(server: Server) -> gr.Blocks:
             (the page's script keeps Enter from sending it; this is for whatever gets past).
             """
             session = request.session_hash or ""
+            reply = _overview_reply(server, text)
+            if reply is not None:  # a greeting or "what is in here?": answered at once, no model
+                shown = [*messages, {"role": "user", "content": rendering.question_html(text.strip())},
+                         {"role": "assistant", "content": reply}]
+                return shown, None, "", gr.update(), gr.update()
             conversation = server.start_question(session) if text.strip() else None
             if conversation is None:
                 return gr.update(), ("", server.conversation(session)), gr.update(), gr.update(), gr.update()
@@ -257,7 +280,7 @@ def build(server: Server) -> gr.Blocks:
                     gr.update(interactive=False))
 
         def answer(text: str, messages: Messages, history: Turns, done: Exchanges, asked: Asked,
-                   request: gr.Request) -> Iterator[tuple[Any, ...]]:
+                   chosen: Choice, request: gr.Request) -> Iterator[tuple[Any, ...]]:
             session = request.session_hash or ""
             # From the page, the question ``begin`` took; through the API, the text passed.
             text, conversation = asked if asked is not None else (text, server.conversation(session))
@@ -265,6 +288,11 @@ def build(server: Server) -> gr.Blocks:
             unchanged = (gr.update(),) * len(outputs)
             if not text or conversation != server.conversation(session):
                 yield unchanged
+                return
+            reply = _overview_reply(server, text)
+            if reply is not None:  # through the API; the page's own were answered by ``begin``
+                yield ([*messages, {"role": "user", "content": rendering.question_html(text)},
+                        {"role": "assistant", "content": reply}], history, done, "", gr.update())
                 return
 
             def shown(*values: Any) -> tuple[Any, ...]:
@@ -278,7 +306,7 @@ def build(server: Server) -> gr.Blocks:
             draft = ""
             sentences = server.assistant.settings.max_sentences
             try:
-                for item in server.ask(text, history, session, stages=True):
+                for item in server.ask(text, history, session, stages=True, choice=chosen):
                     if isinstance(item, Answer):
                         messages[-1]["content"] = rendering.checked_html(item, len(done) + 1, draft)
                         history = [*history, (text, item.text)]
@@ -298,13 +326,13 @@ def build(server: Server) -> gr.Blocks:
                 messages[-1]["content"] = rendering.stopped_html(draft)
                 yield shown(messages, history, done, "Stopped: the model was interrupted.", gr.update())
             except AssistantError as exc:
-                problem = rendering.inert(str(exc))
+                problem = wording.problem(str(exc))
                 messages[-1]["content"] = f'<span class="problem"><strong>Problem:</strong> {problem}</span>'
                 yield shown(messages, history, done, "", gr.update())
 
-        def finish(request: gr.Request) -> tuple[Any, ...]:
+        def finish(chosen: Choice, request: gr.Request) -> tuple[Any, ...]:
             server.end_question(request.session_hash or "")
-            return gr.update(interactive=False), gr.update(interactive=True), server.status()
+            return gr.update(interactive=False), gr.update(interactive=True), server.status(chosen)
 
         def start_over(request: gr.Request) -> tuple[Any, ...]:
             server.new_conversation(request.session_hash or "")
@@ -321,17 +349,25 @@ def build(server: Server) -> gr.Blocks:
             target = server.assistant.settings.saved_cases
             target.parent.mkdir(parents=True, exist_ok=True)
             line = record_exchange(server.assistant, question_text, history[:-1], last, target)
-            return (f"Saved this exchange as case {rendering.inert(str(line['id']))} in "
-                    f"{rendering.inert(str(target))}; `assistant replay` checks it again.")
+            return (f"Saved this exchange as test case {rendering.inert(str(line['id']))} in "
+                    f"{rendering.inert(target.name)}; the command assistant replay checks it again.")
 
         def add_files(files: list[str] | None,
                       progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:  # noqa: B008
             def indexing(i: int, name: str) -> None:
                 progress((i, len(files or [])), desc=f"Indexing {name}")
 
-            notice = add_uploads(server, files or [], gradio_cache(), indexing)
-            return (_document_rows(server), gr.update(choices=_document_choices(server), value=None),
-                    notice, None, server.status())
+            return add_uploads(server, files or [], gradio_cache(), indexing), None
+
+        def ask_removal(paths: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
+            """A click on a row's Remove: ask first, naming the file (nothing is removed yet)."""
+            row, column = evt.index if isinstance(evt.index, (list, tuple)) else (evt.index, None)
+            if column != REMOVE_COLUMN or not isinstance(row, int) or not 0 <= row < len(paths):
+                return gr.update(), gr.update(), gr.update()
+            summary = next((d for d in server.overview.documents() if d.path == paths[row]), None)
+            if summary is None:
+                return None, gr.update(visible=False), gr.update()
+            return paths[row], gr.update(visible=True), wording.removal_question(summary)
 
         def drop_upload(removed: gr.DeletedFileData) -> None:
             uploads_module.discard(Path(removed.file.path), gradio_cache())
@@ -348,38 +384,56 @@ def build(server: Server) -> gr.Blocks:
 
         def remove_file(path: str | None) -> tuple[Any, ...]:
             if not path:
-                return gr.update(), gr.update(), "Choose a file to remove.", server.status()
+                return None, gr.update(visible=False), gr.update()
             try:
                 chunks = server.assistant.remove(path)
             except AssistantError as exc:
-                return gr.update(), gr.update(), f"**Not removed:** {rendering.inert(str(exc))}", server.status()
-            notice = f"Removed {rendering.inert(Path(path).name)} ({chunks} chunks) from the index."
-            return (_document_rows(server), gr.update(choices=_document_choices(server), value=None),
-                    notice, server.status())
+                return None, gr.update(visible=False), wording.not_removed(Path(path).name, str(exc))
+            return None, gr.update(visible=False), wording.removed(Path(path).name, chunks)
 
-        def apply_settings(name: str | None, k: float) -> Iterator[str]:
-            with server.model_lock:
-                server.assistant = server.assistant.reconfigured(model=name or None, top_k=int(k))
-            server.load_model()
-            while server.busy:
-                yield server.status()
-                time.sleep(0.3)
-            yield server.status()
+        def apply_settings(name: str | None, k: Any, chosen: Choice) -> Iterator[tuple[Any, ...]]:
+            """This page's model and top-k, checked and the model loaded before they are used."""
+            try:
+                choice = validated(name, k, available_models(settings.models_dir))
+            except AssistantError as exc:
+                yield chosen, wording.settings_refused(str(exc)), server.status(chosen)
+                return
+            if choice.model != chosen.model:
+                yield chosen, wording.loading_model(server.model_name(choice)), gr.update()
+            try:
+                with server.model_lock:
+                    server.assistants.load(choice)
+            except AssistantError as exc:
+                yield chosen, wording.model_refused(server.model_name(choice), str(exc)), server.status(chosen)
+                return
+            yield choice, wording.settings_applied(server.model_name(choice), choice.top_k), server.status(choice)
 
-        def watch_status() -> Iterator[str]:
-            while server.busy:
-                yield server.status()
-                time.sleep(0.3)
-            yield server.status()
+        def current(shown: Shown, choice: Choice) -> tuple[Any, ...]:
+            """The index and the status as they are now, for a page that shows ``shown`` of them.
+
+            Run on every load and every few seconds, so each open page follows what any page or
+            the command line changed; nothing is sent when nothing changed.
+            """
+            now = (server.overview.generation(), server.status(choice))
+            if now == shown:
+                return (gr.update(),) * 5
+            return (now, _document_rows(server), [f.path for f in server.overview.documents()], now[1],
+                    _welcome(server))
 
         outputs = [chatbot, turns, exchanges, notice, export]
         controls = [stop, send]
-        for trigger in (send.click, question.submit):
+
+        def suggested(evt: gr.SelectData) -> str:
+            """A suggested question clicked in the empty conversation: it is asked as if typed."""
+            return str(evt.value.get("text", "")) if isinstance(evt.value, dict) else ""
+
+        picked = chatbot.example_select(suggested, None, question, queue=False, api_visibility="private")
+        for trigger in (send.click, question.submit, picked.then):
             trigger(begin, [question, chatbot], [chatbot, asked, question, *controls], queue=False,
                     api_visibility="private") \
-                .then(answer, [question, chatbot, turns, exchanges, asked], outputs, api_name="ask",
+                .then(answer, [question, chatbot, turns, exchanges, asked, chosen], outputs, api_name="ask",
                       show_progress_on=chatbot, concurrency_id="model") \
-                .then(finish, None, [*controls, status], queue=False, api_visibility="private")
+                .then(finish, chosen, [*controls, status], queue=False, api_visibility="private")
         stop.click(halt, None, notice, queue=False, api_visibility="private")
         for reset in (new.click, chatbot.clear):
             reset(start_over, None, outputs, queue=False, api_visibility="private")
@@ -389,13 +443,34 @@ def build(server: Server) -> gr.Blocks:
         uploads.delete(drop_upload, None, None, queue=False, api_visibility="private")
         uploads.clear(drop_uploads, pending, pending, queue=False, api_visibility="private")
         page.unload(leave)
-        add.click(lambda: PENDING, None, library_notice, queue=False, api_visibility="private").then(
-            add_files, uploads, [documents, chosen, library_notice, uploads, status],
+        added = add.click(lambda: PENDING, None, library_notice, queue=False, api_visibility="private").then(
+            add_files, uploads, [library_notice, uploads],
                   concurrency_id="model", api_visibility="private")
-        remove.click(remove_file, chosen, [documents, chosen, library_notice, status],
-                     concurrency_id="model", api_visibility="private")
-        apply.click(apply_settings, [model, top_k], status, concurrency_id="model", api_visibility="private")
-        page.load(watch_status, None, status, api_visibility="private")
+        documents.select(ask_removal, listed, [to_remove, confirm, confirm_text], queue=False,
+                         api_visibility="private")
+        remove_no.click(lambda: (None, gr.update(visible=False)), None, [to_remove, confirm], queue=False,
+                        api_visibility="private")
+        removed = remove_yes.click(remove_file, to_remove, [to_remove, confirm, library_notice],
+                                   concurrency_id="model", api_visibility="private")
+        apply.click(apply_settings, [model, top_k, chosen], [chosen, settings_notice, status],
+                    concurrency_id="model", api_visibility="private", show_progress="hidden")
+        index_shown = [shown, documents, listed, status, chatbot]
+
+        def loaded() -> tuple[Any, ...]:
+            """A page (re)loaded: the index as it is, and the models folder as it is now.
+
+            The controls start at the server's settings, which a new session uses (``chosen``); they
+            are not set again here, where a value typed in the first moments would be overwritten.
+            """
+            return (*current(None, default_choice(server.assistant)), gr.update(choices=_choices(server)))
+
+        page.load(loaded, None, [*index_shown, model], api_visibility="private")
+        gr.Timer(REFRESH_S).tick(current, [shown, chosen], index_shown, api_visibility="private",
+                                 show_progress="hidden",
+                                 queue=False)
+        for changed in (added, removed):
+            changed.then(lambda choice: current(None, choice), chosen, index_shown, api_visibility="private",
+                         show_progress="hidden", queue=False)
     return cast(gr.Blocks, page)
 
 
@@ -420,13 +495,29 @@ def add_uploads(server: Server, files: list[str], cache: Path,
         server.busy = f"**Indexing** {rendering.inert(path.name)}…"
         try:
             report = server.assistant.add_upload(path, path.name, progress=True)
-            lines.append(f"- {rendering.inert(path.name)}: {rendering.inert('; '.join(report.summary().splitlines()))}")
+            lines.append(f"- {wording.upload_result(path.name, report)}")
         except AssistantError as exc:
-            lines.append(f"- **Not added:** {rendering.inert(str(exc))}. Nothing in the index changed.")
+            lines.append(f"- {wording.upload_refused(str(exc))}")
         finally:
             server.busy = None
             uploads_module.discard(path, cache)  # kept in the uploads folder, or refused: not needed here
     return "\n".join(lines) or "Choose files first."
+
+
+def _overview_reply(server: Server, text: str) -> str | None:
+    """The reply to a greeting or a question about the documents themselves; None for a question."""
+    kind = asks_for_overview_english(text)
+    if kind is None:
+        return None
+    documents = server.overview.documents()
+    return wording.overview_reply(documents, kind, suggested_questions(documents, count=1))
+
+
+def _welcome(server: Server) -> Any:
+    """The empty conversation: the documents and a few questions to start from."""
+    documents = server.overview.documents()
+    return gr.update(placeholder=wording.welcome(documents),
+                     examples=[{"text": q} for q in suggested_questions(documents)])
 
 
 def _text(message: dict[str, Any]) -> str:

@@ -42,7 +42,7 @@ def test_upload_a_pdf_and_click_its_citation_to_see_the_page(
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(documents.scanned_pdf())
     notice = upload(page, report)
-    assert "added 1" in notice, notice
+    assert "Added harbour-report.pdf." in notice, notice
     refused = upload(page, scan)
     assert "Not added" in refused and "scan.pdf: no text layer; OCR is not supported" in refused, refused
     screenshot(page, "07-pdf-upload-and-scanned-pdf-refused")

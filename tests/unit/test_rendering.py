@@ -232,7 +232,8 @@ def test_refusal_is_plain_with_nothing_to_cite() -> None:
     out = answer_html(answer, turn=3)
     markup = _assert_only_our_markup(out, turn=3)
     assert markup.tags[0] == ("div", {"class": "refusal"})
-    assert markup.text.startswith("Not in the documents. The documents do not say.")
+    assert markup.text == "The documents do not say. Try other words, or add a document that covers it."
+    assert len(markup.names("strong")) == 1  # said once, not three times
     assert markup.names("a") == [] and markup.names("details") == [] and "Sources" not in markup.text
     assert "Why" not in markup.text
 

@@ -43,7 +43,7 @@ def test_added_and_refused_uploads_leave_nothing_in_the_cache(indexed: Assistant
     seen: list[tuple[int, str]] = []
     notice = add_uploads(Server(indexed), files, cache, lambda i, name: seen.append((i, name)))
     lines = notice.splitlines()
-    assert lines[0].startswith("- mill.txt: added 1, updated 0")
+    assert lines[0] == "- Added mill.txt."
     assert lines[1] == "- **Not added:** tool.txt: looks binary &#40;contains NUL bytes&#41;; skipped. " \
                        "Nothing in the index changed."
     assert lines[2].startswith("- **Not added:** report.pdf: not a readable PDF")
