@@ -1,6 +1,6 @@
 """The OpenAI-compatible API over the fake models, through Starlette's test client.
 
-The official openai client against a real `assistant serve` is in tests/integration/test_openai_api.py."""
+The official openai client against a real `assistant serve` is in tests/integration/test_openai_api_served.py."""
 
 from __future__ import annotations
 
