@@ -280,7 +280,7 @@ def test_uploads_through_the_page(server: Served, new_page: Any) -> None:
     first = b"The Brackwater mill ground flour until 1952.\n"
     second = b"The Brackwater mill wheel was painted red in 1961.\n"
     notice = _add(page, [{"name": "mill.txt", "mimeType": "text/plain", "buffer": first}])
-    assert "mill.txt: added 1" in notice
+    assert "Added mill.txt." in notice, notice
     notice = _add(page, [{"name": "mill.txt", "mimeType": "text/plain", "buffer": second}])
     assert "kept as mill (2).txt: a different file named mill.txt was uploaded before" in notice
     notice = _add(page, [{"name": "tool.txt", "mimeType": "text/plain", "buffer": b"\x7fELF\x02\x01\x00\x00binary"},
