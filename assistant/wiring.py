@@ -21,12 +21,13 @@ from assistant.embedding import Embedder, SentenceTransformerEmbedder
 from assistant.errors import DocumentError, IndexStateError, QuestionError, SettingsError
 from assistant.evidence import EvidenceSelector
 from assistant.indexing import IndexReport, index_paths
+from assistant.lexical import LexicalIndex
 from assistant.llm import Generator, LlamaCppGenerator, resolve_model
 from assistant.loaders import load_file
 from assistant.prompting import Templates, Turn
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
-from assistant.store import ChromaStore, StoredFile, VectorStore, storage_error, writer_lock
+from assistant.store import ChromaServerStore, ChromaStore, StoredFile, VectorStore, storage_error, writer_lock
 from assistant.tokens import TiktokenCounter
 from assistant.types import Answer
 
@@ -47,8 +48,11 @@ class Assistant:
         embedder: Embedder | None = None,
         store: VectorStore | None = None,
         generator: Generator | None = None,
+        lexical: LexicalIndex | None = None,
     ) -> None:
         self.settings = settings
+        if lexical is not None:
+            self.__dict__["lexical"] = lexical
         if embedder is not None:
             self.__dict__["embedder"] = embedder
         if store is not None:
@@ -63,7 +67,14 @@ class Assistant:
 
     @cached_property
     def store(self) -> VectorStore:
-        return ChromaStore(self.settings.data_dir, self.settings.collection, self.embedder.name)
+        s = self.settings
+        if s.chroma_url:
+            return ChromaServerStore(s.chroma_url, s.data_dir, s.collection, self.embedder.name)
+        return ChromaStore(s.data_dir, s.collection, self.embedder.name)
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        return LexicalIndex(self.settings.data_dir)
 
     @cached_property
     def model_path(self) -> Path:
@@ -91,7 +102,7 @@ class Assistant:
     @cached_property
     def retriever(self) -> Retriever:
         s = self.settings
-        return Retriever(self.store, self.embedder, s.top_k, s.candidates, s.fusion, s.rrf_k)
+        return Retriever(self.store, self.lexical, self.embedder, s.top_k, s.candidates, s.fusion, s.rrf_k)
 
     @cached_property
     def answer_config(self) -> AnswerConfig:
@@ -128,7 +139,7 @@ class Assistant:
             raise SettingsError("nothing to index: name files or folders (assistant index PATH...) "
                                 "or set `docs` (docs = [\"folder\"] in assistant.toml)")
         with self.writing():
-            return index_paths(targets, self.store, self.embedder,
+            return index_paths(targets, self.store, self.lexical, self.embedder,
                                self.chunker, progress=progress, max_file_mb=self.settings.max_file_mb)
 
     def documents(self) -> list[StoredFile]:
@@ -163,13 +174,14 @@ class Assistant:
                     shutil.copyfile(staged, target)  # the bytes that were checked, not the upload again
                 except OSError as exc:
                     raise storage_error(exc, folder) or exc from None
-                return index_paths([target], self.store, self.embedder, self.chunker, progress=progress,
+                return index_paths([target], self.store, self.lexical, self.embedder, self.chunker, progress=progress,
                                    max_file_mb=self.settings.max_file_mb)
 
     def remove(self, path: str) -> int:
         """Take a file out of the index; an uploaded copy is deleted too, any other file is left alone."""
         with self.writing():
-            removed = self.store.delete_path(path)
+            removed = self.store.delete_path(path)  # vectors before terms, as indexing removes a file
+            self.lexical.remove(path)
             kept = Path(path)
             if kept.parent == self.settings.upload_folder.resolve() and kept.is_file():
                 kept.unlink()
@@ -180,7 +192,7 @@ class Assistant:
         settings = self.settings.model_copy(update=changes)
         same_model = all(getattr(settings, k) == getattr(self.settings, k) for k in _MODEL_SETTINGS)
         generator = self.__dict__.get("generator") if same_model else None
-        return Assistant(settings, self.embedder, self.store, generator)
+        return Assistant(settings, self.embedder, self.store, generator, self.lexical)
 
     def check_question(self, question: str, history: list[Turn] | None = None) -> None:
         """Raise QuestionError for a question that is too long or not valid text, before any work."""
