@@ -484,8 +484,9 @@ class ChromaServerStore(ChromaStore):
         import httpx
 
         if isinstance(exc, httpx.TransportError) or "could not connect to a chroma server" in str(exc).lower():
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0]
             return StoreServerError(
-                f"cannot reach the Chroma server at {self.url} ({exc}); start it "
+                f"cannot reach the Chroma server at {self.url} ({reason}); start it "
                 "(chroma run --path FOLDER --port PORT) or correct chroma_url (ASSISTANT_CHROMA_URL)"
             )
         return None
@@ -504,6 +505,11 @@ class ChromaServerStore(ChromaStore):
             )
         except Exception as exc:
             raise self._problem(exc) or exc from None
+
+    def close(self) -> None:
+        """Close the connections to the server (a long-lived process can drop a store this way)."""
+        with self._lock:
+            self._client.close()
 
     def _open(self) -> None:
         try:
