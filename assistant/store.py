@@ -450,12 +450,9 @@ class ChromaStore:
         return sorted(self._get(), key=lambda c: (c.source, c.start))
 
     def chunks_of(self, sources: list[str]) -> list[Chunk]:
-        def named(collection: Any) -> list[Chunk]:
-            got = collection.get(where={"source": {"$in": sources}}, include=["documents", "metadatas"])
-            return [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [],
-                                                      strict=True)]
-
-        return sorted(self._call(named), key=lambda c: (c.source, c.start)) if sources else []
+        if not sources:
+            return []
+        return sorted(self._get(where={"source": {"$in": sources}}), key=lambda c: (c.source, c.start))
 
     def count(self) -> int:
         return self._call(lambda col: int(col.count()))

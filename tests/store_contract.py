@@ -79,6 +79,7 @@ class StoreContract:
         assert store.get([CHUNKS[2].id, "no-such-id", CHUNKS[0].id]) == [CHUNKS[2], CHUNKS[0]]
         assert store.get([]) == []
         assert store.file_chunks("/docs/harbour.txt") == CHUNKS[:2]
+        assert store.chunks_of(["orchard.md", "harbour.txt"]) == [*CHUNKS[:2], CHUNKS[2]] and store.chunks_of([]) == []
 
     def test_files_lists_each_file_with_its_chunk_count_by_name(self, store: ChromaStore) -> None:
         copies = [make_chunk("harbour.txt", "A copy of the harbour notes.", 0, "sha-b", folder="/backup")]
