@@ -128,6 +128,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5 (terms, tokenize = "{_
 CREATE VIRTUAL TABLE IF NOT EXISTS term_docs USING fts5vocab (chunk_terms, 'row');
 """
 _NO_EVIDENCE = 1e-4
+_COMMON_SHARE, _COMMON_MIN = 0.1, 1000
 _TABLES = ("term_docs", "chunk_terms", "chunks", "files")
 
 
@@ -235,7 +236,7 @@ class LexicalIndex(TermWeights):
         """The ids of the ``k`` chunks with the highest BM25 score for ``query``'s terms, with the
         score, best first; only chunks holding at least one of the terms. Ties go by file name and
         offset, so that another checkout ranks the same way."""
-        wanted = terms(query)
+        wanted = self._selective(terms(query))
         if not wanted or k <= 0:
             return []
         # Each term a quoted phrase, repeated as often as the query repeats it (BM25 counts each).
@@ -250,6 +251,20 @@ class LexicalIndex(TermWeights):
         # is no lexical evidence at all, and is left out.
         return [(str(cid), float(score)) for cid, score in rows if score > _NO_EVIDENCE]
 
+    def _selective(self, wanted: list[str]) -> list[str]:
+        """The query's terms less those in more than a tenth of the chunks (and over 1,000 of them),
+        unless every term is: FTS5 reads a term's whole list of chunks to score it, so one common term
+        costs more than all the rest at 100k chunks, and weighs little (an IDF of 2.2 or less, against
+        about 9 for a rare term). An index of up to 10,000 chunks keeps every term."""
+        with self._lock:
+            self._refresh()
+            limit = max(_COMMON_MIN, self._n * _COMMON_SHARE)
+            for term in set(wanted) - self._df.keys():
+                row = self._db.execute("SELECT doc FROM term_docs WHERE term = ?", (term,)).fetchone()
+                self._df[term] = int(row[0]) if row else 0
+            kept = [t for t in wanted if self._df[t] <= limit]
+            return kept or [min(wanted, key=lambda t: self._df[t])] if wanted else []
+
     def _refresh(self) -> None:
         """Forget the counts read before another connection (another process) wrote."""
         version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
@@ -260,10 +275,7 @@ class LexicalIndex(TermWeights):
 
     def idf(self, term: str) -> float:
         with self._lock:
-            self._refresh()
-            if term not in self._df:
-                row = self._db.execute("SELECT doc FROM term_docs WHERE term = ?", (term,)).fetchone()
-                self._df[term] = int(row[0]) if row else 0
+            self._selective([term])  # reads the term's count
             return _idf(max(self._n, 1), self._df[term])
 
     def close(self) -> None:

@@ -70,6 +70,17 @@ def test_a_term_in_half_the_chunks_or_more_is_no_evidence(tmp_path: Path) -> Non
     assert len(index.search("bridge ferry", 5)) == 1
 
 
+def test_a_term_in_over_a_tenth_of_a_large_index_is_left_out_of_the_query_unless_alone(tmp_path: Path) -> None:
+    index = LexicalIndex(tmp_path)
+    ferry, zeppelin = " on the ferry", " by zeppelin"
+    chunks = [_chunk(f"n{i}.txt", f"Note {i}{ferry if i < 1100 else ''}{zeppelin if i % 400 == 0 else ''}.")
+              for i in range(3000)]
+    _put(index, *chunks)
+    zeppelins = {c.id for c in chunks if "zeppelin" in c.text}
+    assert {cid for cid, _ in index.search("ferry zeppelin", 50)} == zeppelins  # not 50 ferry notes
+    assert len(index.search("ferry", 50)) == 50  # a query of common terms only keeps the rarest
+
+
 def test_another_connection_sees_writes_at_once_and_the_term_weights_follow(tmp_path: Path) -> None:
     writer, reader = LexicalIndex(tmp_path), LexicalIndex(tmp_path)
     _put(writer, _chunk("a.txt", "The harbour wall."), _chunk("b.txt", "The orchard."))
