@@ -503,11 +503,6 @@ class ChromaServerStore(ChromaStore):
         except Exception as exc:
             raise self._problem(exc) or exc from None
 
-    def close(self) -> None:
-        """Close the connections to the server (a long-lived process can drop a store this way)."""
-        with self._lock:
-            self._client.close()
-
     def _open(self) -> None:
         try:
             super()._open()

@@ -80,20 +80,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
 
 class TestChromaServer(StoreContract):
     @pytest.fixture()
-    def open_store(self, server: ChromaServer, tmp_path: Path) -> Iterator[OpenStore]:
+    def open_store(self, server: ChromaServer, tmp_path: Path) -> OpenStore:
         prefix = uuid.uuid4().hex[:8]  # one server for the module: each test its own collections
-        opened: list[ChromaServerStore] = []
 
         def open_store(collection: str = "documents", embedding_name: str = FakeEmbedder.name,
                        max_batch: int | None = None) -> ChromaServerStore:
-            store = ChromaServerStore(server.url, tmp_path / "data", f"{prefix}-{collection}", embedding_name,
-                                      max_batch=max_batch)
-            opened.append(store)
-            return store
+            return ChromaServerStore(server.url, tmp_path / "data", f"{prefix}-{collection}", embedding_name,
+                                     max_batch=max_batch)
 
-        yield open_store
-        for store in opened:
-            store.close()
+        return open_store
 
 
 def test_index_reindex_remove_and_answer_against_the_server(server: ChromaServer, seeds_copy: Path,
@@ -124,9 +119,6 @@ def test_index_reindex_remove_and_answer_against_the_server(server: ChromaServer
     hits = reader.retriever.retrieve("Which publication does the Pakistani editor Rao Abdul work for?")
     assert gone.source not in {h.chunk.source for h in hits}
     assert gone.path not in real.store.indexed_files()
-    for store in (real.store, reader.store):
-        assert isinstance(store, ChromaServerStore)
-        store.close()
 
 
 def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
@@ -150,4 +142,3 @@ def test_a_server_that_stops_is_reported_in_one_line(tmp_path: Path) -> None:
     own.stop()
     with pytest.raises(StoreServerError, match=f"^cannot reach the Chroma server at {own.url}"):
         store.count()
-    store.close()
