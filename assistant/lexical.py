@@ -255,7 +255,7 @@ class LexicalIndex(TermWeights):
         """The query's terms less those in more than a tenth of the chunks (and over 1,000 of them),
         unless every term is: FTS5 reads a term's whole list of chunks to score it, so one common term
         costs more than all the rest at 100k chunks, and weighs little (an IDF of 2.2 or less, against
-        about 9 for a rare term). An index of up to 10,000 chunks keeps every term."""
+        about 9 for a rare term). An index of 1,000 chunks or fewer keeps every term."""
         with self._lock:
             self._refresh()
             limit = max(_COMMON_MIN, self._n * _COMMON_SHARE)
