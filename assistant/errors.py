@@ -8,6 +8,7 @@
     ├── IndexStateError            the index is missing or was built with other settings
     │   └── IndexBusyError         another process is writing to the data folder
     ├── StorageError               the data folder cannot be written (read-only, full, no permission)
+    │   └── StoreServerError       the Chroma server (chroma_url) cannot be reached
     ├── QuestionError              a question that cannot be asked (too long, not valid text)
     ├── PromptError                a template is missing, or has missing or unknown variables
     ├── EvalError                  an evaluation file is malformed
@@ -48,6 +49,10 @@ class IndexBusyError(IndexStateError):
 
 class StorageError(AssistantError):
     """The data folder cannot be written: read-only, full, or not ours to write."""
+
+
+class StoreServerError(StorageError):
+    """The Chroma server named by ``chroma_url`` does not answer."""
 
 
 class QuestionError(AssistantError):

@@ -16,7 +16,7 @@ import re
 from assistant.chunking import is_markdown, is_wrapped
 from assistant.embedding import Embedder, Vector
 from assistant.kinds import asked_kind, holds
-from assistant.lexical import LexicalIndex, terms
+from assistant.lexical import TermWeights, terms
 from assistant.shapes import answer_shape, fits
 from assistant.types import Chunk, Hit, Passage, Unit
 from assistant.units import display, units
@@ -92,7 +92,7 @@ class EvidenceSelector:
         return [self._vectors[t] for t in texts]
 
     def select(
-        self, question: str, vector: Vector, hits: list[Hit], lexical: LexicalIndex, stressed: str = ""
+        self, question: str, vector: Vector, hits: list[Hit], lexical: TermWeights, stressed: str = ""
     ) -> list[Passage]:
         """The ``count`` best sentences, best first, numbered from 1. The terms of ``stressed``
         (a follow-up's own words, inside a ``question`` joined to the one before it) weigh double

@@ -1,4 +1,4 @@
-"""The indexing flow: load → chunk → embed → store, idempotent per file.
+"""The indexing flow: load → chunk → embed → store (terms, then vectors), idempotent per file.
 
 A file whose sha256 is already in the store is skipped; a changed file has all
 its old chunks deleted before its new ones go in; an indexed file that is gone
@@ -13,6 +13,15 @@ kill; a file caught half-written does not count as indexed (the store checks eac
 file's chunk count), so the next run writes it again and ends equal to a clean run.
 When the store refuses a group, its files are written one by one, so only the file
 it refuses is reported and the rest kept.
+
+Each file goes into two places, the vector store and the lexical index (its terms, for BM25),
+in an order that a kill at any moment cannot turn into a disagreement the next run keeps:
+old vectors out, then the group's terms in (one transaction, replacing what the lexical index
+held of those files), then the new vectors. Removal takes the vectors out before the terms. So
+whenever the vectors of a file are whole, its terms are there; a file counts as indexed only
+when both hold the same version (:func:`file_states`). A file whose vectors are whole but whose
+terms are missing (a folder indexed before the lexical index existed) has its terms copied in
+from the stored chunks, with nothing embedded.
 """
 
 from __future__ import annotations
@@ -24,8 +33,9 @@ from pathlib import Path
 from assistant.chunking import Chunker
 from assistant.embedding import Embedder
 from assistant.errors import DocumentError, StorageError
+from assistant.lexical import LexicalIndex
 from assistant.loaders import find_files, load_file
-from assistant.store import VectorStore
+from assistant.store import FileState, VectorStore
 from assistant.types import Chunk, Document
 
 
@@ -39,6 +49,7 @@ class IndexReport:
     notes: list[str] = field(default_factory=list)  # what a user should know that is not a problem
     chunks_added: int = 0
     chunks_removed: int = 0
+    terms_copied: list[str] = field(default_factory=list)  # files whose terms came from the stored chunks
 
     @property
     def changed(self) -> bool:
@@ -54,6 +65,8 @@ class IndexReport:
                 f"{self.chunks_added} chunk(s) embedded, {self.chunks_removed} removed"
             )
         lines = [head] + [f"skipped: {p}" for p in self.problems] + self.notes
+        if self.terms_copied:
+            lines.append(f"lexical index: terms of {len(self.terms_copied)} file(s) copied from the stored chunks")
         return "\n".join(lines)
 
 
@@ -65,9 +78,31 @@ class _Pending:
     stored: bool  # the store holds chunks of the file, complete or not
 
 
+def file_states(store: VectorStore, lexical: LexicalIndex, report: IndexReport | None = None) -> dict[str, FileState]:
+    """What the store and the lexical index hold of each file, as one state per path.
+
+    A file is complete when its vectors are whole and the lexical index holds the same version
+    with as many chunks. Terms of a file with whole vectors that the lexical index lacks or holds
+    at another version are copied in from the stored chunks first (named in ``report``). A file
+    that only the lexical index holds (a run killed between removing its vectors and its terms)
+    counts as stored and incomplete, so that it is written again or removed.
+    """
+    vectors = store.file_states()
+    held = lexical.files()
+    stale = {path: state for path, state in vectors.items() if state.complete and (
+        path not in held or (held[path].sha256, held[path].chunks) != (state.sha256, state.chunks))}
+    for path, state in sorted(stale.items()):
+        lexical.replace({path: (state.sha256, store.file_chunks(path))})
+        if report is not None:
+            report.terms_copied.append(Path(path).name)
+    orphans = {path: FileState(f.sha256, "", complete=False) for path, f in held.items() if path not in vectors}
+    return vectors | orphans
+
+
 def index_paths(
     paths: list[Path],
     store: VectorStore,
+    lexical: LexicalIndex,
     embedder: Embedder,
     chunker: Chunker,
     progress: bool = False,
@@ -79,7 +114,7 @@ def index_paths(
     ``max_file_mb``: a larger file is reported and skipped (what the index held for it stays).
     """
     report = IndexReport()
-    states = store.file_states()
+    states = file_states(store, lexical, report)
     pending: list[_Pending] = []
     seen: set[str] = set()
     for path in find_files(paths, report.problems):
@@ -99,14 +134,15 @@ def index_paths(
             continue
         pending.append(_Pending(document, chunker.chunk(document), bool(state and state.complete), state is not None))
         if sum(len(p.chunks) for p in pending) >= group_chunks:
-            _commit(pending, store, embedder, chunker.recipe, report, progress)
+            _commit(pending, store, lexical, embedder, chunker.recipe, report, progress)
             pending = []
-    _commit(pending, store, embedder, chunker.recipe, report, progress)
+    _commit(pending, store, lexical, embedder, chunker.recipe, report, progress)
 
     for folder in (p.resolve() for p in paths if p.is_dir()):
         for gone in sorted(set(states) - seen):
             if Path(gone).is_relative_to(folder):
                 report.chunks_removed += store.delete_path(gone)
+                lexical.remove(gone)
                 report.removed.append(Path(gone).name)
     return report
 
@@ -124,7 +160,7 @@ def _check_size(path: Path, max_file_mb: float | None) -> None:
         )
 
 
-def _commit(pending: list[_Pending], store: VectorStore, embedder: Embedder, recipe: str,
+def _commit(pending: list[_Pending], store: VectorStore, lexical: LexicalIndex, embedder: Embedder, recipe: str,
             report: IndexReport, progress: bool) -> None:
     """Embed a group of files at once, then write them; each file counts as indexed only when whole."""
     texts = [c.text for p in pending for c in p.chunks]
@@ -132,7 +168,7 @@ def _commit(pending: list[_Pending], store: VectorStore, embedder: Embedder, rec
         return
     vectors = embedder.embed(texts, progress=progress)
     try:
-        _write(pending, vectors, store, recipe, report)
+        _write(pending, vectors, store, lexical, recipe, report)
         return
     except StorageError:
         raise  # the folder cannot be written at all: every file would fail the same way
@@ -142,18 +178,20 @@ def _commit(pending: list[_Pending], store: VectorStore, embedder: Embedder, rec
     for p in pending:
         mine, at = vectors[at : at + len(p.chunks)], at + len(p.chunks)
         try:
-            _write([dataclasses.replace(p, stored=True)], mine, store, recipe, report)
+            _write([dataclasses.replace(p, stored=True)], mine, store, lexical, recipe, report)
         except StorageError:
             raise
         except Exception as exc:
             report.problems.append(f"{p.document.source}: could not be stored ({exc}); index it again")
 
 
-def _write(pending: list[_Pending], vectors: list[list[float]], store: VectorStore, recipe: str,
-           report: IndexReport) -> None:
-    # Old (or half-written) chunks out first: a kill between the two leaves the file absent, which
-    # the next run sees as new, never as indexed.
+def _write(pending: list[_Pending], vectors: list[list[float]], store: VectorStore, lexical: LexicalIndex,
+           recipe: str, report: IndexReport) -> None:
+    # Old (or half-written) vectors out first: a kill between this and the last new vector leaves the
+    # file's vectors absent or partial, which the next run sees as new or incomplete, never as indexed.
+    # The terms go in before the vectors, so that whole vectors always have their terms.
     removed = {p.document.path: store.delete_path(p.document.path) for p in pending if p.stored}
+    lexical.replace({p.document.path: (p.document.sha256, p.chunks) for p in pending})
     store.add([c for p in pending for c in p.chunks], vectors, recipe)
     for p in pending:
         if p.replaces:

@@ -1,4 +1,4 @@
-"""Question → ranked Hits: dense search in the store fused with BM25.
+"""Question → ranked Hits: dense search in the store fused with BM25 from the lexical index.
 
 Names and numbers matter in news text, and embeddings blur them; BM25 keeps
 them sharp. Reciprocal-rank fusion needs no score calibration between the two.
@@ -13,48 +13,40 @@ from assistant.types import Chunk, Hit
 
 
 class Retriever:
-    """Hybrid retrieval over one store. The lexical index is rebuilt when the store changes, whoever
-    changed it (the store's generation moves with every write, from any process)."""
+    """Hybrid retrieval over one store and its lexical index, both read as they are on disk (or on
+    the server) at each question: another process's writes count at once, and nothing is loaded
+    before the first question."""
 
     def __init__(
         self,
         store: VectorStore,
+        lexical: LexicalIndex,
         embedder: Embedder,
         top_k: int = 4,
         candidates: int = 20,
         fusion: str = "rrf",
         rrf_k: int = 60,
     ) -> None:
-        self.store, self.embedder = store, embedder
+        self.store, self.lexical, self.embedder = store, lexical, embedder
         self.top_k, self.candidates, self.fusion, self.rrf_k = top_k, candidates, fusion, rrf_k
-        self._chunks: list[Chunk] = []
-        self._lexical = LexicalIndex([])
-        self._version: str | None = None
 
-    @property
-    def lexical(self) -> LexicalIndex:
-        self._refresh()
-        return self._lexical
-
-    def _refresh(self) -> None:
-        version = self.store.generation()
-        if version != self._version:
-            self._chunks = self.store.all_chunks()
-            self._lexical = LexicalIndex(c.text for c in self._chunks)
-            self._version = version
+    def _lexical_hits(self, question: str, known: dict[str, Chunk]) -> list[Chunk]:
+        """The BM25 candidates, best first, as stored chunks. Chunks the store does not hold (a writer
+        in another process is between writing terms and vectors) are left out."""
+        ids = [cid for cid, _ in self.lexical.search(question, self.candidates)]
+        fetched = {c.id: c for c in self.store.get([cid for cid in ids if cid not in known])}
+        return [chunk for cid in ids if (chunk := known.get(cid) or fetched.get(cid)) is not None]
 
     def retrieve(self, question: str, vector: Vector | None = None) -> list[Hit]:
         """The top_k chunks for ``question``, best first."""
-        self._refresh()
         if vector is None:
             vector = self.embedder.embed([question])[0]
         dense = self.store.query(vector, self.candidates)
         dense_rank = {c.id: r for r, (c, _) in enumerate(dense)}
-        scores = self._lexical.scores(question)
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])[: self.candidates]
-        lexical = [self._chunks[i] for i in order if scores[i] > 0]
+        by_id = {c.id: c for c, _ in dense}
+        lexical = self._lexical_hits(question, by_id)
         lexical_rank = {c.id: r for r, c in enumerate(lexical)}
-        by_id = {c.id: c for c, _ in dense} | {c.id: c for c in lexical}
+        by_id |= {c.id: c for c in lexical}
 
         def fused(cid: str) -> float:
             dense, lexical = dense_rank.get(cid), lexical_rank.get(cid)

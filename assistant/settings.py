@@ -68,11 +68,18 @@ class Settings(BaseSettings):
     # Where things live
     data_dir: Path = Field(
         Path(".assistant-data"),
-        description="Folder of the persistent Chroma index. A relative path is taken from the working "
-        "directory, installed or not: the default keeps the index in .assistant-data/ of the folder "
-        "you run the command in.",
+        description="Folder of the persistent Chroma index and the lexical index. A relative path is "
+        "taken from the working directory, installed or not: the default keeps the index in "
+        ".assistant-data/ of the folder you run the command in.",
     )
     collection: str = Field("documents", description="Name of the Chroma collection.")
+    chroma_url: str | None = Field(
+        None,
+        description="Address of a running Chroma server (e.g. http://localhost:8000, started with "
+        "`chroma run --path FOLDER --port 8000`) that holds the vectors instead of data_dir. data_dir "
+        "still holds the lexical index (lexical.sqlite3), the writer lock and the uploads, so index "
+        "from one data_dir per server collection. Empty means the local folder data_dir.",
+    )
     docs: list[Path] = Field(
         default_factory=_default_docs,
         description="Files or folders that `assistant index` reads when given none. Default: seeds/ "

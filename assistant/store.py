@@ -1,7 +1,11 @@
-"""VectorStore protocol and its Chroma implementation (a local persistent folder).
+"""VectorStore protocol and its Chroma implementations: a local persistent folder, or a Chroma server.
 
 We always pass our own embeddings; the collection has no embedding function, so
 Chroma never tries to fetch one.
+
+With a server (:class:`ChromaServerStore`) the data folder still holds the writer lock, the
+generation token and the lexical index (:mod:`assistant.lexical`); the server sees every
+client's writes at once, so nothing is reopened there.
 
 One process writes a data folder at a time (``indexing.writer_lock``); any number
 read it, a running server among them. Chroma caches what it has read of a folder
@@ -32,8 +36,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
-from assistant.errors import IndexBusyError, IndexStateError, StorageError
+from assistant.errors import (
+    AssistantError,
+    IndexBusyError,
+    IndexStateError,
+    SettingsError,
+    StorageError,
+    StoreServerError,
+)
 from assistant.types import Chunk, Unit
 
 Vector = list[float]
@@ -60,6 +72,7 @@ class FileState:
     sha256: str
     recipe: str
     complete: bool
+    chunks: int = 0  # how many the store holds
 
 
 class VectorStore(Protocol):
@@ -91,6 +104,14 @@ class VectorStore(Protocol):
 
     def query(self, vector: Vector, k: int) -> list[tuple[Chunk, float]]:
         """The k nearest chunks with cosine similarity, best first."""
+        ...
+
+    def get(self, ids: list[str]) -> list[Chunk]:
+        """The stored chunks of these ids, in that order; an id the store does not hold is left out."""
+        ...
+
+    def file_chunks(self, path: str) -> list[Chunk]:
+        """Every stored chunk of one file, in document order."""
         ...
 
     def all_chunks(self) -> list[Chunk]: ...
@@ -133,7 +154,7 @@ def _file_states(metas: list[Any]) -> dict[str, FileState]:
         expected[path] = int(m.get("file_chunks") or 0)
         recipes[path] = str(m.get("chunking", ""))
     return {
-        path: FileState(min(s), recipes[path], len(s) == 1 and expected[path] in (0, counts[path]))
+        path: FileState(min(s), recipes[path], len(s) == 1 and expected[path] in (0, counts[path]), counts[path])
         for path, s in shas.items()
     }
 
@@ -267,16 +288,44 @@ class ChromaStore:
         self.max_batch = min(max_batch, limit) if max_batch else limit
 
     def _open(self) -> None:
+        # Read before opening: a write that lands in between makes the next call open again.
+        self._generation = read_generation(self.folder)
+        self._client = self._connect()
+        try:
+            self._collection = self._client.get_or_create_collection(
+                self._name,
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine", "embedding_model": self._embedding_name},
+            )
+        except Exception as exc:
+            raise self._problem(exc, opening=True) or exc from None
+        stored = (self._collection.metadata or {}).get("embedding_model")
+        if stored and stored != self._embedding_name:
+            raise IndexStateError(
+                f"{self.describe()} was built with embedding model {stored!r}, not "
+                f"{self._embedding_name!r}; {self._elsewhere()}"
+            )
+
+    def describe(self) -> str:
+        return f"the index in {self.folder}"
+
+    def _elsewhere(self) -> str:
+        return f"use another data_dir or delete {self.folder} and index again"
+
+    def _problem(self, exc: BaseException, writing: bool = False, opening: bool = False) -> AssistantError | None:
+        """The one-line error for ``exc`` when it is a problem a user can act on: a folder that cannot be
+        written, or one Chroma cannot read (opening it, any error but a write's counts)."""
+        return storage_error(exc, self.folder, writing) or damaged_error(exc, self.folder, opening)
+
+    def _connect(self) -> Any:
         import chromadb
         from chromadb.api.shared_system_client import SharedSystemClient
         from chromadb.config import Settings as ChromaSettings
 
-        # Read before opening: a write that lands in between makes the next call open again.
-        self._generation = read_generation(self.folder)
+        client: Any
         try:
-            self._client = chromadb.PersistentClient(
-                path=str(self.folder), settings=ChromaSettings(anonymized_telemetry=False)
-            )
+            client = chromadb.PersistentClient(path=str(self.folder),
+                                               settings=ChromaSettings(anonymized_telemetry=False))
             self._copy = None
         except Exception as exc:
             problem = storage_error(exc, self.folder)
@@ -290,25 +339,10 @@ class ChromaStore:
                 shutil.copytree(self.folder, copy, ignore=shutil.ignore_patterns(WRITER_LOCK))
             except OSError:
                 raise problem from None
-            self._client = chromadb.PersistentClient(
-                path=str(copy), settings=ChromaSettings(anonymized_telemetry=False)
-            )
-        self._identifier: str = self._client._identifier  # type: ignore[attr-defined]
+            client = chromadb.PersistentClient(path=str(copy), settings=ChromaSettings(anonymized_telemetry=False))
+        self._identifier: str = client._identifier
         self._system = SharedSystemClient._identifier_to_system.get(self._identifier)
-        try:
-            self._collection = self._client.get_or_create_collection(
-                self._name,
-                embedding_function=None,
-                metadata={"hnsw:space": "cosine", "embedding_model": self._embedding_name},
-            )
-        except Exception as exc:
-            raise storage_error(exc, self.folder) or damaged_error(exc, self.folder, opening=True) or exc from None
-        stored = (self._collection.metadata or {}).get("embedding_model")
-        if stored and stored != self._embedding_name:
-            raise IndexStateError(
-                f"the index in {self.folder} was built with embedding model {stored!r}, not "
-                f"{self._embedding_name!r}; use another data_dir or delete {self.folder} and index again"
-            )
+        return client
 
     def _reopen(self) -> None:
         """Drop what Chroma cached of the folder in this process and open it again.
@@ -336,7 +370,7 @@ class ChromaStore:
             try:
                 result = action(self._collection)
             except Exception as exc:
-                if write and (problem := storage_error(exc, self.folder, writing=True)):
+                if write and (problem := self._problem(exc, writing=True)):
                     raise problem from None
                 # A writer in another process can change the folder between our generation check and the
                 # call; Chroma then fails in many ways (a segment "not found on disk", metadata of a chunk
@@ -345,8 +379,7 @@ class ChromaStore:
                 try:
                     result = action(self._collection)
                 except Exception as again:
-                    raise (storage_error(again, self.folder, writing=write) or damaged_error(again, self.folder)
-                           or again) from None
+                    raise self._problem(again, writing=write) or again from None
             if write:
                 try:
                     self._generation = bump_generation(self.folder)
@@ -421,22 +454,90 @@ class ChromaStore:
 
         return self._call(nearest)
 
-    def all_chunks(self) -> list[Chunk]:
-        def everything(collection: Any) -> list[Chunk]:
-            got = collection.get(include=["documents", "metadatas"])
+    def _get(self, **where: Any) -> list[Chunk]:
+        def matching(collection: Any) -> list[Chunk]:
+            got = collection.get(include=["documents", "metadatas"], **where)
             docs = got["documents"] or []
             metas = got["metadatas"] or []
             return [_chunk(i, d, m) for i, d, m in zip(got["ids"], docs, metas, strict=True)]
 
-        return sorted(self._call(everything), key=lambda c: (c.source, c.start))
+        return self._call(matching)
+
+    def get(self, ids: list[str]) -> list[Chunk]:
+        if not ids:
+            return []
+        found = {c.id: c for c in self._get(ids=ids)}
+        return [found[i] for i in ids if i in found]
+
+    def file_chunks(self, path: str) -> list[Chunk]:
+        return sorted(self._get(where={"path": path}), key=lambda c: c.start)
+
+    def all_chunks(self) -> list[Chunk]:
+        return sorted(self._get(), key=lambda c: (c.source, c.start))
 
     def chunks_of(self, sources: list[str]) -> list[Chunk]:
-        def named(collection: Any) -> list[Chunk]:
-            got = collection.get(where={"source": {"$in": sources}}, include=["documents", "metadatas"])
-            return [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [],
-                                                      strict=True)]
-
-        return sorted(self._call(named), key=lambda c: (c.source, c.start)) if sources else []
+        if not sources:
+            return []
+        return sorted(self._get(where={"source": {"$in": sources}}), key=lambda c: (c.source, c.start))
 
     def count(self) -> int:
         return self._call(lambda col: int(col.count()))
+
+
+class ChromaServerStore(ChromaStore):
+    """A collection on a running Chroma server (``chroma run --path DIR --port N``), e.g. ``url``
+    ``http://localhost:8000``.
+
+    ``folder`` (the data folder) keeps the writer lock and the generation token, as for a local
+    folder; the server itself sees every client's writes at once, so nothing is ever reopened.
+    """
+
+    def __init__(self, url: str, folder: Path, collection: str, embedding_name: str,
+                 max_batch: int | None = None) -> None:
+        self.url = url.rstrip("/")
+        super().__init__(folder, collection, embedding_name, max_batch)
+
+    def describe(self) -> str:
+        return f"the collection {self._name!r} on the Chroma server at {self.url}"
+
+    def _elsewhere(self) -> str:
+        return "use another collection (the `collection` setting) or delete this one and index again"
+
+    def _problem(self, exc: BaseException, writing: bool = False, opening: bool = False) -> AssistantError | None:
+        import httpx
+
+        if isinstance(exc, httpx.TransportError) or "could not connect to a chroma server" in str(exc).lower():
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+            return StoreServerError(
+                f"cannot reach the Chroma server at {self.url} ({reason}); start it "
+                "(chroma run --path FOLDER --port PORT) or correct chroma_url (ASSISTANT_CHROMA_URL)"
+            )
+        return None
+
+    def _connect(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError(f"chroma_url {self.url!r} is not an http(s) address such as http://localhost:8000")
+        try:
+            return chromadb.HttpClient(
+                host=parts.hostname, port=parts.port or (443 if parts.scheme == "https" else 8000),
+                ssl=parts.scheme == "https", settings=ChromaSettings(anonymized_telemetry=False),
+            )
+        except Exception as exc:
+            raise self._problem(exc) or exc from None
+
+    def _open(self) -> None:
+        try:
+            super()._open()
+        except Exception as exc:
+            raise self._problem(exc) or exc from None
+
+    def _reopen(self) -> None:
+        self._generation = read_generation(self.folder)
+        try:
+            self._collection = self._client.get_collection(self._name, embedding_function=None)
+        except Exception as exc:
+            raise self._problem(exc) or exc from None

@@ -20,11 +20,12 @@ from assistant.embedding import Embedder, SentenceTransformerEmbedder
 from assistant.errors import IndexStateError, QuestionError, SettingsError
 from assistant.evidence import EvidenceSelector
 from assistant.indexing import IndexReport, index_paths
+from assistant.lexical import LexicalIndex
 from assistant.llm import Generator, LlamaCppGenerator, resolve_model
 from assistant.prompting import Templates, Turn
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
-from assistant.store import ChromaStore, StoredFile, VectorStore, writer_lock
+from assistant.store import ChromaServerStore, ChromaStore, StoredFile, VectorStore, writer_lock
 from assistant.tokens import TiktokenCounter
 from assistant.types import Answer
 
@@ -45,8 +46,11 @@ class Assistant:
         embedder: Embedder | None = None,
         store: VectorStore | None = None,
         generator: Generator | None = None,
+        lexical: LexicalIndex | None = None,
     ) -> None:
         self.settings = settings
+        if lexical is not None:
+            self.__dict__["lexical"] = lexical
         if embedder is not None:
             self.__dict__["embedder"] = embedder
         if store is not None:
@@ -61,7 +65,14 @@ class Assistant:
 
     @cached_property
     def store(self) -> VectorStore:
-        return ChromaStore(self.settings.data_dir, self.settings.collection, self.embedder.name)
+        s = self.settings
+        if s.chroma_url:
+            return ChromaServerStore(s.chroma_url, s.data_dir, s.collection, self.embedder.name)
+        return ChromaStore(s.data_dir, s.collection, self.embedder.name)
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        return LexicalIndex(self.settings.data_dir)
 
     @cached_property
     def model_path(self) -> Path:
@@ -89,7 +100,7 @@ class Assistant:
     @cached_property
     def retriever(self) -> Retriever:
         s = self.settings
-        return Retriever(self.store, self.embedder, s.top_k, s.candidates, s.fusion, s.rrf_k)
+        return Retriever(self.store, self.lexical, self.embedder, s.top_k, s.candidates, s.fusion, s.rrf_k)
 
     @cached_property
     def answer_config(self) -> AnswerConfig:
@@ -126,7 +137,7 @@ class Assistant:
             raise SettingsError("nothing to index: name files or folders (assistant index PATH...) "
                                 "or set `docs` (docs = [\"folder\"] in assistant.toml)")
         with self.writing():
-            return index_paths(targets, self.store, self.embedder,
+            return index_paths(targets, self.store, self.lexical, self.embedder,
                                self.chunker, progress=progress, max_file_mb=self.settings.max_file_mb)
 
     def documents(self) -> list[StoredFile]:
@@ -144,7 +155,7 @@ class Assistant:
             return set(self.store.indexed_files())
 
         def index(target: Path) -> IndexReport:
-            return index_paths([target], self.store, self.embedder, self.chunker, progress=progress,
+            return index_paths([target], self.store, self.lexical, self.embedder, self.chunker, progress=progress,
                                max_file_mb=s.max_file_mb)
 
         return uploads.add_upload(file, name, s.upload_folder, s.max_upload_mb, self.writing, indexed, index)
@@ -152,7 +163,8 @@ class Assistant:
     def remove(self, path: str) -> int:
         """Take a file out of the index; an uploaded copy is deleted too, any other file is left alone."""
         with self.writing():
-            removed = self.store.delete_path(path)
+            removed = self.store.delete_path(path)  # vectors before terms, as indexing removes a file
+            self.lexical.remove(path)
             kept = Path(path)
             if kept.parent == self.settings.upload_folder.resolve() and kept.is_file():
                 kept.unlink()
@@ -163,7 +175,7 @@ class Assistant:
         settings = self.settings.model_copy(update=changes)
         same_model = all(getattr(settings, k) == getattr(self.settings, k) for k in _MODEL_SETTINGS)
         generator = self.__dict__.get("generator") if same_model else None
-        return Assistant(settings, self.embedder, self.store, generator)
+        return Assistant(settings, self.embedder, self.store, generator, self.lexical)
 
     def check_question(self, question: str, history: list[Turn] | None = None) -> None:
         """Raise QuestionError for a question or conversation that is too long, or not valid text, before any work."""

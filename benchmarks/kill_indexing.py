@@ -1,5 +1,5 @@
 """Kill `assistant index` with SIGKILL at random moments and check that each rerun ends equal to a
-clean index, printing the work kept at each kill.
+clean index (the vectors and the lexical index), printing the work kept at each kill.
 
     python benchmarks/kill_indexing.py [--trials 20] [--files 300] [--seed 0]
 
@@ -25,6 +25,7 @@ sys.path.insert(1, str(ROOT))
 
 from fakes import FakeEmbedder  # noqa: E402
 
+from assistant.lexical import LexicalFile, LexicalIndex  # noqa: E402
 from assistant.store import ChromaStore  # noqa: E402
 
 FAKE_CLI = [sys.executable, str(ROOT / "tests" / "fake_cli.py")]
@@ -40,9 +41,14 @@ def _corpus(folder: Path, files: int, rng: random.Random) -> None:
         (folder / f"doc{i:04}.txt").write_text("\n\n".join(sentences) + "\n", encoding="utf-8")
 
 
-def _state(data: Path) -> tuple[dict[str, str], list[str]]:
+def _state(data: Path) -> tuple[dict[str, str], list[str], dict[str, LexicalFile], list[str]]:
+    """The files and chunks in the vectors and in the lexical index (with what BM25 finds)."""
     store = ChromaStore(data, "documents", FakeEmbedder.name)
-    return store.indexed_files(), sorted(c.id for c in store.all_chunks())
+    lexical = LexicalIndex(data)
+    found = sorted(cid for word in ("harbour", "lighthouse", "granite") for cid, _ in lexical.search(word, 10_000))
+    state = store.indexed_files(), sorted(c.id for c in store.all_chunks()), lexical.files(), found
+    lexical.close()
+    return state
 
 
 def _index(data: Path, docs: Path) -> None:
@@ -63,7 +69,8 @@ def main() -> int:
         started = time.monotonic()
         _index(work / "clean", docs)
         full = time.monotonic() - started
-        clean_files, clean_chunks = _state(work / "clean")
+        clean = _state(work / "clean")
+        clean_files, clean_chunks = clean[0], clean[1]
         print(f"clean index: {len(clean_files)} files, {len(clean_chunks)} chunks, {full:.1f} s")
         equal = 0
         for trial in range(1, args.trials + 1):
@@ -82,9 +89,9 @@ def main() -> int:
                 writer.send_signal(signal.SIGKILL)
                 writer.wait()
                 killed = f"killed at {at:4.1f} s"
-            kept_files, _ = _state(data) if (data / "chroma.sqlite3").exists() else ({}, [])
+            kept_files = _state(data)[0] if (data / "chroma.sqlite3").exists() else {}
             _index(data, docs)
-            files, chunks = _state(data)
+            got = _state(data)
             if trial % 4 == 0:  # compare with a clean index of the changed files, then undo the change
                 _index(work / "clean-changed", docs)
                 want = _state(work / "clean-changed")
@@ -93,8 +100,8 @@ def main() -> int:
                     path.write_text(path.read_text(encoding="utf-8").removesuffix("An added line.\n"),
                                     encoding="utf-8")
             else:
-                want = (clean_files, clean_chunks)
-            same = (files, chunks) == want
+                want = clean
+            same = got == want
             equal += same
             print(f"trial {trial:2}{' (update)' if trial % 4 == 0 else '         '}: {killed}; "
                   f"kept {len(kept_files):3}/{len(clean_files)} files complete; "

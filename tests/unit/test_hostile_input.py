@@ -16,6 +16,7 @@ from fakes import FakeEmbedder
 from assistant.chunking import Chunker, chunk_id
 from assistant.errors import QuestionError
 from assistant.indexing import index_paths
+from assistant.lexical import LexicalIndex
 from assistant.settings import load_settings
 from assistant.store import ChromaStore
 from assistant.tokens import TiktokenCounter
@@ -125,20 +126,24 @@ class _DiesAfter(ChromaStore):
 def test_a_run_stopped_between_batches_is_completed_by_the_next(corpus: Path, tmp_path: Path, writes: int) -> None:
     chunker = Chunker(TiktokenCounter(), 16, 4)  # several chunks a file, two a batch: files span batches
     clean = _store(tmp_path / "clean", max_batch=2)
-    index_paths([corpus], clean, FakeEmbedder(), chunker)
+    clean_terms = LexicalIndex(tmp_path / "clean" / "data")
+    index_paths([corpus], clean, clean_terms, FakeEmbedder(), chunker)
     assert all(n > 2 for n in Counter(c.path for c in clean.all_chunks()).values())
 
     dying = _DiesAfter(tmp_path / "torn" / "data", writes, max_batch=2)
     with pytest.raises(_Killed):
-        index_paths([corpus], dying, FakeEmbedder(), chunker, group_chunks=1)
+        index_paths([corpus], dying, LexicalIndex(tmp_path / "torn" / "data"), FakeEmbedder(), chunker,
+                    group_chunks=1)
     kept = dying.indexed_files()
     assert len(kept) < len(clean.indexed_files()) and dying.count() > 0
     rerun = _store(tmp_path / "torn", max_batch=2)
-    report = index_paths([corpus], rerun, FakeEmbedder(), chunker)
+    terms = LexicalIndex(tmp_path / "torn" / "data")
+    report = index_paths([corpus], rerun, terms, FakeEmbedder(), chunker)
     assert sorted(report.unchanged) == sorted(Path(p).name for p in kept)
     assert sorted(c.id for c in rerun.all_chunks()) == sorted(c.id for c in clean.all_chunks())
     assert rerun.indexed_files() == clean.indexed_files()
-    assert index_paths([corpus], rerun, FakeEmbedder(), chunker).summary().startswith("nothing to do")
+    assert terms.files() == clean_terms.files()
+    assert index_paths([corpus], rerun, terms, FakeEmbedder(), chunker).summary().startswith("nothing to do")
 
 
 @pytest.mark.parametrize("question", ["x" * 2001, "Who built it?\udcff", "\ud800"])

@@ -10,7 +10,7 @@ from fakes import FakeEmbedder
 
 from assistant.chunking import chunk_id
 from assistant.evidence import EvidenceSelector
-from assistant.lexical import LexicalIndex, normalise_number, numbers, terms
+from assistant.lexical import LexicalIndex, TextWeights, normalise_number, numbers, terms
 from assistant.retrieval import Retriever
 from assistant.store import ChromaStore
 from assistant.types import Chunk, Hit
@@ -31,11 +31,20 @@ def _chunk(name: str, text: str) -> Chunk:
     return Chunk(chunk_id(name, 0, text), name, f"/docs/{name}", name, text, 0, len(text), f"sha-{name}")
 
 
+def _add(store: ChromaStore, lexical: LexicalIndex, chunks: list[Chunk]) -> None:
+    lexical.replace({c.path: (c.doc_sha256, [c]) for c in chunks})
+    store.add(chunks, FakeEmbedder().embed([c.text for c in chunks]))
+
+
 @pytest.fixture()
-def store(tmp_path: Path) -> ChromaStore:
+def lexical(tmp_path: Path) -> LexicalIndex:
+    return LexicalIndex(tmp_path / "chroma")
+
+
+@pytest.fixture()
+def store(tmp_path: Path, lexical: LexicalIndex) -> ChromaStore:
     s = ChromaStore(tmp_path / "chroma", "documents", FakeEmbedder.name)
-    chunks = [_chunk(name, text) for name, text in TEXTS.items()]
-    s.add(chunks, FakeEmbedder().embed([c.text for c in chunks]))
+    _add(s, lexical, [_chunk(name, text) for name, text in TEXTS.items()])
     return s
 
 
@@ -43,10 +52,10 @@ def _sources(hits: list[Hit]) -> list[str]:
     return [h.chunk.source for h in hits]
 
 
-def test_rrf_ranks_the_chunk_with_the_rare_name_and_number_first(store: ChromaStore) -> None:
-    dense = Retriever(store, FakeEmbedder(), top_k=4, candidates=4, fusion="dense").retrieve(QUESTION)
+def test_rrf_ranks_the_chunk_with_the_rare_name_and_number_first(store: ChromaStore, lexical: LexicalIndex) -> None:
+    dense = Retriever(store, lexical, FakeEmbedder(), top_k=4, candidates=4, fusion="dense").retrieve(QUESTION)
     assert _sources(dense)[0] == "chatter.txt", "premise: the embedding alone prefers the chatter"
-    hits = Retriever(store, FakeEmbedder(), top_k=4, candidates=4, fusion="rrf").retrieve(QUESTION)
+    hits = Retriever(store, lexical, FakeEmbedder(), top_k=4, candidates=4, fusion="rrf").retrieve(QUESTION)
     assert _sources(hits)[0] == "survey.txt"
     assert hits[0].lexical_rank == 0 and hits[0].dense_rank is not None and hits[0].dense_rank > 0
     assert hits[0].score == pytest.approx(1 / 61 + 1 / (61 + hits[0].dense_rank))
@@ -54,42 +63,40 @@ def test_rrf_ranks_the_chunk_with_the_rare_name_and_number_first(store: ChromaSt
     assert scores == sorted(scores, reverse=True)
 
 
-def test_rrf_finds_a_name_by_exact_word(store: ChromaStore) -> None:
-    hits = Retriever(store, FakeEmbedder(), top_k=2, candidates=4).retrieve("Who is Okonkwo-Brandt?")
+def test_rrf_finds_a_name_by_exact_word(store: ChromaStore, lexical: LexicalIndex) -> None:
+    hits = Retriever(store, lexical, FakeEmbedder(), top_k=2, candidates=4).retrieve("Who is Okonkwo-Brandt?")
     assert _sources(hits)[0] == "survey.txt"
     assert len(hits) == 2
 
 
-def test_dense_fusion_follows_the_embedding_order(store: ChromaStore) -> None:
+def test_dense_fusion_follows_the_embedding_order(store: ChromaStore, lexical: LexicalIndex) -> None:
     e = FakeEmbedder()
-    hits = Retriever(store, e, top_k=4, candidates=4, fusion="dense").retrieve(QUESTION)
+    hits = Retriever(store, lexical, e, top_k=4, candidates=4, fusion="dense").retrieve(QUESTION)
     expected = [c.source for c, _ in store.query(e.vector(QUESTION), 4)]
     assert _sources(hits) == expected
     assert [h.dense_rank for h in hits] == [0, 1, 2, 3]
 
 
-def test_lexical_fusion_keeps_only_chunks_with_matching_terms(store: ChromaStore) -> None:
-    hits = Retriever(store, FakeEmbedder(), top_k=4, candidates=4, fusion="lexical").retrieve(QUESTION)
+def test_lexical_fusion_keeps_only_chunks_with_matching_terms(store: ChromaStore, lexical: LexicalIndex) -> None:
+    hits = Retriever(store, lexical, FakeEmbedder(), top_k=4, candidates=4, fusion="lexical").retrieve(QUESTION)
     assert _sources(hits) == ["survey.txt"]
     assert hits[0].lexical_rank == 0
 
 
-def test_top_k_limits_the_hits(store: ChromaStore) -> None:
-    assert len(Retriever(store, FakeEmbedder(), top_k=1, candidates=4).retrieve(QUESTION)) == 1
+def test_top_k_limits_the_hits(store: ChromaStore, lexical: LexicalIndex) -> None:
+    assert len(Retriever(store, lexical, FakeEmbedder(), top_k=1, candidates=4).retrieve(QUESTION)) == 1
 
 
-def test_given_vector_is_used_instead_of_embedding_again(store: ChromaStore) -> None:
+def test_given_vector_is_used_instead_of_embedding_again(store: ChromaStore, lexical: LexicalIndex) -> None:
     e = FakeEmbedder()
-    Retriever(store, e, top_k=2, candidates=4).retrieve(QUESTION, e.vector(QUESTION))
+    Retriever(store, lexical, e, top_k=2, candidates=4).retrieve(QUESTION, e.vector(QUESTION))
     assert e.calls == []
 
 
-def test_lexical_index_follows_the_store(store: ChromaStore) -> None:
-    r = Retriever(store, FakeEmbedder(), top_k=4, candidates=5, fusion="lexical")
+def test_lexical_index_follows_the_store(store: ChromaStore, lexical: LexicalIndex) -> None:
+    r = Retriever(store, lexical, FakeEmbedder(), top_k=4, candidates=5, fusion="lexical")
     assert r.retrieve("zeppelin") == []
-    text = "A zeppelin landed near the bridge."
-    chunk = _chunk("air.txt", text)
-    store.add([chunk], FakeEmbedder().embed([text]))
+    _add(store, lexical, [_chunk("air.txt", "A zeppelin landed near the bridge.")])
     assert _sources(r.retrieve("zeppelin")) == ["air.txt"]
 
 
@@ -108,7 +115,7 @@ def test_lexical_terms_numbers_and_overlap() -> None:
     assert terms("The Bridges were designed in 1,000 days") == ["bridg", "design", "1000", "day"]
     assert numbers("It cost 2,400,000 pounds or 2.0 million in 1987.") == {"2400000", "2", "1987"}
     assert normalise_number("1,000") == normalise_number("1000") == "1000"
-    index = LexicalIndex(["apple orchard", "apple cider", "bridge survey"])
+    index = TextWeights(["apple orchard", "apple cider", "bridge survey"])
     assert index.overlap("apple survey", "bridge survey") > index.overlap("apple survey", "apple orchard")
     assert index.overlap("the of and", "anything") == 0.0
     assert index.overlap("apple", "an apple a day") == 1.0
@@ -131,7 +138,7 @@ def test_evidence_picks_the_best_sentences_numbered_with_document_offsets(indexe
 
 
 def test_evidence_of_no_hits_is_empty() -> None:
-    assert EvidenceSelector(FakeEmbedder()).select("q", FakeEmbedder.vector("q"), [], LexicalIndex([])) == []
+    assert EvidenceSelector(FakeEmbedder()).select("q", FakeEmbedder.vector("q"), [], TextWeights([])) == []
 
 
 def test_markdown_headings_are_never_evidence() -> None:
@@ -139,7 +146,7 @@ def test_markdown_headings_are_never_evidence() -> None:
     chunk = Chunk("c1", "kestrel.md", "/docs/kestrel.md", "Kestrel", text, 0, len(text), "sha")
     question = "Who keeps the Kestrel Point lighthouse?"
     passages = EvidenceSelector(FakeEmbedder(), count=2).select(
-        question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], LexicalIndex([text])
+        question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text])
     )
     assert [p.text for p in passages] == ["The keeper of the Kestrel Point lighthouse is Imogen Varga."]
 
@@ -150,7 +157,7 @@ def test_a_follow_ups_own_words_weigh_double_in_the_ranking() -> None:
     chunk = Chunk("c1", "p.txt", "/docs/p.txt", "P", text, 0, len(text), "sha")
     joined = "How many projects were signed at the base in 2018? Which categories do they fall into?"
     selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
-    args = (joined, FakeEmbedder.vector(joined), [Hit(chunk, 1.0)], LexicalIndex([text]))
+    args = (joined, FakeEmbedder.vector(joined), [Hit(chunk, 1.0)], TextWeights([text]))
     assert selector.select(*args)[0].text.startswith("Over 50 projects")
     stressed = selector.select(*args, stressed="Which categories do they fall into?")
     assert stressed[0].text.startswith("The projects fall into five categories")
@@ -161,7 +168,7 @@ def test_evidence_embeds_each_sentence_once_across_questions() -> None:
     chunk = Chunk("c1", "k.txt", "/docs/k.txt", "K", text, 0, len(text), "sha")
     embedder = FakeEmbedder()
     selector = EvidenceSelector(embedder, count=2)
-    lexical = LexicalIndex([text])
+    lexical = TextWeights([text])
     first = selector.select("Who is the keeper?", FakeEmbedder.vector("Who is the keeper?"), [Hit(chunk, 1.0)], lexical)
     embedded = sum(len(batch) for batch in embedder.calls)
     again = selector.select("Who is the keeper?", FakeEmbedder.vector("Who is the keeper?"), [Hit(chunk, 1.0)], lexical)
@@ -175,7 +182,7 @@ def test_titles_and_label_lines_are_never_evidence_but_list_items_are() -> None:
     chunk = Chunk("c1", "k.txt", "/docs/k.txt", "K", text, 0, len(text), "sha")
     question = "Who is the new keeper of the Kestrel lighthouse?"
     passages = EvidenceSelector(FakeEmbedder(), count=5).select(
-        question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], LexicalIndex([text])
+        question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text])
     )
     assert sorted(p.text for p in passages) == [
         # A list item is shown under its heading; a title and a label line are never evidence.
@@ -192,7 +199,7 @@ def test_topic_words_shared_by_every_retrieved_sentence_weigh_little() -> None:
             "Brenlow was chosen as contractor for the Kessock works.")
     chunk = Chunk("c1", "k.txt", "/docs/k.txt", "K", text, 0, len(text), "sha")
     others = ["The harbour has boats.", "The library has books.", "A contractor built the bus depot."]
-    lexical = LexicalIndex([text, *others])
+    lexical = TextWeights([text, *others])
     question = "Which contractor is working on the Kessock Reservoir dam in the Fellbrook valley?"
 
     def best(idf: str) -> str:
@@ -211,37 +218,29 @@ def test_a_how_many_question_gets_a_sentence_with_a_figure_among_its_evidence() 
     chunk = Chunk("c1", "k.txt", "/docs/k.txt", "K", text, 0, len(text), "sha")
     question = "How many people attended the harbour symposium?"
     passages = EvidenceSelector(FakeEmbedder(), count=2, lexical_weight=1.0).select(
-        question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], LexicalIndex([text])
+        question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text])
     )
     assert passages[0].text.startswith("The harbour symposium")  # an ordinal is no count
     assert passages[-1].text == "Nearly one hundred came."
 
 
-def test_fusion_ties_break_by_file_and_offset_not_by_the_path_hashing_chunk_id() -> None:
+def test_fusion_ties_break_by_file_and_offset_not_by_the_path_hashing_chunk_id(tmp_path: Path) -> None:
     # Dense ranks a.txt first and BM25 ranks b.txt first: reciprocal-rank fusion ties them. The
     # ids, which hash absolute paths, sort the other way; another checkout must rank the same.
     a = Chunk("zzz", "a.txt", "/x/a.txt", "A", "apple pear plum", 0, 15, "sha-a")
     b = Chunk("aaa", "b.txt", "/x/b.txt", "B", "apple apple apple", 0, 17, "sha-b")
+    others = [Chunk(f"c{i}", f"c{i}.txt", f"/x/c{i}.txt", "C", "plum cherry fig", 0, 15, "sha-c")
+              for i in range(3)]  # without "apple": they give it a positive BM25 weight
+    lexical = LexicalIndex(tmp_path)
+    lexical.replace({c.path: (c.doc_sha256, [c]) for c in [a, b, *others]})
 
     class TwoChunks:
-        others = [Chunk(f"c{i}", f"c{i}.txt", f"/x/c{i}.txt", "C", "plum cherry fig", 0, 15, "sha-c")
-                  for i in range(3)]  # without "apple": they give it a positive BM25 weight
-
-        def count(self) -> int:
-            return 5
-
-        def generation(self) -> str:
-            return "one"
-
-        def indexed_files(self) -> dict[str, str]:
-            return {c.path: c.doc_sha256 for c in self.all_chunks()}
-
-        def all_chunks(self) -> list[Chunk]:
-            return [a, b, *self.others]
-
         def query(self, vector: list[float], n: int) -> list[tuple[Chunk, float]]:
             return [(a, 0.9), (b, 0.8)]
 
-    hits = Retriever(TwoChunks(), FakeEmbedder()).retrieve("apple")  # type: ignore[arg-type]
+        def get(self, ids: list[str]) -> list[Chunk]:
+            return [c for c in [a, b, *others] if c.id in ids]
+
+    hits = Retriever(TwoChunks(), lexical, FakeEmbedder()).retrieve("apple")  # type: ignore[arg-type]
     assert hits[0].score == hits[1].score
     assert [h.chunk.source for h in hits] == ["a.txt", "b.txt"]

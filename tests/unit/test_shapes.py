@@ -6,7 +6,7 @@ import pytest
 from fakes import FakeEmbedder
 
 from assistant.evidence import EvidenceSelector
-from assistant.lexical import LexicalIndex
+from assistant.lexical import TextWeights
 from assistant.shapes import answer_shape, fits
 from assistant.types import Chunk, Hit
 
@@ -53,7 +53,7 @@ def test_the_sentence_holding_a_name_is_ranked_above_one_repeating_the_question(
     def best(bonus: float) -> str:
         selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, shape_bonus=bonus)
         return selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)],
-                               LexicalIndex([text]))[0].text
+                               TextWeights([text]))[0].text
 
     assert best(0.0).startswith("The contractor")
     assert best(1.0).startswith("The works were awarded to Brenlow")
