@@ -19,6 +19,7 @@ from assistant.lexical import terms
 from assistant.llm import Generator, complete
 from assistant.names import unnamed
 from assistant.prompting import Templates, Turn, fit
+from assistant.question_parts import question_parts
 from assistant.refusal import FocusCheck
 from assistant.retrieval import Retriever
 from assistant.sentences import sentence_spans
@@ -43,6 +44,7 @@ class AnswerConfig:
     fallback: str = "best"
     focus_check: bool = True
     names_check: bool = True
+    split_questions: bool = True
     kind_check: bool = True
     second_document_ratio: float = 0.9
     relevance_floor: float = 0.22
@@ -81,17 +83,39 @@ class Answerer:
         return rewrite if _resolves(question, rewrite, history) else concat
 
     def ask(self, question: str, history: list[Turn] | None = None, on_text: OnText | None = None) -> Answer:
-        """Answer ``question`` from the index, with citations, or refuse."""
+        """Answer ``question`` from the index, with citations, or refuse.
+
+        A question asking two things at once is answered part by part (see
+        :mod:`assistant.question_parts`), and the answers joined.
+        """
         history = list(history or [])[-self.config.max_history_turns :] if self.config.max_history_turns else []
+        parts = question_parts(question) if self.config.split_questions else [question]
+        if len(parts) > 1:
+            return self._in_parts(question, parts, history, on_text)
         t0 = time.perf_counter()
-        standalone = self.condense(question, history)
+        return self._answered(question, self.condense(question, history), on_text, time.perf_counter() - t0)
+
+    def _in_parts(self, question: str, parts: list[str], history: list[Turn], on_text: OnText | None) -> Answer:
+        """Each part answered on its own, then joined. A later part that points back ("..., and to
+        which group?", "which package provides that?") is searched for with the first part before it."""
+        answers: list[Answer] = []
+        first = self.condense(parts[0], history)
+        for part in parts:
+            if answers and on_text:
+                on_text(" ")
+            standalone = first if not answers else (
+                f"{first} {part}" if is_follow_up(part) or len(set(terms(part))) < 2 else part)
+            answers.append(self._answered(part, standalone, on_text, 0.0))
+        return joined(question, answers, self.templates.refusal())
+
+    def _answered(self, question: str, standalone: str, on_text: OnText | None, condense_s: float) -> Answer:
         t1 = time.perf_counter()
         vector = self.retriever.embedder.embed([standalone])[0]
         hits = self._retrieve(question, standalone, vector)
         stressed = question if standalone != question else ""
         passages = self.evidence.select(standalone, vector, hits, self.retriever.lexical, stressed)
         t2 = time.perf_counter()
-        return self.answer_from(question, standalone, passages, hits, on_text, Timings(t2 - t1, 0.0, t1 - t0))
+        return self.answer_from(question, standalone, passages, hits, on_text, Timings(t2 - t1, 0.0, condense_s))
 
     def _retrieve(self, question: str, standalone: str, vector: Vector) -> list[Hit]:
         """The chunks for ``standalone``; for a follow-up also the best ``follow_up_hits`` chunks
@@ -344,6 +368,36 @@ def _second_document(sentences: list[Sentence], passages: list[Passage], ratio: 
     if not other or not used:
         return sentences
     return [*sentences, citations.check(other[0].text, (other[0].n,), passages)]
+
+
+def joined(question: str, answers: list[Answer], refusal: str) -> Answer:
+    """The answers to a question's parts as one answer: the answered parts' sentences with their
+    passages numbered on from the part before, and for a part the documents do not answer, a
+    sentence saying so. Refused only when every part is."""
+    timings = Timings(*(sum(getattr(a.timings, f) for a in answers)
+                        for f in ("retrieval_s", "prompt_s", "generation_s")))
+    hits = tuple({h.chunk.id: h for a in answers for h in a.hits}.values())
+    common = dict(question=question, standalone_question=" ".join(a.standalone_question for a in answers),
+                  hits=hits, prompt="\n\n".join(a.prompt for a in answers if a.prompt),
+                  raw_output="\n".join(a.raw_output for a in answers if a.raw_output),
+                  notes=tuple(f"{a.question} {note}" for a in answers for note in a.notes))
+    if all(a.refused for a in answers):
+        return Answer(refusal, (), True, (), timings, passages=tuple(p for a in answers for p in a.passages),
+                      **common)  # type: ignore[arg-type]
+    sentences: list[Sentence] = []
+    passages: list[Passage] = []
+    for answer in answers:
+        if answer.refused:
+            sentences.append(Sentence(f'The documents do not answer "{answer.question}"', (), True))
+            continue
+        offset = len(passages)
+        number = {p.n: n for n, p in enumerate(answer.passages, start=offset + 1)}
+        passages += [replace(p, n=number[p.n]) for p in answer.passages]
+        sentences += [replace(s, markers=tuple(number[m] for m in s.markers if m in number))
+                      for s in answer.sentences]
+    return Answer(citations.render(sentences), _citations(sentences, passages), False, tuple(sentences), timings,
+                  passages=tuple(passages), fallback=any(a.fallback for a in answers),
+                  **common)  # type: ignore[arg-type]
 
 
 def _same(a: str, b: str) -> bool:

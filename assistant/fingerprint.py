@@ -32,10 +32,11 @@ GENERATION_SETTINGS = (
     "model_tries", "retry_ratio", "model_may_refuse",
     "temperature", "seed", "n_threads", "n_batch", "condense", "max_history_turns",
     "answer_prompt", "fallback", "focus_check", "kind_check", "second_document_ratio", "quote_source",
+    "names_check", "split_questions",
 )
 RETRIEVAL_SETTINGS = (
     "top_k", "candidates", "fusion", "rrf_k", "evidence_sentences", "lexical_weight", "evidence_idf",
-    "evidence_headings",
+    "evidence_headings", "evidence_shape_bonus",
     "follow_up_hits",
     "relevance_floor",
 )

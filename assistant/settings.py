@@ -211,6 +211,12 @@ class Settings(BaseSettings):
         "identifier such as \"max_connections\", or two or more proper names) that the documents the "
         "evidence comes from never mention.",
     )
+    split_questions: bool = Field(
+        True,
+        description="Answer a question that asks two things at once (\"Which library does A use, and which "
+        "option does B take?\") part by part, each part searched for and answered on its own, and join "
+        "the answers; a part the documents do not answer is said to be so.",
+    )
     relevance_floor: float = Field(
         0.22, description="Best evidence score below which the assistant refuses without asking the model."
     )

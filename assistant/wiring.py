@@ -113,7 +113,7 @@ class Assistant:
             follow_up_hits=s.follow_up_hits,
             relevance_floor=s.relevance_floor, condense=s.condense, max_history_turns=s.max_history_turns,
             answer_prompt=s.answer_prompt, fallback=s.fallback, focus_check=s.focus_check,
-            names_check=s.names_check,
+            names_check=s.names_check, split_questions=s.split_questions,
             kind_check=s.kind_check, second_document_ratio=s.second_document_ratio,
         )
 

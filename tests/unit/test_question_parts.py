@@ -1,0 +1,83 @@
+"""A question asking two things is answered part by part, and the answers joined."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import FakeGenerator, source_number
+
+from assistant.question_parts import question_parts
+from assistant.wiring import Assistant
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Which library does Jinja rely on for HTML escaping, and which library does man-db use to run commands?",
+     ["Which library does Jinja rely on for HTML escaping?", "which library does man-db use to run commands?"]),
+    ("What does the MIME spec require after an install? And which command updates Rust?",
+     ["What does the MIME spec require after an install?", "And which command updates Rust?"]),
+    ("To get thousands separators, which function does humanize provide and which argument does tabulate take?",
+     ["To get thousands separators, which function does humanize provide?", "which argument does tabulate take?"]),
+    # a statement before the question stays with the first part
+    ("My package needs a static user id. Whom must I ask for it, and which tool keeps passwd in sync?",
+     ["My package needs a static user id. Whom must I ask for it?", "which tool keeps passwd in sync?"]),
+    ("The council approved the plan; how much did the fund give, and how much towards the ferry?",
+     ["The council approved the plan; how much did the fund give?", "how much towards the ferry?"]),
+    ("How many days did the ban last; for how long were ferry sailings halted?",
+     ["How many days did the ban last?", "for how long were ferry sailings halted?"]),
+])
+def test_a_question_asking_two_things_is_cut_into_both(question: str, parts: list[str]) -> None:
+    assert question_parts(question) == parts
+
+
+@pytest.mark.parametrize("question", [
+    "Does version 2 of the GPL allow me to ask for money, and if so, for what?",  # depends on the first
+    "Which Requests release and which pluggy release each dropped Python 3.8?",  # one predicate for both
+    "What are the release dates of gzip 1.12 and sed 4.9?",
+    "Which fruit and which vegetables does the farm sell?",
+    "Who founded the company, and when?",  # no question of its own after the cut
+    "sed switched to fully-buffered output; how do I get the old behaviour back?",  # the statement is context
+    "When the disk is full, which files are deleted first?",
+    "Is it safe to run two index commands at once?",
+    "What is the default port?",
+])
+def test_a_question_asking_one_thing_stays_whole(question: str) -> None:
+    assert question_parts(question) == [question]
+
+
+def _reply(needle: str, phrase: str):  # type: ignore[no-untyped-def]
+    return lambda prompt, grammar: f"{phrase} [{source_number(prompt, needle)}]"
+
+
+def test_each_part_is_answered_from_its_own_document(indexed: Assistant, generator: FakeGenerator) -> None:
+    generator.queue(_reply("Calloway", "Calloway and Finch"), _reply("Tomas Reyes", "Tomas Reyes"))
+    answer = indexed.ask("Which firm designed the breakwater at Port Ellery, and who built the cider press "
+                         "of Hillside Orchard?")
+    assert not answer.refused, answer.notes
+    assert len(generator.calls) == 2  # one answer per part
+    assert "Calloway and Finch" in answer.text and "Tomas Reyes" in answer.text
+    sources = {c.source for c in answer.citations}
+    assert sources == {"harbour.txt", "orchard.md"}
+    numbers = [c.n for c in answer.citations]
+    assert numbers == sorted(set(numbers))  # the second part's passages are numbered on, not reused
+    for citation in answer.citations:  # each marker names the passage that holds its part's answer
+        assert answer.passages[citation.n - 1].n == citation.n
+        assert ("Calloway" if citation.source == "harbour.txt" else "Tomas Reyes") in citation.text
+
+
+def test_a_part_the_documents_do_not_answer_is_said_to_be_so(indexed: Assistant, generator: FakeGenerator) -> None:
+    generator.queue(_reply("Calloway", "Calloway and Finch"))
+    answer = indexed.ask("Which firm designed the breakwater at Port Ellery, and what did the harbour wall "
+                         "rebuilt in 1993 cost?")
+    assert not answer.refused
+    assert "Calloway and Finch" in answer.text
+    assert 'The documents do not answer "what did the harbour wall rebuilt in 1993 cost?"' in answer.text
+    assert any("never mention '1993'" in note for note in answer.notes)
+    assert len(generator.calls) == 1  # the second part was refused before the model
+
+
+def test_split_questions_can_be_turned_off(make_assistant, generator: FakeGenerator) -> None:  # type: ignore[no-untyped-def]
+    assistant = make_assistant(split_questions=False)
+    assistant.index()
+    generator.queue(_reply("Calloway", "Calloway and Finch"))
+    assistant.ask("Which firm designed the breakwater at Port Ellery, and who built the cider press of "
+                  "Hillside Orchard?")
+    assert len(generator.calls) == 1
