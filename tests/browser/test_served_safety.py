@@ -270,8 +270,12 @@ def _add(page: Any, files: list[dict[str, Any]]) -> str:
     page.locator("#upload input[type=file]").set_input_files(files)
     page.wait_for_timeout(500)
     page.click("#add-files")
-    page.wait_for_function("([before]) => { const t = document.querySelector('#library-notice').innerText;"
-                           " return t.trim() && t !== before && !t.includes('Indexing'); }", arg=[before])
+    # Done when the notice changed, is no longer "Indexing…" and Gradio shows no progress on it (its
+    # timer, "0.2s", is text of its own that comes and goes before the result).
+    page.wait_for_function("([before]) => { const n = document.querySelector('#library-notice');"
+                           " const t = n.innerText; return t.trim() && t !== before && !t.includes('Indexing')"
+                           " && !n.querySelector('.pending') && !n.classList.contains('pending'); }", arg=[before])
+    page.wait_for_selector("#add-files:not([disabled])")
     return str(page.locator("#library-notice").inner_text())
 
 
