@@ -577,6 +577,9 @@ def _private_gradio_folder() -> None:
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
+STOP_WAIT_S = 5
+
+
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, open_browser: bool = False) -> None:
     """Serve the page behind :class:`~assistant.http_safety.HttpSafety` (headers, no cross-site access)."""
     import uvicorn
@@ -601,4 +604,6 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, open_
     print(f"serving on {url} (OpenAI-compatible API at {url}/v1)", flush=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # An open page keeps a connection open for as long as it is shown: a stop (Ctrl+C, SIGTERM) waits
+    # for running requests a few seconds, not for every tab to be closed.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=STOP_WAIT_S)
