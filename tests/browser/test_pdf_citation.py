@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from assistant.http_safety import HEADERS
 from tests.browser.conftest import Served, screenshot
@@ -83,7 +84,11 @@ def test_upload_a_pdf_and_click_its_citation_to_see_the_page(
         if [f for f in original.frames if f.url.startswith(PDF_VIEWER)]:
             break
         original.wait_for_timeout(250)
-    assert [f for f in original.frames if f.url.startswith(PDF_VIEWER)], [f.url for f in original.frames]
+    viewer = [f for f in original.frames if f.url.startswith(PDF_VIEWER)]
+    assert viewer, [f.url for f in original.frames]
+    # The viewer's own toolbar: the file's name from Content-Disposition, and the page the link asked for.
+    expect(viewer[0].locator("#title")).to_have_text("harbour-report.pdf", timeout=60_000)
+    expect(viewer[0].locator("#pageSelector")).to_have_value("3", timeout=60_000)
     screenshot(original, "08b-pdf-opened-at-page-3")
     original.close()
 
