@@ -153,7 +153,7 @@ def _payloads(server: Served, planted: dict[str, Path]) -> list[str]:
         f"/files/{hashlib.sha256(planted['upload'].read_bytes()).hexdigest()}",
         f"/files/{up}{relative}", f"/files/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/{relative}",
         f"/files/{secret}", f"/files/{relative.replace('/', '%2F')}", f"/files//{relative}",
-        f"/files/{_seed_id()}/../../{up}{relative}",
+        f"/files/{_seed_id()}", f"/files/{_seed_id()}/../../{up}{relative}",
     ]
     return paths
 
