@@ -13,7 +13,9 @@ pages on other localhost ports. None of them may read from the page or act on it
   an ``Origin`` header that is not the page's own, or a browser's ``Sec-Fetch-Site`` of
   ``cross-site`` or ``same-site`` (another port of localhost is the same site). Only a
   top-level navigation is let through, so a link to the page still opens it. This refuses
-  cross-site uploads, questions and preflights alike.
+  cross-site uploads, questions and preflights alike. Under the ``own_only`` prefixes (the
+  original PDFs, ``/files/``) a navigation from another site is refused too: only the page
+  itself, a bookmark or the address bar opens them.
 * Served on a loopback address, a ``Host`` header that is not a loopback name is refused,
   so a DNS-rebinding page cannot pass for the page itself.
 * Gradio's file routes (``/gradio_api/file=``, ``/file=``) serve any file in its cache
@@ -49,8 +51,11 @@ def _host_name(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def refusal(method: str, headers: dict[str, str], loopback_only: bool) -> str | None:
-    """Why a request must be refused, or None. ``headers`` have lower-case names."""
+def refusal(method: str, headers: dict[str, str], loopback_only: bool, navigation_ok: bool = True) -> str | None:
+    """Why a request must be refused, or None. ``headers`` have lower-case names.
+
+    ``navigation_ok``: whether another site's link may open the path (the page: yes).
+    """
     host = headers.get("host", "")
     if loopback_only and _host_name(host).lower() not in LOOPBACK:
         return f"host {host!r} is not this server's loopback address"
@@ -59,7 +64,7 @@ def refusal(method: str, headers: dict[str, str], loopback_only: bool) -> str | 
         return f"requests from {origin} are not accepted (another site)"
     site = headers.get("sec-fetch-site")
     if site is not None and site not in _ALLOWED_SITES:
-        navigation = (method in ("GET", "HEAD") and headers.get("sec-fetch-mode") == "navigate"
+        navigation = (navigation_ok and method in ("GET", "HEAD") and headers.get("sec-fetch-mode") == "navigate"
                       and headers.get("sec-fetch-dest", "document") == "document")
         if not navigation:
             return "requests made by another site's page are not accepted"
@@ -84,20 +89,24 @@ class HttpSafety:
 
     ``loopback_only``: refuse Host headers that are not a loopback name (serving on 127.0.0.1).
     ``may_serve``: whether a path asked for on a file route is one the page made (default: none).
+    ``own_only``: path prefixes that no other site may open, not even by a link.
     """
 
     def __init__(self, app: Any, loopback_only: bool = True,
-                 may_serve: Callable[[str], bool] | None = None) -> None:
+                 may_serve: Callable[[str], bool] | None = None, own_only: tuple[str, ...] = ()) -> None:
         self.app = app
         self.loopback_only = loopback_only
         self.may_serve = may_serve or (lambda path: False)
+        self.own_only = own_only
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        why = refusal(scope.get("method", "GET"), headers, self.loopback_only) or self._file_refusal(scope)
+        navigation_ok = not str(scope.get("path", "")).startswith(self.own_only)
+        why = (refusal(scope.get("method", "GET"), headers, self.loopback_only, navigation_ok)
+               or self._file_refusal(scope))
         if why is not None:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
@@ -136,11 +145,12 @@ def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
 _OURS = {k.encode("latin-1") for k in HEADERS}
 
 
-def protected_app(host: str, may_serve: Callable[[str], bool]) -> Any:
+def protected_app(host: str, may_serve: Callable[[str], bool], own_only: tuple[str, ...] = ()) -> Any:
     """A FastAPI app with :class:`HttpSafety` in front of everything mounted on it, and no routes of its own."""
     from fastapi import FastAPI
     from starlette.middleware import Middleware
 
     loopback = host.lower() in LOOPBACK
     return FastAPI(docs_url=None, redoc_url=None, openapi_url=None,
-                   middleware=[Middleware(HttpSafety, loopback_only=loopback, may_serve=may_serve)])
+                   middleware=[Middleware(HttpSafety, loopback_only=loopback, may_serve=may_serve,
+                                              own_only=own_only)])

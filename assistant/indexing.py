@@ -50,6 +50,8 @@ class IndexReport:
     chunks_added: int = 0
     chunks_removed: int = 0
     terms_copied: list[str] = field(default_factory=list)  # files whose terms came from the stored chunks
+    loaded: list[str] = field(default_factory=list)  # paths of the files read (indexed, updated or unchanged)
+    skipped: dict[str, str] = field(default_factory=dict)  # path → why a file found was not indexed
 
     @property
     def changed(self) -> bool:
@@ -126,7 +128,9 @@ def index_paths(
             document = dataclasses.replace(load_file(path), path=str(path))
         except DocumentError as exc:
             report.problems.append(str(exc))
+            report.skipped[str(path)] = str(exc)
             continue
+        report.loaded.append(str(path))
         state = states.get(str(path))
         # A file cut with other chunk settings, or by an older version, is cut again.
         if state and state.complete and state.sha256 == document.sha256 and state.recipe == chunker.recipe:
@@ -183,6 +187,7 @@ def _commit(pending: list[_Pending], store: VectorStore, lexical: LexicalIndex, 
             raise
         except Exception as exc:
             report.problems.append(f"{p.document.source}: could not be stored ({exc}); index it again")
+            report.skipped[p.document.path] = report.problems[-1]
 
 
 def _write(pending: list[_Pending], vectors: list[list[float]], store: VectorStore, lexical: LexicalIndex,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant import citations
+from assistant import citations, originals
 from assistant.types import Answer, Citation, Passage
 
 # Characters that start Markdown syntax (links, images, emphasis, code, maths, headings, tables),
@@ -122,13 +122,24 @@ def sources_html(answer: Answer, turn: int) -> str:
             f'<summary>[{c.n}] <span class="file">{inert(c.source)}</span>{_page(c)} '
             f'<span class="where">characters {c.start}–{c.end}</span></summary>'
             f'<blockquote class="passage">{inert(before)}<mark>{inert(span)}</mark>{inert(after)}</blockquote>'
-            "</details>"
+            f"{_original(c, by_n.get(c.n))}</details>"
         )
     return f'<div class="sources"><div class="sources-title">Sources</div>{"".join(items)}</div>'
 
 
 def _page(citation: Citation) -> str:
     return f', <span class="page">{inert(citation.page_label)}</span>' if citation.pages else ""
+
+
+def _original(citation: Citation, passage: Passage | None) -> str:
+    """For a PDF, a link that opens the original at the cited page in a new tab (see :mod:`originals`)."""
+    if passage is None or not citation.pages or not originals.served(passage.chunk.path):
+        return ""
+    file_id, page = passage.chunk.doc_sha256, citation.pages[0]
+    if not originals.valid_id(file_id):
+        return ""
+    return (f'<a class="original" href="{originals.link_path(file_id, page)}" target="_blank" '
+            f'rel="noopener noreferrer">open {inert(citation.source)} at p. {page}</a>')
 
 
 def _where(citation: Citation) -> str:

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 import gradio as gr
 
-from assistant import citations, http_safety, openai_api, rendering, wording
+from assistant import citations, http_safety, openai_api, originals, rendering, skipped, wording
 from assistant import uploads as uploads_module
 from assistant.errors import AssistantError
 from assistant.llm import available_models
@@ -236,6 +236,7 @@ def build(server: Server) -> gr.Blocks:
                                      interactive=False, elem_id="documents", label="Indexed files", wrap=True,
                                      column_widths=["50%", "28%", "22%"])
             listed = gr.State([f.path for f in server.overview.documents()])  # the table's files, row by row
+            not_indexed = gr.Markdown(elem_id="skipped")  # what `assistant index` found but could not read
             to_remove = gr.State(None)  # the file whose removal waits for the visitor's yes
             with gr.Column(visible=False, elem_id="remove-confirm") as confirm:
                 confirm_text = gr.Markdown(elem_id="remove-question")
@@ -416,9 +417,9 @@ def build(server: Server) -> gr.Blocks:
             """
             now = (server.overview.generation(), server.status(choice))
             if now == shown:
-                return (gr.update(),) * 5
+                return (gr.update(),) * 6
             return (now, _document_rows(server), [f.path for f in server.overview.documents()], now[1],
-                    _welcome(server))
+                    _welcome(server), skipped.markdown(skipped.read(settings.data_dir)))
 
         outputs = [chatbot, turns, exchanges, notice, export]
         controls = [stop, send]
@@ -454,7 +455,7 @@ def build(server: Server) -> gr.Blocks:
                                    concurrency_id="model", api_visibility="private")
         apply.click(apply_settings, [model, top_k, chosen], [chosen, settings_notice, status],
                     concurrency_id="model", api_visibility="private", show_progress="hidden")
-        index_shown = [shown, documents, listed, status, chatbot]
+        index_shown = [shown, documents, listed, status, chatbot, not_indexed]
 
         def loaded() -> tuple[Any, ...]:
             """A page (re)loaded: the index as it is, and the models folder as it is now.
@@ -593,8 +594,10 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, open_
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     # Mounted on an app of ours rather than launched, so our middleware stands in front of Gradio's
     # own (which grants CORS to every localhost origin).
-    safe = http_safety.protected_app(host, http_safety.made_by(lambda: _made_files(page)))
+    safe = http_safety.protected_app(host, http_safety.made_by(lambda: _made_files(page)),
+                                     own_only=(f"{originals.ROUTE}/",))
     safe.mount("/v1", openai_api.create(server))  # before the page, which takes every other path
+    safe.mount(originals.ROUTE, originals.create(originals.Originals(assistant.store)))  # a cited PDF
     app = gr.mount_gradio_app(
         safe, page, path="/", server_name=host, server_port=port,
         show_error=True, theme=theme, allowed_paths=[],

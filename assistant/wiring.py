@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from assistant import uploads
+from assistant import skipped, uploads
 from assistant.answering import AnswerConfig, Answerer, OnText
 from assistant.chunking import Chunker
 from assistant.embedding import Embedder, SentenceTransformerEmbedder
@@ -137,8 +137,10 @@ class Assistant:
             raise SettingsError("nothing to index: name files or folders (assistant index PATH...) "
                                 "or set `docs` (docs = [\"folder\"] in assistant.toml)")
         with self.writing():
-            return index_paths(targets, self.store, self.lexical, self.embedder,
-                               self.chunker, progress=progress, max_file_mb=self.settings.max_file_mb)
+            report = index_paths(targets, self.store, self.lexical, self.embedder,
+                                 self.chunker, progress=progress, max_file_mb=self.settings.max_file_mb)
+            skipped.record(self.settings.data_dir, report.loaded, report.skipped)  # for the page's Documents tab
+            return report
 
     def documents(self) -> list[StoredFile]:
         return self.store.files()

@@ -7,6 +7,7 @@ http.client, which sends a path exactly as written (no normalising of ``..``).
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import os
 import sys
@@ -147,8 +148,19 @@ def _payloads(server: Served, planted: dict[str, Path]) -> list[str]:
         f"/gradio_api/file={data}/uploads/",
         f"/gradio_api/file={secret}?download=true",
         f"/gradio_api/file={secret.as_posix().upper()}",
+        # The route for a cited PDF's original: an id, never a path, and only what the index holds.
+        f"/files/{hashlib.sha256(secret.read_bytes()).hexdigest()}",
+        f"/files/{hashlib.sha256(planted['upload'].read_bytes()).hexdigest()}",
+        f"/files/{up}{relative}", f"/files/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/{relative}",
+        f"/files/{secret}", f"/files/{relative.replace('/', '%2F')}", f"/files//{relative}",
+        f"/files/{_seed_id()}", f"/files/{_seed_id()}/../../{up}{relative}",
     ]
     return paths
+
+
+def _seed_id() -> str:
+    """The id /files/ would know a seed by (seeds are text: it serves none of them)."""
+    return hashlib.sha256((PROJECT_ROOT / "seeds" / "000_e935aa2152395e49.txt").read_bytes()).hexdigest()
 
 
 def test_no_file_outside_what_the_page_made_is_served(server: Served, planted: dict[str, Path]) -> None:
