@@ -198,8 +198,11 @@ def encoders(args: argparse.Namespace, work: Path) -> None:
         cosines = [sum(a * b for a, b in zip(u, v, strict=True)) for u, v in zip(torch_vectors, vectors, strict=True)]
         hits: dict[str, tuple[int, int, int]] = {}
         for name in args.hit_corpora:
-            one = Assistant(settings.model_copy(update={"data_dir": work / f"b-{backend}-{name}"}), embedder)
-            one.index([docs[name]])
+            if name == args.corpus:
+                one = assistant  # indexed above
+            else:
+                one = Assistant(settings.model_copy(update={"data_dir": work / f"b-{backend}-{name}"}), embedder)
+                one.index([docs[name]])
             dense = one.retriever.__class__(one.store, one.lexical, embedder, settings.top_k, settings.candidates,
                                             "dense", settings.rrf_k)
             found = hybrid = total = 0
