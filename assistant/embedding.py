@@ -41,7 +41,7 @@ def make_embedder(path: str | Path | None, backend: str = "torch", batch_size: i
     """The embedder the settings choose: torch (sentence-transformers) or ONNX Runtime.
 
     >>> make_embedder(None, "onnx", cache_dir=Path(".assistant-data/encoders")).name  # doctest: +SKIP
-    'all-MiniLM-L6-v2'
+    'model'
     """
     folder = Path(path) if path else bundled_embedding_path()
     if backend == "torch":
