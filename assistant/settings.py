@@ -153,6 +153,13 @@ class Settings(BaseSettings):
         description="sentence-transformers folder. Empty means the bundled all-MiniLM-L6-v2.",
     )
     embedding_batch_size: int = Field(32, ge=1, description="Chunks embedded per batch.")
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description="What runs the embedding model: \"torch\" (sentence-transformers), \"onnx\" (ONNX Runtime, "
+        "the same vectors to 1e-6, an index built with either serves both) or \"onnx-int8\" (quantised: "
+        "other vectors, so an index built with another backend is refused until indexed again). The "
+        "ONNX file is exported once into data_dir/encoders/.",
+    )
 
     # Chunking
     chunk_tokens: int = Field(

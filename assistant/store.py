@@ -303,7 +303,8 @@ class ChromaStore:
         if stored and stored != self._embedding_name:
             raise IndexStateError(
                 f"{self.describe()} was built with embedding model {stored!r}, not "
-                f"{self._embedding_name!r}; {self._elsewhere()}"
+                f"{self._embedding_name!r} (the embedding_model and embedding_backend settings); set them "
+                f"back, or {self._elsewhere()}"
             )
 
     def describe(self) -> str:

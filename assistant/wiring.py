@@ -16,7 +16,7 @@ from typing import Any
 from assistant import skipped, uploads
 from assistant.answering import AnswerConfig, Answerer, OnText
 from assistant.chunking import Chunker
-from assistant.embedding import Embedder, SentenceTransformerEmbedder
+from assistant.embedding import Embedder, SentenceTransformerEmbedder, make_embedder
 from assistant.errors import IndexStateError, QuestionError, SettingsError
 from assistant.evidence import EvidenceSelector
 from assistant.indexing import IndexReport, index_paths
@@ -61,7 +61,9 @@ class Assistant:
     @cached_property
     def embedder(self) -> Embedder:
         s = self.settings
-        return SentenceTransformerEmbedder(s.embedding_model, s.embedding_batch_size)
+        if s.embedding_backend == "torch":
+            return SentenceTransformerEmbedder(s.embedding_model, s.embedding_batch_size)
+        return make_embedder(s.embedding_model, s.embedding_backend, s.embedding_batch_size, s.data_dir / "encoders")
 
     @cached_property
     def store(self) -> VectorStore:

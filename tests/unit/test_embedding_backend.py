@@ -1,0 +1,78 @@
+"""Choosing the embedding backend: the setting, the name an index records, and refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.embedding import embedder_name, make_embedder
+from assistant.errors import ModelError, SettingsError
+from assistant.onnx_embedding import _max_tokens, cache_key
+from assistant.settings import load_settings
+
+
+def test_default_backend_is_torch() -> None:
+    assert load_settings().embedding_backend == "torch"
+
+
+def test_backend_setting_accepts_the_three_and_refuses_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    for backend in ("torch", "onnx", "onnx-int8"):
+        assert load_settings(embedding_backend=backend).embedding_backend == backend
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_BACKEND", "onnx")
+    assert load_settings().embedding_backend == "onnx"
+    with pytest.raises(SettingsError, match="embedding_backend"):
+        load_settings(embedding_backend="openvino")
+
+
+def test_float_onnx_shares_the_torch_name_and_int8_has_its_own() -> None:
+    folder = Path("/models/all-MiniLM-L6-v2")
+    assert embedder_name(folder, "torch") == embedder_name(folder, "onnx") == "all-MiniLM-L6-v2"
+    assert embedder_name(folder, "onnx-int8") == "all-MiniLM-L6-v2+onnx-int8"
+
+
+def _folder(tmp_path: Path, pooling: dict[str, bool], modules: list[str]) -> Path:
+    folder = tmp_path / "model"
+    (folder / "1_Pooling").mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    (folder / "model.safetensors").write_bytes(b"x" * 10)
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 128}))
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    paths = {"Transformer": "", "Pooling": "1_Pooling", "Normalize": "2_Normalize"}
+    (folder / "modules.json").write_text(json.dumps(
+        [{"type": f"sentence_transformers.models.{m}", "path": paths[m]} for m in modules]))
+    return folder
+
+
+def test_onnx_runs_only_a_mean_pooled_transformer(tmp_path: Path) -> None:
+    good = _folder(tmp_path / "a", {"pooling_mode_mean_tokens": True}, ["Transformer", "Pooling", "Normalize"])
+    assert _max_tokens(good) == 128
+    cls = _folder(tmp_path / "b", {"pooling_mode_cls_token": True}, ["Transformer", "Pooling"])
+    with pytest.raises(ModelError, match='embedding_backend = "torch"'):
+        _max_tokens(cls)
+
+
+def test_cache_key_changes_with_backend_and_weights(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"pooling_mode_mean_tokens": True}, ["Transformer", "Pooling"])
+    first = cache_key(folder, "onnx")
+    assert first != cache_key(folder, "onnx-int8")
+    (folder / "model.safetensors").write_bytes(b"y" * 11)
+    assert cache_key(folder, "onnx") != first
+
+
+def test_unknown_backend_or_missing_folder_is_a_model_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="unknown"):
+        make_embedder(tmp_path, "openvino")
+    with pytest.raises(ModelError, match="missing or incomplete"):
+        make_embedder(tmp_path / "nothing", "onnx", cache_dir=tmp_path)
+
+
+def test_the_assistant_builds_the_backend_the_settings_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.wiring import Assistant
+
+    asked: list[tuple[object, ...]] = []
+    monkeypatch.setattr("assistant.wiring.make_embedder", lambda *a: asked.append(a) or "onnx embedder")
+    settings = load_settings(embedding_backend="onnx-int8", data_dir=Path("idx"))
+    assert Assistant(settings).embedder == "onnx embedder"
+    assert asked == [(None, "onnx-int8", 32, Path("idx") / "encoders")]
