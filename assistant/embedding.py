@@ -46,8 +46,10 @@ class SentenceTransformerEmbedder:
         self.name = folder.name
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
-        # One call at a time: the fast tokenizer is not safe to share between threads (two at once
-        # can fail with "Already borrowed"). The page's indexing embeds in slices (:class:`Reporting`),
+        # One call at a time. Two threads at once gave the same vectors and no error here
+        # (tests/integration/test_embedder_threads.py without this lock), but a fast tokenizer shared
+        # between threads is known to fail with "Already borrowed" when its settings change, and the
+        # two cores are not shared any faster. The page's indexing embeds in slices (:class:`Reporting`),
         # so a question waits for one slice, not for a whole file.
         self._lock = threading.Lock()
 
