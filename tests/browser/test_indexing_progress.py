@@ -35,7 +35,7 @@ GRADIO_BARS = """() => [...document.querySelectorAll('.eta-bar, .progress-text, 
 }).map(e => { const c = e.closest('[id]'); return (c ? c.id : '') + ' ' + e.className; })"""
 
 
-def ledger(path: Path, megabytes: float = 4.5) -> Path:
+def ledger(path: Path, megabytes: float = 2.5) -> Path:
     """A long plain-text ledger of distinct sentences: minutes of embedding on the shared cores."""
     lines, size, day = [], 0, 0
     while size < megabytes * 1_000_000:
@@ -73,7 +73,9 @@ def test_another_tab_sees_the_file_and_its_questions_are_answered_meanwhile(
         answer = ask(asking, VACCINE)  # asked while the file is being indexed
         answered = time.monotonic()
         assert "Sinovac" in answer.inner_text()
-        assert NAME in _indexing(asking), "the file was done before the question: make the ledger longer"
+        meanwhile = " ".join(_indexing(asking).split())
+        assert NAME in meanwhile, "the file was done before the question: make the ledger longer"
+        print(f"\nwhen the other tab's answer was shown: {meanwhile}")
         assert "Added" not in adding.locator("#library-notice").inner_text()
 
         estimated = "/\\d+% · (about|less than) .* left/.test(document.querySelector('#indexing').innerText)"
@@ -82,11 +84,11 @@ def test_another_tab_sees_the_file_and_its_questions_are_answered_meanwhile(
         assert adding.locator("#indexing .indexing-file").count() == 1  # the tab that adds sees the same line
         # Gradio's own progress bars (one per output, over the page) are not shown.
         assert adding.evaluate(GRADIO_BARS) == [], "Gradio's progress bars cover the page"
-        print(f"\n{_indexing(asking)}")
+        print(" ".join(_indexing(asking).split()))
         screenshot(asking, "13-indexing-progress-in-another-tab")
 
         adding.wait_for_function("document.querySelector('#library-notice').innerText.includes('Added')",
-                                 timeout=900_000)
+                                 timeout=1_800_000)  # minutes on two cores shared with other work
         done = time.monotonic()
         asking.wait_for_function("!document.querySelector('#indexing').innerText.trim()", timeout=30_000)
         print(f"{big.stat().st_size / 1e6:.1f} MB indexed in {done - started:.0f} s; the other tab showed it "
