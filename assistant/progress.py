@@ -4,9 +4,9 @@ One :class:`Indexing` lives on the server. The upload handler tells it which fil
 which one is being read and how many of its chunks are embedded; every page's timer reads
 :meth:`Indexing.html`, so a tab that did not start the upload sees it too:
 
->>> clock = iter([0.0, 10.0]).__next__
+>>> clock = iter([0.0, 5.0, 15.0]).__next__
 >>> now = Indexing(clock)
->>> now.begin(["big.txt"]); now.reading(0); now.embedded(0, 50, 200)
+>>> now.begin(["big.txt"]); now.reading(0); now.embedded(0, 0, 200); now.embedded(0, 50, 200)
 >>> now.lines()
 ['big.txt: 25% · about 30 s left']
 """
@@ -28,6 +28,7 @@ class FileProgress:
 
     name: str
     started: float | None = None
+    embedding: float | None = None  # when its first chunk went to the embedder
     done: int = 0
     total: int = 0
     finished: bool = False
@@ -59,7 +60,10 @@ class Indexing:
     def embedded(self, i: int, done: int, total: int) -> None:
         """``done`` of file ``i``'s ``total`` chunks are embedded."""
         with self._lock:
-            self._files[i].done, self._files[i].total = done, total
+            f = self._files[i]
+            if f.embedding is None:
+                f.embedding = self._clock()
+            f.done, f.total = done, total
 
     def reporter(self, i: int) -> Callable[[int, int], None]:
         """What file ``i``'s embedder calls with (done, total) as it goes."""
@@ -103,10 +107,12 @@ class Indexing:
         if not f.total:
             return "reading the file…"
         share = f"{math.floor(100 * f.fraction())}%"
-        if not f.done:
+        if not f.done or f.embedding is None:
             return f"{share} · estimating the time left…"
-        # The rate so far, reading included: the first estimate is a little long rather than short.
-        left = (now - f.started) * (f.total - f.done) / f.done
+        if f.done >= f.total:
+            return "100% · writing to the index…"
+        # The embedding rate so far (reading and cutting the file, done by now, would skew it).
+        left = (now - f.embedding) * (f.total - f.done) / f.done
         return f"{share} · {_duration(left)}"
 
 

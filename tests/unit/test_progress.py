@@ -24,6 +24,7 @@ def test_each_file_of_a_run_has_one_line_from_waiting_to_done() -> None:
     assert now.lines() == ["a.txt: waiting", "b.md: waiting"]
     now.reading(0)
     assert now.lines()[0] == "a.txt: reading the file…"
+    clock.now += 300  # reading and cutting a large file: not counted in the rate
     now.embedded(0, 0, 400)
     assert now.lines()[0] == "a.txt: 0% · estimating the time left…"
     clock.now += 20
@@ -34,6 +35,8 @@ def test_each_file_of_a_run_has_one_line_from_waiting_to_done() -> None:
     assert now.lines()[0] == "a.txt: 50% · about 7 min left"
     now.embedded(0, 399, 400)
     assert now.lines()[0].startswith("a.txt: 99% · about 2 s left")
+    now.embedded(0, 400, 400)
+    assert now.lines()[0] == "a.txt: 100% · writing to the index…"
     now.finished(0)
     now.reading(1)
     assert now.lines() == ["a.txt: done", "b.md: reading the file…"]
@@ -55,6 +58,7 @@ def test_a_reporter_is_bound_to_its_file() -> None:
     now = Indexing(Clock())
     now.begin(["a.txt", "b.txt"])
     now.reading(1)
+    now.reporter(1)(0, 6)
     now.reporter(1)(3, 6)
     assert now.lines() == ["a.txt: waiting", "b.txt: 50% · less than a second left"]
 
