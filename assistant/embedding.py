@@ -1,7 +1,9 @@
-"""Embedder protocol and the sentence-transformers implementation."""
+"""Embedder protocol, the sentence-transformers implementation, and a wrapper that reports progress."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -77,15 +79,44 @@ class SentenceTransformerEmbedder:
         self.name = folder.name
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        # One call at a time. Two threads at once gave the same vectors and no error here
+        # (tests/integration/test_embedder_threads.py without this lock), but a fast tokenizer shared
+        # between threads is known to fail with "Already borrowed" when its settings change, and the
+        # two cores are not shared any faster. The page's indexing embeds in slices (:class:`Reporting`),
+        # so a question waits for one slice, not for a whole file.
+        self._lock = threading.Lock()
 
     def embed(self, texts: list[str], progress: bool = False) -> list[Vector]:
         if not texts:
             return []
-        vectors = self._model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=progress,
+                convert_to_numpy=True,
+            )
         return [[float(x) for x in row] for row in vectors]
+
+
+class Reporting:
+    """An embedder that embeds in slices and says after each how many texts are done.
+
+    ``Reporting(embedder, on_progress, slice_size=2).embed(["a", "b", "c"])`` calls
+    ``on_progress`` with (0, 3), (2, 3), (3, 3).
+    """
+
+    def __init__(self, inner: Embedder, on_progress: Callable[[int, int], None], slice_size: int = 32) -> None:
+        self.name = inner.name
+        self._inner = inner
+        self._on_progress = on_progress
+        self._slice = slice_size
+
+    def embed(self, texts: list[str], progress: bool = False) -> list[Vector]:
+        vectors: list[Vector] = []
+        self._on_progress(0, len(texts))
+        for start in range(0, len(texts), self._slice):
+            vectors += self._inner.embed(texts[start : start + self._slice])
+            self._on_progress(len(vectors), len(texts))
+        return vectors

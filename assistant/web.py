@@ -22,13 +22,15 @@ from typing import Any, cast
 
 import gradio as gr
 
-from assistant import citations, http_safety, openai_api, originals, rendering, skipped, wording
+from assistant import citations, conversations, http_safety, openai_api, originals, rendering, skipped, wording
 from assistant import uploads as uploads_module
+from assistant.conversations import Last
 from assistant.errors import AssistantError
 from assistant.llm import available_models
 from assistant.loaders import supported_suffixes
 from assistant.overview import Overview, asks_for_overview_english, suggested_questions
 from assistant.preferences import TOP_K_MAX, TOP_K_MIN, Assistants, Choice, default_choice, validated
+from assistant.progress import Indexing
 from assistant.recording import record_exchange
 from assistant.types import Answer
 from assistant.wiring import Assistant
@@ -67,9 +69,10 @@ class Server:
         self.model_lock = threading.Lock()
         self.busy: str | None = None  # what the server is doing that visitors should know about
         self.model_problem: str | None = None
+        self.indexing = Indexing()  # the files being added now, which every page shows
         self._stops: dict[str, threading.Event] = {}
         self._conversations: dict[str, int] = {}  # each session's conversation, counted up by New
-        self._asking: set[str] = set()  # sessions with a question between its send and its end
+        self._asking: dict[str, int] = {}  # session: the conversation of its question not yet ended
 
     # Model loading -----------------------------------------------------------------
     def load_model(self) -> None:
@@ -132,12 +135,28 @@ class Server:
         """The conversation a new question belongs to, or None while the session's last one is not done."""
         if session in self._asking:
             return None
-        self._asking.add(session)
+        self._asking[session] = self.conversation(session)
         self.stop_flag(session).clear()
-        return self.conversation(session)
+        return self._asking[session]
 
-    def end_question(self, session: str) -> None:
-        self._asking.discard(session)
+    def restart_question(self, session: str) -> int:
+        """A question that replaces the last one (Regenerate, Edit), also while that one is answered.
+
+        The answer being made is stopped and belongs to no conversation shown; the new question gets
+        a stop flag of its own, so the old answer's end cannot clear or set it.
+        """
+        conversation = self.new_conversation(session)
+        self._stops[session] = threading.Event()
+        self._asking[session] = conversation
+        return conversation
+
+    def asking(self, session: str) -> bool:
+        return session in self._asking
+
+    def end_question(self, session: str, conversation: int | None = None) -> None:
+        """The session's question ended (only if it is still ``conversation``'s, when that is given)."""
+        if conversation is None or self._asking.get(session) == conversation:
+            self._asking.pop(session, None)
 
     def forget(self, session: str) -> None:
         """Drop the stop flag of a session that asks one question (each request of the API is one)."""
@@ -213,11 +232,17 @@ def build(server: Server) -> gr.Blocks:
         gr.Markdown("## Ask your documents\nEvery sentence cites the passage it rests on; click a [n] "
                     "to read it. When the documents do not answer, the assistant says so.", elem_id="intro")
         status = gr.Markdown(server.status(), elem_id="status")
+        indexing_now = gr.HTML(server.indexing.html(), elem_id="indexing")  # every page sees what is added
         turns = gr.State([])
         exchanges = gr.State([])
         asked = gr.State(None)  # (question, conversation) that the page sent; None through the API
         shown = gr.State(None)  # what the page shows of the index and status (see ``current``)
         chosen = gr.State(default_choice(server.assistant))  # this page's model and top-k
+        last = gr.State(None)  # the last question (conversations.Last), for Regenerate and Edit
+        editing = gr.State(None)  # the Last that the question being edited replaces when sent
+        key = gr.State(None)  # the conversation's key in the browser's list
+        kept = gr.BrowserState([], storage_key="assistant-conversations",
+                               secret=conversations.browser_secret(settings.data_dir))
         with gr.Tab("Chat", id="chat"):
             chatbot = gr.Chatbot(label="Conversation", height=520, elem_id="conversation",
                                  latex_delimiters=[], buttons=["copy"], feedback_options=None)
@@ -227,7 +252,13 @@ def build(server: Server) -> gr.Blocks:
                 send = gr.Button("Ask", variant="primary", elem_id="ask", min_width=70)
                 stop = gr.Button("Stop", variant="stop", interactive=False, elem_id="stop", min_width=70)
                 new = gr.Button("New chat", elem_id="new", min_width=70)
+            with gr.Row(elem_id="last-actions"):
+                regenerate = gr.Button("Regenerate", elem_id="regenerate", size="sm", min_width=70)
+                edit = gr.Button("Edit last question", elem_id="edit", size="sm", min_width=70)
             notice = gr.Markdown(elem_id="notice")
+            with gr.Accordion("Past conversations", elem_id="past"):
+                past = gr.Dataframe([], headers=["First question", ""], interactive=False, elem_id="past-list",
+                                    wrap=True, column_widths=["80%", "20%"], show_label=False)
             with gr.Accordion("More: save as a test case, export", open=False, elem_id="more"), gr.Row():
                 save = gr.Button("Save as test case", elem_id="save-case", size="sm")
                 export = gr.DownloadButton("Export as Markdown", elem_id="export", interactive=False, size="sm")
@@ -259,26 +290,56 @@ def build(server: Server) -> gr.Blocks:
             apply = gr.Button("Apply", variant="primary", elem_id="apply")
             settings_notice = gr.Markdown(elem_id="settings-notice")
 
-        def begin(text: str, messages: Messages, request: gr.Request) -> tuple[Any, ...]:
+        def begin(text: str, messages: Messages, history: Turns, done: Exchanges, replacing: Last | None,
+                  request: gr.Request) -> tuple[Any, ...]:
             """At once, before the queue: show the question and that it waits, clear the box, arm Stop.
 
             The question goes on in ``asked`` with its conversation, so the box is free for typing
             while the answer is made. A question sent before the last one is done waits in the box
             (the page's script keeps Enter from sending it; this is for whatever gets past).
+            ``replacing``: the last question, which this one replaces with its answer (Edit, Regenerate).
             """
             session = request.session_hash or ""
+            text = text.strip()
+            if replacing is not None and text:
+                messages, history, done = messages[:-2], replacing.turns, done[:replacing.exchanges]
+            asked_now = Last(text, history, len(done))
             reply = _overview_reply(server, text)
             if reply is not None:  # a greeting or "what is in here?": answered at once, no model
-                shown = [*messages, {"role": "user", "content": rendering.question_html(text.strip())},
+                if replacing is not None:
+                    server.new_conversation(session)  # the replaced question's answer must not come back
+                shown = [*messages, {"role": "user", "content": rendering.question_html(text)},
                          {"role": "assistant", "content": reply}]
-                return shown, None, "", gr.update(), gr.update()
-            conversation = server.start_question(session) if text.strip() else None
+                return (shown, ("", server.conversation(session)), "", gr.update(), gr.update(), history, done,
+                        asked_now, None)
+            start = server.restart_question if replacing is not None else server.start_question
+            conversation = start(session) if text else None
             if conversation is None:
-                return gr.update(), ("", server.conversation(session)), gr.update(), gr.update(), gr.update()
-            shown = [*messages, {"role": "user", "content": rendering.question_html(text.strip())},
+                return (gr.update(), ("", server.conversation(session)), *(gr.update(),) * 7)
+            shown = [*messages, {"role": "user", "content": rendering.question_html(text)},
                      {"role": "assistant", "content": WAITING}]
-            return (shown, (text.strip(), conversation), "", gr.update(interactive=True),
-                    gr.update(interactive=False))
+            return (shown, (text, conversation), "", gr.update(interactive=True), gr.update(interactive=False),
+                    history, done, asked_now, None)
+
+        def again(messages: Messages, history: Turns, done: Exchanges, previous: Last | None,
+                  request: gr.Request) -> tuple[Any, ...]:
+            """Regenerate: the last question asked again with the same history, its answer in place of the last."""
+            if previous is None or not messages:
+                return (gr.update(), ("", server.conversation(request.session_hash or "")), *(gr.update(),) * 7)
+            update = begin(previous.text, messages, history, done, previous, request)
+            return (update[0], update[1], gr.update(), *update[3:])  # what is typed in the box stays
+
+        def edit_last(previous: Last | None, request: gr.Request) -> tuple[Any, ...]:
+            """Edit: the last question back in the box; sent, it replaces the last exchange.
+
+            An answer being made for it is stopped at once (it would be replaced anyway).
+            """
+            if previous is None:
+                return gr.update(), None, "Nothing to edit yet: ask a question first."
+            session = request.session_hash or ""
+            if server.asking(session):
+                server.stop_flag(session).set()
+            return previous.text, previous, wording.EDITING
 
         def answer(text: str, messages: Messages, history: Turns, done: Exchanges, asked: Asked,
                    chosen: Choice, request: gr.Request) -> Iterator[tuple[Any, ...]]:
@@ -287,7 +348,18 @@ def build(server: Server) -> gr.Blocks:
             text, conversation = asked if asked is not None else (text, server.conversation(session))
             text = text.strip()
             unchanged = (gr.update(),) * len(outputs)
-            if not text or conversation != server.conversation(session):
+            if not text:
+                yield unchanged
+                return
+            try:
+                yield from answering(text, conversation, messages, history, done, chosen, session)
+            finally:
+                server.end_question(session, conversation)
+
+        def answering(text: str, conversation: int, messages: Messages, history: Turns, done: Exchanges,
+                      chosen: Choice, session: str) -> Iterator[tuple[Any, ...]]:
+            unchanged = (gr.update(),) * len(outputs)
+            if conversation != server.conversation(session):
                 yield unchanged
                 return
             reply = _overview_reply(server, text)
@@ -332,12 +404,40 @@ def build(server: Server) -> gr.Blocks:
                 yield shown(messages, history, done, "", gr.update())
 
         def finish(chosen: Choice, request: gr.Request) -> tuple[Any, ...]:
-            server.end_question(request.session_hash or "")
+            if server.asking(request.session_hash or ""):  # a question that replaced this one is under way
+                return gr.update(), gr.update(), server.status(chosen)
             return gr.update(interactive=False), gr.update(interactive=True), server.status(chosen)
 
         def start_over(request: gr.Request) -> tuple[Any, ...]:
             server.new_conversation(request.session_hash or "")
-            return [], [], [], "", gr.update(value=None, interactive=False)
+            return [], [], [], "", gr.update(value=None, interactive=False), None, None, None
+
+        def keep(current_key: str | None, messages: Messages, history: Turns, previous: Last | None,
+                 stored: list[dict[str, Any]], request: gr.Request) -> tuple[Any, ...]:
+            """The conversation saved in the browser's list as it is now (not while a question is under way)."""
+            if server.asking(request.session_hash or "") or not messages:
+                return gr.update(), gr.update(), gr.update()
+            current_key = current_key or conversations.new_id()
+            stored = conversations.kept(stored, current_key, messages, history, previous)
+            return current_key, stored, conversations.rows(stored)
+
+        def pick_past(stored: list[dict[str, Any]], current_key: str | None, evt: gr.SelectData,
+                      request: gr.Request) -> tuple[Any, ...]:
+            """A click in the list of past conversations: its question opens it, its Delete deletes it."""
+            row, column = evt.index if isinstance(evt.index, (list, tuple)) else (evt.index, None)
+            listed_now = conversations.newest_first(stored)
+            unchanged = (gr.update(),) * 10
+            if not isinstance(row, int) or not 0 <= row < len(listed_now):
+                return unchanged
+            record = listed_now[row]
+            if column == 1:
+                stored = conversations.without(stored, record["id"])
+                gone = None if record["id"] == current_key else gr.update()
+                return (*(gr.update(),) * 7, gone, stored, conversations.rows(stored))
+            server.new_conversation(request.session_hash or "")  # an answer being made must not come back
+            messages, history, previous = conversations.opened(record)
+            return (messages, history, [], "", gr.update(value=None, interactive=False), previous, None,
+                    record["id"], gr.update(), gr.update())
 
         def halt(request: gr.Request) -> str:
             server.stop_flag(request.session_hash or "").set()
@@ -353,12 +453,13 @@ def build(server: Server) -> gr.Blocks:
             return (f"Saved this exchange as test case {rendering.inert(str(line['id']))} in "
                     f"{rendering.inert(target.name)}; the command assistant replay checks it again.")
 
-        def add_files(files: list[str] | None,
-                      progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:  # noqa: B008
-            def indexing(i: int, name: str) -> None:
-                progress((i, len(files or [])), desc=f"Indexing {name}")
+        def indexing_progress(shown_now: str | None) -> Any:
+            """The files being added, as every open page shows them; nothing sent when nothing moved."""
+            now = server.indexing.html()
+            return gr.update() if now == (shown_now or "") else now
 
-            return add_uploads(server, files or [], gradio_cache(), indexing), None
+        def add_files(files: list[str] | None) -> tuple[Any, ...]:
+            return add_uploads(server, files or [], gradio_cache()), None
 
         def ask_removal(paths: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
             """A click on a row's Remove: ask first, naming the file (nothing is removed yet)."""
@@ -429,30 +530,41 @@ def build(server: Server) -> gr.Blocks:
             return str(evt.value.get("text", "")) if isinstance(evt.value, dict) else ""
 
         picked = chatbot.example_select(suggested, None, question, queue=False, api_visibility="private")
-        for trigger in (send.click, question.submit, picked.then):
-            trigger(begin, [question, chatbot], [chatbot, asked, question, *controls], queue=False,
-                    api_visibility="private") \
+        began = [chatbot, asked, question, *controls, turns, exchanges, last, editing]
+        for trigger, start, given in ((send.click, begin, [question, chatbot, turns, exchanges, editing]),
+                                      (question.submit, begin, [question, chatbot, turns, exchanges, editing]),
+                                      (picked.then, begin, [question, chatbot, turns, exchanges, editing]),
+                                      (regenerate.click, again, [chatbot, turns, exchanges, last])):
+            trigger(start, given, began, queue=False, api_visibility="private") \
                 .then(answer, [question, chatbot, turns, exchanges, asked, chosen], outputs, api_name="ask",
-                      show_progress_on=chatbot, concurrency_id="model") \
-                .then(finish, chosen, [*controls, status], queue=False, api_visibility="private")
+                      show_progress_on=chatbot, concurrency_id="model",
+                      api_visibility="private" if start is again else "public") \
+                .then(finish, chosen, [*controls, status], queue=False, api_visibility="private") \
+                .then(keep, [key, chatbot, turns, last, kept], [key, kept, past], queue=False,
+                      api_visibility="private")
+        edit.click(edit_last, last, [question, editing, notice], queue=False, api_visibility="private")
         stop.click(halt, None, notice, queue=False, api_visibility="private")
         for reset in (new.click, chatbot.clear):
-            reset(start_over, None, outputs, queue=False, api_visibility="private")
+            reset(start_over, None, [*outputs, last, editing, key], queue=False, api_visibility="private")
+        past.select(pick_past, [kept, key], [*outputs, last, editing, key, kept, past], queue=False,
+                    api_visibility="private")
         save.click(save_case, [exchanges, turns], notice, api_visibility="private")
         # Gradio's copies of uploads: deleted once added, removed from the list, or when the page is left.
         uploads.upload(track_uploads, [uploads, pending], pending, queue=False, api_visibility="private")
         uploads.delete(drop_upload, None, None, queue=False, api_visibility="private")
         uploads.clear(drop_uploads, pending, pending, queue=False, api_visibility="private")
         page.unload(leave)
+        # Indexing has a queue of its own: questions are answered meanwhile (the store's readers go on
+        # while it writes; the embedder takes turns slice by slice).
         added = add.click(lambda: PENDING, None, library_notice, queue=False, api_visibility="private").then(
-            add_files, uploads, [library_notice, uploads],
-                  concurrency_id="model", api_visibility="private")
+            add_files, uploads, [library_notice, uploads], show_progress="hidden",
+                  concurrency_id="indexing", api_visibility="private")
         documents.select(ask_removal, listed, [to_remove, confirm, confirm_text], queue=False,
                          api_visibility="private")
         remove_no.click(lambda: (None, gr.update(visible=False)), None, [to_remove, confirm], queue=False,
                         api_visibility="private")
         removed = remove_yes.click(remove_file, to_remove, [to_remove, confirm, library_notice],
-                                   concurrency_id="model", api_visibility="private")
+                                   concurrency_id="indexing", api_visibility="private")
         apply.click(apply_settings, [model, top_k, chosen], [chosen, settings_notice, status],
                     concurrency_id="model", api_visibility="private", show_progress="hidden")
         index_shown = [shown, documents, listed, status, chatbot, not_indexed]
@@ -466,9 +578,13 @@ def build(server: Server) -> gr.Blocks:
             return (*current(None, default_choice(server.assistant)), gr.update(choices=_choices(server)))
 
         page.load(loaded, None, [*index_shown, model], api_visibility="private")
-        gr.Timer(REFRESH_S).tick(current, [shown, chosen], index_shown, api_visibility="private",
-                                 show_progress="hidden",
-                                 queue=False)
+        page.load(conversations.rows, kept, past, api_visibility="private")
+        refresh = gr.Timer(REFRESH_S)
+        refresh.tick(current, [shown, chosen], index_shown, api_visibility="private",
+                     show_progress="hidden",
+                     queue=False)
+        refresh.tick(indexing_progress, indexing_now, indexing_now, api_visibility="private",
+                     show_progress="hidden", queue=False)
         for changed in (added, removed):
             changed.then(lambda choice: current(None, choice), chosen, index_shown, api_visibility="private",
                          show_progress="hidden", queue=False)
@@ -489,19 +605,23 @@ def add_uploads(server: Server, files: list[str], cache: Path,
                 on_file: Callable[[int, str], None] | None = None) -> str:
     """Index each uploaded file (Gradio's copy in ``cache``), then delete that copy; the notice to show."""
     lines = []
-    for i, name in enumerate(files):
-        path = Path(name)
-        if on_file:
-            on_file(i, path.name)
-        server.busy = f"**Indexing** {rendering.inert(path.name)}…"
-        try:
-            report = server.assistant.add_upload(path, path.name, progress=True)
-            lines.append(f"- {wording.upload_result(path.name, report)}")
-        except AssistantError as exc:
-            lines.append(f"- {wording.upload_refused(str(exc))}")
-        finally:
-            server.busy = None
-            uploads_module.discard(path, cache)  # kept in the uploads folder, or refused: not needed here
+    server.indexing.begin([Path(name).name for name in files])  # every page shows each file's progress
+    try:
+        for i, name in enumerate(files):
+            path = Path(name)
+            if on_file:
+                on_file(i, path.name)
+            server.indexing.reading(i)
+            try:
+                report = server.assistant.add_upload(path, path.name, on_embedded=server.indexing.reporter(i))
+                lines.append(f"- {wording.upload_result(path.name, report)}")
+            except AssistantError as exc:
+                lines.append(f"- {wording.upload_refused(str(exc))}")
+            finally:
+                server.indexing.finished(i)
+                uploads_module.discard(path, cache)  # kept in the uploads folder, or refused: not needed here
+    finally:
+        server.indexing.end()
     return "\n".join(lines) or "Choose files first."
 
 

@@ -7,7 +7,7 @@ hand in its own embedder, store or generator.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Any
 from assistant import skipped, uploads
 from assistant.answering import AnswerConfig, Answerer, OnText
 from assistant.chunking import Chunker
-from assistant.embedding import Embedder, SentenceTransformerEmbedder, make_embedder
+from assistant.embedding import Embedder, Reporting, SentenceTransformerEmbedder, make_embedder
 from assistant.errors import IndexStateError, QuestionError, SettingsError
 from assistant.evidence import EvidenceSelector
 from assistant.indexing import IndexReport, index_paths
@@ -147,19 +147,22 @@ class Assistant:
     def documents(self) -> list[StoredFile]:
         return self.store.files()
 
-    def add_upload(self, file: Path, name: str, progress: bool = False) -> IndexReport:
+    def add_upload(self, file: Path, name: str, progress: bool = False,
+                   on_embedded: Callable[[int, int], None] | None = None) -> IndexReport:
         """Keep an uploaded file in the uploads folder and index it (see :mod:`assistant.uploads`).
 
         A file that cannot be read, is too large, or fails to index raises DocumentError and leaves
         the uploads folder and the index as they were; a file of the same name is never replaced.
+        ``on_embedded(done, total)`` hears how many of the file's chunks are embedded, slice by slice.
         """
         s = self.settings
+        embedder = Reporting(self.embedder, on_embedded) if on_embedded else self.embedder
 
         def indexed() -> set[str]:
             return set(self.store.indexed_files())
 
         def index(target: Path) -> IndexReport:
-            return index_paths([target], self.store, self.lexical, self.embedder, self.chunker, progress=progress,
+            return index_paths([target], self.store, self.lexical, embedder, self.chunker, progress=progress,
                                max_file_mb=s.max_file_mb)
 
         return uploads.add_upload(file, name, s.upload_folder, s.max_upload_mb, self.writing, indexed, index)

@@ -29,6 +29,9 @@ def not_removed(name: str, reason: str) -> str:
     return f"**{inert(name)} was not removed:** {inert(reason)}"
 
 
+EDITING = ("Editing your last question: **Ask** replaces the last question and its answer "
+           "(**New chat** starts over instead).")
+
 SETTINGS_SCOPE = ("These settings apply to this page only: other visitors, and your other tabs, keep their own. "
                   "A reload goes back to the server's settings.")
 

@@ -271,3 +271,35 @@ def test_sending_a_question_clears_a_stop_left_from_before(server: Server) -> No
     server.stop_flag(SESSION).set()
     server.start_question(SESSION)
     assert not server.stop_flag(SESSION).is_set()
+
+
+# --- Regenerate and Edit: a question that replaces the last one ----------------------------
+
+
+def test_a_replacing_question_stops_the_answer_being_made_and_the_old_end_leaves_it_running(
+    indexed: Assistant, generator: GatedGenerator
+) -> None:
+    server = Server(indexed)
+    generator.queue(_reply)
+    generator.release(1)
+    assert server.start_question(SESSION) == 0
+    old = server.ask(QUESTION, [], SESSION)
+    assert isinstance(next(old), str)
+    assert server.restart_question(SESSION) == 1  # allowed while the old answer is being made
+    assert server.conversation(SESSION) == 1  # the old answer is for a conversation no longer shown
+    generator.release(1)
+    with pytest.raises(Stopped):
+        next(old)
+    server.end_question(SESSION, 0)  # the old answer's end
+    assert server.asking(SESSION), "the old answer's end ended the question that replaced it"
+    assert server.start_question(SESSION) is None
+    assert isinstance(_answers(server, generator)[-1], Answer)  # its own stop flag is not set
+    server.end_question(SESSION, 1)
+    assert not server.asking(SESSION)
+    assert server.start_question(SESSION) == 1
+
+
+def test_a_replacing_question_with_nothing_running_starts_at_once(indexed: Assistant) -> None:
+    server = Server(indexed)
+    assert server.restart_question(SESSION) == 1
+    assert server.asking(SESSION) and not server.stop_flag(SESSION).is_set()
