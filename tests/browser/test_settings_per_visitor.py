@@ -33,8 +33,13 @@ def _settings(page: Any) -> None:
 
 def _set_top_k(page: Any, value: str) -> None:
     box = page.locator("#top-k input[type=number]")
+    # Typed once the tab has settled: in the first moment after a tab is first shown, Gradio may set
+    # the box to its initial value again (seen once in CI on a busy machine: typed 7, applied 4).
+    page.wait_for_timeout(1000)
     box.fill(value)
     box.press("Enter")
+    page.wait_for_timeout(300)
+    assert box.input_value() == value, box.input_value()
 
 
 def _apply(page: Any) -> str:
