@@ -30,6 +30,8 @@ _ASKS_FOR_CODE = frozenset(terms("command commands code example examples syntax 
 
 
 _VERSIONED = re.compile(r"\b\d+\.\d+")
+# A list item that goes on in the next ("..., --color=auto," / "...; and"): no end to show.
+_UNFINISHED = re.compile(r"(?:[,;]|\b(?:and|or))\s*$")
 
 
 def _units(chunk: Chunk) -> list[Unit]:
@@ -77,10 +79,10 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
 class EvidenceSelector:
     def __init__(
         self, embedder: Embedder, count: int = 3, lexical_weight: float = 0.5, idf: str = "retrieved",
-        headings: bool = False, shape_bonus: float = 0.0,
+        headings: bool = False, shape_bonus: float = 0.0, title: bool = False, following: int = 0,
     ) -> None:
         self.embedder, self.count, self.lexical_weight, self.idf = embedder, count, lexical_weight, idf
-        self.headings, self.shape_bonus = headings, shape_bonus
+        self.headings, self.shape_bonus, self.title, self.following = headings, shape_bonus, title, following
         self._vectors: dict[str, Vector] = {}  # sentence text -> its vector; sentences recur across questions
 
     def _embed(self, texts: list[str]) -> list[Vector]:
@@ -106,6 +108,9 @@ class EvidenceSelector:
             return []
         texts = [text for *_, text, _ in candidates]
         ranked = [f"{heading}: {text}" if self.headings and heading else text for *_, text, heading in candidates]
+        if self.title:
+            ranked = [f"{chunk.title}: {text}" if chunk.title else text
+                      for (chunk, *_), text in zip(candidates, ranked, strict=True)]
         vectors = self._embed(ranked)
         scored = []
         local = _LocalWeights(question, texts, stressed)
@@ -124,10 +129,54 @@ class EvidenceSelector:
                     for n, h in enumerate((h for h in hits if h.chunk.id in best), start=1)]
         scored.sort(key=lambda s: (-s[5], s[1].source, s[2]))
         chosen = _of_kind_asked(question, scored, self.count)
+        if self.following:
+            chosen = _widened(chosen, scored, self.count, self.following)
         return [
             Passage(n, chunk, text, start, end, score)
             for n, (score, chunk, start, end, text, _) in enumerate(chosen, start=1)
         ]
+
+
+def _widened(chosen: list[_Scored], scored: list[_Scored], count: int, following: int) -> list[_Scored]:
+    """Each chosen unit read with up to ``following`` units after it in the same section.
+
+    The sentence that matches a question best often states its setting ("If you get linker
+    errors, you should install a C compiler.") and the next one answers it ("On macOS, run
+    xcode-select --install."): the answer has none of the question's words and ranks low on its
+    own. A unit already inside a wider one is not chosen again; the next best takes its place.
+    """
+    out: list[_Scored] = []
+    for s in [*chosen, *(s for s in scored if s not in chosen)]:
+        if len(out) == count:
+            break
+        if any(o[1].path == s[1].path and o[2] <= s[2] and s[3] <= o[3] for o in out):
+            continue
+        taken = [(o[2], o[3]) for o in out if o[1].path == s[1].path]
+        out.append(_with_following(s, following, taken))
+    return out
+
+
+def _with_following(s: _Scored, following: int, taken: list[tuple[int, int]]) -> _Scored:
+    """``s`` with the units that follow it in its chunk under the same heading, up to one already
+    ``taken`` by another passage or one that does not end (a list item going on into the next):
+    evidence units, or a code block that a unit ending in a colon introduces."""
+    score, chunk, start, end, text, rank = s
+    units_ = _units(chunk)
+    at = next((i for i, u in enumerate(units_) if u.start == start), None)
+    if at is None:
+        return s
+    last = units_[at]
+    for unit in units_[at + 1 : at + 1 + following]:
+        follows = unit.evidence or (unit.kind == "code" and text.rstrip().endswith(":"))
+        if (not follows or unit.heading != last.heading or unit.end > chunk.end
+                or any(a <= unit.start < b for a, b in taken)):
+            break
+        local = Unit(unit.start - chunk.start, unit.end - chunk.start, unit.kind, unit.heading, unit.label)
+        more = display(chunk.text, local, markdown=is_markdown(chunk.source))
+        if not more or _UNFINISHED.search(more):
+            break
+        text, end, last = f"{text} {more}", unit.end, unit
+    return score, chunk, start, end, text, rank
 
 
 # Words that say what kind of answer is wanted ("in what year"), not what it is about.

@@ -5,8 +5,9 @@ per line because these documents use line breaks as paragraph breaks and a
 heading has no full stop. Two repairs follow it: a piece that starts in lower
 case after a short capitalised abbreviation continues the sentence before it
 ("Holdings Co.,Ltd. shared the topic"),
-and a full stop with no space after it still ends a sentence ("etc.In terms") but not a
-dotted name (".gz", "file.tar.gz"), which pysbd cuts.
+a full stop with no space after it still ends a sentence ("etc.In terms") but not a
+dotted name (".gz", "file.tar.gz"), which pysbd cuts; and a number that ends a sentence ("... a
+fs_passno of 1. Other ...") stays with it, where pysbd takes it for the next one's list number.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pysbd
 
 _LINE = re.compile(r"[^\n]+")
 _ABBREVIATION = re.compile(r"\b[A-Z][a-z]{0,3}\.$")
+_ENUMERATOR = re.compile(r"(\d{1,3}\.)(?:\s+|$)")
 _GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")  # "etc.In": a stop with no space after it
 
 
@@ -72,7 +74,22 @@ def _line_spans(text: str, begin: int, end: int) -> list[tuple[int, int]]:
             spans[-1] = (spans[-1][0], cursor)
         else:
             spans.append((start, cursor))
-    return [part for s, e in spans for part in _unglued(text, s, e)]
+    return [part for s, e in _numbers_kept(text, spans) for part in _unglued(text, s, e)]
+
+
+def _numbers_kept(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A number that pysbd took for a list's enumerator ("... a fs_passno of" | "1. Other ...") given
+    back to the sentence it ends: a piece that stops without a stop of its own goes on."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        number = _ENUMERATOR.match(text, start, end)
+        if out and number and text[out[-1][1] - 1] not in ".!?:;":
+            out[-1] = (out[-1][0], number.end(1))
+            start = number.end()
+            if start >= end:
+                continue
+        out.append((start, end))
+    return out
 
 
 def _unglued(text: str, start: int, end: int) -> list[tuple[int, int]]:

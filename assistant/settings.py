@@ -200,6 +200,19 @@ class Settings(BaseSettings):
         description="Rank each evidence unit together with the headings above it (a section's name "
         "beside the sentences under it).",
     )
+    evidence_title: bool = Field(
+        False,
+        description="Rank each evidence unit together with its document's title (the first line), so that a "
+        "sentence saying \"it\" for what the title names still matches a question that names it. Measured: "
+        "the answer's unit first a point more often, but the title's words raise every unit's score, so the "
+        "relevance floor let more unanswerable questions through; off by default.",
+    )
+    evidence_following: int = Field(
+        1, ge=0, le=3,
+        description="Units after each chosen evidence unit, in the same section, that the model reads and the "
+        "reader sees with it: the sentence that matches a question often sets the scene and the next one "
+        "answers it.",
+    )
     evidence_shape_bonus: float = Field(
         0.06, ge=0.0,
         description="Added to an evidence unit's ranking score when it holds something of the shape the "

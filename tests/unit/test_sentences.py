@@ -91,3 +91,13 @@ def test_glued_sentences_deep_in_a_text_keep_their_offsets() -> None:
     spans = sentence_spans(text)
     assert all(a[1] <= b[0] for a, b in pairwise(spans))
     assert _pieces(text)[-3:] == ["It grew, etc.", "Then it ended.", "Done."]
+
+
+def test_a_number_ending_a_sentence_is_not_the_next_ones_list_number() -> None:
+    text = "It should be specified with a fs_passno of 1. Other filesystems should have 2. Done."
+    assert _pieces(text) == [
+        "It should be specified with a fs_passno of 1.", "Other filesystems should have 2.", "Done."]
+
+
+def test_a_numbered_step_after_a_full_sentence_keeps_its_number() -> None:
+    assert _pieces("Steps: 1. Open it. 2. Close it.") == ["Steps:", "1. Open it.", "2. Close it."]

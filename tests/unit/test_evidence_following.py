@@ -1,0 +1,78 @@
+"""Evidence units read with the units that follow them in the same section."""
+
+from __future__ import annotations
+
+from fakes import FakeEmbedder
+
+from assistant.evidence import EvidenceSelector
+from assistant.lexical import TextWeights
+from assistant.types import Chunk, Hit
+
+QUESTION = "I get linker errors when building. Which command gives me a C compiler on a Mac?"
+TEXT = (
+    "# Installing\n\n"
+    "If you get linker errors when building, you should install a C compiler.\n"
+    "On macOS, you can get one by running xcode-select --install.\n\n"
+    "# Updating\n\n"
+    "Run rustup update to get the newest release.\n"
+)
+
+
+def _select(following: int, count: int = 1, text: str = TEXT) -> list[str]:
+    chunk = Chunk("c1", "install.md", "/docs/install.md", "Installing", text, 0, len(text), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=count, lexical_weight=1.0, following=following)
+    passages = selector.select(QUESTION, FakeEmbedder.vector(QUESTION), [Hit(chunk, 1.0)], TextWeights([text]))
+    return [p.text for p in passages]
+
+
+def test_the_sentence_after_the_best_is_read_with_it() -> None:
+    alone, = _select(following=0)
+    widened, = _select(following=1)
+    assert alone == "If you get linker errors when building, you should install a C compiler."
+    assert widened == f"{alone} On macOS, you can get one by running xcode-select --install."
+
+
+def test_a_unit_never_reaches_over_a_heading() -> None:
+    text = ("# Installing\n\nYou get linker errors when building without a C compiler.\n\n"
+            "# Updating\n\nRun rustup update.\n")
+    widened, = _select(following=1, text=text)
+    assert widened == "You get linker errors when building without a C compiler."
+
+
+def test_a_unit_inside_a_wider_one_is_not_chosen_again() -> None:
+    passages = _select(following=1, count=2)
+    assert len(passages) == 2
+    assert passages[0].endswith("xcode-select --install.")
+    assert passages[1] == "Run rustup update to get the newest release."
+
+
+def test_the_passage_spans_both_units_in_the_document() -> None:
+    chunk = Chunk("c1", "install.md", "/docs/install.md", "Installing", TEXT, 0, len(TEXT), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, following=1)
+    passage, = selector.select(QUESTION, FakeEmbedder.vector(QUESTION), [Hit(chunk, 1.0)], TextWeights([TEXT]))
+    assert TEXT[passage.start : passage.end].startswith("If you get linker errors")
+    assert TEXT[passage.start : passage.end].endswith("xcode-select --install.")
+
+
+def test_a_unit_is_never_shown_twice() -> None:
+    text = ("Harbour works begin in June.\n"
+            "The harbour wall works are paid by the council and the harbour board.\n"
+            "They cost 3 million pounds.\n")
+    chunk = Chunk("c1", "h.txt", "/docs/h.txt", "Harbour", text, 0, len(text), "sha")
+    question = "Who pays for the harbour wall works?"
+    selector = EvidenceSelector(FakeEmbedder(), count=2, lexical_weight=1.0, following=1)
+    first, second = (p.text for p in selector.select(
+        question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text])))
+    assert first == ("The harbour wall works are paid by the council and the harbour board. "
+                     "They cost 3 million pounds.")
+    assert second == "Harbour works begin in June."
+
+
+def test_a_list_item_that_goes_on_is_not_added() -> None:
+    text = ("# Colours\n\nThe --color option takes an argument saying when to colour a line.\n\n"
+            "- --color=always,\n- --color=never.\n")
+    chunk = Chunk("c1", "c.md", "/docs/c.md", "Colours", text, 0, len(text), "sha")
+    question = "Which argument does the --color option take?"
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, following=1)
+    passage, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    assert passage.text == "The --color option takes an argument saying when to colour a line."
