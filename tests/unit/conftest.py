@@ -99,6 +99,9 @@ def make_assistant(
     def make(**overrides: Any) -> Assistant:
         # The fakes answer from whichever numbered source holds a phrase: they read every passage.
         overrides.setdefault("model_sentences", 0)
+        # One sentence a passage, as the checks are written against; widened passages are tested in
+        # test_evidence_following.py.
+        overrides.setdefault("evidence_following", 0)
         settings = load_settings(data_dir=data_dir, docs=[corpus], **overrides)
         return Assistant(settings, embedder=embedder, generator=generator)
 

@@ -123,10 +123,13 @@ def test_index_then_ask_through_the_cli(
     fake_models.queue(reply, reply)
     assert cli.main(["ask", "Which firm designed the breakwater?", "--data-dir", data]) == 0
     lines = capsys.readouterr().out.splitlines()
-    # The sentence the answer was copied from, whole (in bold on a terminal: "Calloway and Finch").
-    assert lines[0] == "The engineering firm Calloway and Finch designed the new breakwater [1]."
+    # The sentence the answer was copied from, whole (in bold on a terminal: "Calloway and Finch"),
+    # with the sentence after it, which the model read too.
+    widened = ("The engineering firm Calloway and Finch designed the new breakwater. "
+               "Fishing boats land about 300 tonnes of crab there each year")
+    assert lines[0] == f"{widened} [1]."
     assert lines[1].startswith("  [1] harbour.txt (")
-    assert lines[1].endswith("): The engineering firm Calloway and Finch designed the new breakwater.")
+    assert lines[1].endswith(f"): {widened}.")
 
     assert cli.main(["ask", "Who is the treasurer of Calloway and Finch?", "--data-dir", data]) == 0
     assert capsys.readouterr().out.splitlines() == ["The documents do not say.",
@@ -134,7 +137,7 @@ def test_index_then_ask_through_the_cli(
 
     assert cli.main(["ask", "Which firm designed the breakwater?", "--json", "--data-dir", data]) == 0
     record = json.loads(capsys.readouterr().out)
-    assert record["answer"] == "The engineering firm Calloway and Finch designed the new breakwater [1]."
+    assert record["answer"] == f"{widened} [1]."
     assert record["sentences"][0]["highlight"] is None  # the reply is not a span of its source as written
     assert record["citations"][0]["source"] == "harbour.txt"
 
@@ -173,13 +176,14 @@ def test_chat_answers_follow_ups_and_starts_over(
     capsys.readouterr()
     assert cli.main(["chat", "--data-dir", data]) == 0
     out = capsys.readouterr().out
-    # Each answer is the source sentence it was copied from, quoted whole.
-    assert out.count("The harbour wall at Port Ellery was rebuilt in 1987 at a cost of 2,400,000 pounds [1].") == 2
+    # Each answer is the source sentence it was copied from, quoted whole, with the one after it.
+    assert out.count("The harbour wall at Port Ellery was rebuilt in 1987 at a cost of 2,400,000 pounds. "
+                     "The engineering firm Calloway and Finch designed the new breakwater [1].") == 2
     assert "(new conversation)" in out
     # Retrieval used the follow-up joined to the question before; the model is asked it as typed,
     # beside the evidence that found.
     follow_up = fake_models.calls[1].prompt
-    assert follow_up.endswith("2,400,000 pounds.\nQuestion: How much did it cost?\nAnswer:")
+    assert follow_up.endswith("designed the new breakwater.\nQuestion: How much did it cost?\nAnswer:")
 
 
 def test_chat_leaves_on_end_of_input(
