@@ -113,7 +113,8 @@ def test_conversations_are_kept_across_a_reload_and_go_on(served: Served, new_pa
     page.wait_for_selector("#status:has-text('Ready')")
     assert _past(page) == []
     ask(page, EDITOR)
-    page.click("#new")
+    page.click("#new")  # the page clears when the server answers; ask() counts answers from then on
+    page.wait_for_function(f"document.querySelectorAll({FINISHED!r}).length === 0")
     ask(page, VACCINE)
     page.wait_for_function(f"document.querySelector('#past-list').innerText.includes({VACCINE[:30]!r})")
     page.reload()
