@@ -20,7 +20,7 @@ from assistant.llm import Generator, complete
 from assistant.names import unnamed
 from assistant.prompting import Templates, Turn, fit
 from assistant.question_parts import question_parts
-from assistant.refusal import FocusCheck
+from assistant.refusal import FocusCheck, missing_kind
 from assistant.retrieval import Retriever
 from assistant.sentences import sentence_spans
 from assistant.types import Answer, Chunk, Citation, Hit, Passage, Sentence, Timings
@@ -195,12 +195,17 @@ class Answerer:
         rest = dict(passages=tuple(pool), prompt=fitted.prompt, raw_output=raw, **base)
         if raw.strip() == refusal:
             return Answer(refusal, (), True, (), timings, **rest)  # type: ignore[arg-type]
-        if fallback and self.config.focus_check and _nothing_copied(raw, fitted.passages, standalone):
+        why = None
+        if self.config.focus_check:
+            # What is shown must hold the kind asked for (a year for "in what year"), not only some
+            # evidence sentence the answer was not taken from.
+            why = missing_kind(question, " ".join(s.text for s in sentences))
+        if not why and fallback and self.config.focus_check and _nothing_copied(raw, fitted.passages, standalone):
             # The model guessed, and the sentence quoted instead does not count what was asked.
             why = self.focus.uncounted(question, sentences[0].text)  # the quote, not a second document's
-            if why:
-                return Answer(refusal, (), True, (), timings, notes=(f"refused: {why}",),
-                              **rest)  # type: ignore[arg-type]
+        if why:
+            return Answer(refusal, (), True, (), timings, notes=(f"refused: {why}",),
+                          **rest)  # type: ignore[arg-type]
         text = citations.render(sentences)
         return Answer(text, _citations(sentences, pool), False, tuple(sentences),
                       timings, fallback=fallback, **rest)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ A case: ``id``, ``question``, optional ``history`` ([[user, assistant], ...]),
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -87,8 +88,12 @@ def looks_cut(sentence: str) -> bool:
 
     >>> looks_cut("The 50 projects fall into the five categories of platforms,"), looks_cut("It opened in 1998.")
     (True, False)
+    >>> looks_cut("The second one is named ?2 and so on."), looks_cut("It is named ?2 and so on")
+    (False, True)
     """
     text = sentence.strip()
+    if re.search(r"\b(?:and|or) so (?:on|forth)\.$", text):
+        return False  # "The second one is named ?2 and so on." ends there
     last = text.rstrip(".").split()[-1].lower() if text.rstrip(".").split() else ""
     return text.endswith((",", ";", "-", "\u2010")) or last.strip("\"'”’") in _DANGLING or text[:1] in "‐-,;)"
 

@@ -132,9 +132,19 @@ class EvidenceSelector:
         if self.following:
             chosen = _widened(chosen, scored, self.count, self.following)
         return [
-            Passage(n, chunk, text, start, end, score)
+            Passage(n, chunk, _closed(text), start, end, score)
             for n, (score, chunk, start, end, text, _) in enumerate(chosen, start=1)
         ]
+
+
+def _closed(text: str) -> str:
+    """A passage without the separator its last list item ends on ("...clean uninstalls;",
+    "...changed the files; and"): shown alone, the item is whole, not a phrase cut before more.
+
+    >>> _closed("expose CLI entrypoints, guaranteeing clean uninstalls;"), _closed("carry notices; and")
+    ('expose CLI entrypoints, guaranteeing clean uninstalls', 'carry notices')
+    """
+    return _UNFINISHED.sub("", text).rstrip(" ,;") or text
 
 
 def _widened(chosen: list[_Scored], scored: list[_Scored], count: int, following: int) -> list[_Scored]:

@@ -75,7 +75,8 @@ def _runs_on(before: str, after: str) -> bool:
 
 # PDFium gives lines, not paragraphs: a gap between two lines taller than this share of the
 # taller line's height is read as a paragraph break (a blank line), so headings, paragraphs and
-# table rows stay apart. Lines of one paragraph are set closer (leading adds ~20-70% of a line).
+# table rows stay apart, unless the line above leaves its sentence open and the next goes on in
+# lower case. Lines of one paragraph are set closer (leading adds ~20-70% of a line).
 PARAGRAPH_GAP = 0.8
 
 
@@ -106,7 +107,9 @@ def _page_text(page: object) -> str:
             above_bottom, above_top = lines[i - 1][0], lines[i - 1][1]
             top = max(top, bottom + usual)
             gap = above_bottom - top
-            out.append("\n\n" if gap > PARAGRAPH_GAP * max(top - bottom, above_top - above_bottom) else "\n")
+            # A sentence left open goes on, however wide the gap ("... the result from the | magic sniffing").
+            wide = gap > PARAGRAPH_GAP * max(top - bottom, above_top - above_bottom)
+            out.append("\n\n" if wide and not _runs_on(out[-1], " ".join(pieces)) else "\n")
         out.append(" ".join(pieces))
     # PDFium ends lines inside a piece with \r\n and marks a hyphen it found at a line's end as \x02.
     text = "".join(out).replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "-").replace("\x00", "")

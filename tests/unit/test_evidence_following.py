@@ -76,3 +76,13 @@ def test_a_list_item_that_goes_on_is_not_added() -> None:
     selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, following=1)
     passage, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
     assert passage.text == "The --color option takes an argument saying when to colour a line."
+
+
+def test_a_list_item_shown_alone_does_not_end_on_its_separator() -> None:
+    text = ("# Features\n\n"
+            "- install apps into isolated environments, so that a C compiler error never breaks another app;\n"
+            "- run apps without installing them; and\n"
+            "- list what is installed.\n")
+    item, = _select(following=0, text=text)
+    assert item == ("Features: install apps into isolated environments, so that a C compiler error never "
+                    "breaks another app")

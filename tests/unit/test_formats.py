@@ -91,6 +91,22 @@ def test_a_sentence_over_a_page_break_names_both_pages(tmp_path: Path) -> None:
     assert citation.page_label == "pp. 1–2"
 
 
+def test_a_sentence_left_open_goes_on_over_a_wide_gap_between_lines(tmp_path: Path) -> None:
+    """A wide gap after a line is a paragraph break only when the line ends its sentence or the
+    next one starts anew: "... the result from the" + gap + "magic sniffing" is one sentence."""
+    from fpdf import FPDF
+
+    out = FPDF()
+    out.add_page()
+    out.set_font(documents.FONT, size=11)
+    for y, line in ((20, "Summary"), (32, "If a glob matches a subclass of the result from the"),
+                    (44, "magic sniffing, use this as the result."), (56, "Otherwise use the glob match.")):
+        out.text(20, y, line)
+    doc = load_file(_write(tmp_path, "spec.pdf", bytes(out.output())))
+    assert "result from the\nmagic sniffing" in doc.text, doc.text
+    assert "Summary\n\nIf a glob" in doc.text and "result.\n\nOtherwise" in doc.text, doc.text
+
+
 def test_scanned_pdf_without_a_text_layer_is_refused_with_the_reason(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match=r"^scan\.pdf: no text layer; OCR is not supported"):
         load_file(_write(tmp_path, "scan.pdf", documents.scanned_pdf()))

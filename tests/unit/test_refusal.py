@@ -194,3 +194,16 @@ def test_asked_kind(question: str, kind: str | None) -> None:
 ])
 def test_holds(kind: str | None, text: str, ok: bool) -> None:
     assert holds(kind, text) is ok
+
+
+def test_an_answer_shown_without_the_kind_asked_for_is_refused(
+    make_assistant: object, generator: FakeGenerator
+) -> None:
+    """The evidence holds a year (1987, of the harbour wall), the sentence the answer comes from none."""
+    assistant = make_assistant(kind_check=False)  # type: ignore[operator]
+    assistant.index()
+    generator.queue(" Calloway and Finch [1].\n")
+    answer = assistant.ask("In what year did Calloway and Finch design the new breakwater at Port Ellery?")
+    assert "1987" in " ".join(p.text for p in answer.passages)
+    assert answer.refused and not answer.citations
+    assert any("year" in note for note in answer.notes), answer.notes
