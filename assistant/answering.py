@@ -31,7 +31,7 @@ OnText = Callable[[str], None]
 @dataclass(frozen=True)
 class AnswerConfig:
     n_ctx: int = 2048
-    max_answer_tokens: int = 24
+    max_answer_tokens: int = 14
     max_sentences: int = 1
     model_may_refuse: bool = False
     max_sentence_chars: int = 60

@@ -264,7 +264,12 @@ class Settings(BaseSettings):
         "best-scoring evidence sentence, or the one that shares most words with the model's text.",
     )
     n_ctx: int = Field(2048, ge=256, description="Context window of the model, in its own tokens.")
-    max_answer_tokens: int = Field(24, ge=8, description="Upper bound on the answer's tokens.")
+    max_answer_tokens: int = Field(
+        14, ge=8,
+        description="Upper bound on the answer's tokens, its citation included. A short phrase and its marker fit; "
+        "a phrase that runs on is cut, and the evidence sentence is quoted or the next one read instead "
+        "(24 before: 3 more answers right of 325, one fewer, 0.04 s faster at the median).",
+    )
     max_sentences: int = Field(
         1, ge=1, description="Upper bound on the cited sentences the grammar lets the model write."
     )
