@@ -3,7 +3,8 @@ read raises :class:`DocumentError` with a one-line reason.
 
 * PDF (pypdfium2): the text layer as plain text, page after page, each page starting on a new line,
   with the offset where each page starts, so any span of the text names its page(s). A wide gap
-  between lines becomes a blank line, so the plain-text reader sees paragraphs and headings.
+  between lines becomes a blank line, so the plain-text reader sees paragraphs and headings;
+  running headers, footers and page numbers are left out.
 * Word .docx (python-docx): Markdown, body paragraphs and tables in order: the title and headings
   as ``#`` lines, list paragraphs as ``- `` items, tables as Markdown tables (first row the header).
 * HTML (trafilatura): the page's main content as Markdown (headings, lists, tables); navigation,
@@ -58,12 +59,48 @@ def pdf(data: bytes, name: str) -> Extracted:
         raise DocumentError(f"{name}: no text layer; OCR is not supported (a scanned PDF? "
                             "run it through OCR, for example ocrmypdf, and index the result)")
     joined, starts = "", []
-    for text in texts:
+    for text in _without_running_lines(texts):
         if joined:
             joined += "\n" if _runs_on(joined, text) else "\n\n"
         starts.append(len(joined))
         joined += text
     return Extracted(joined, tuple(starts))
+
+
+# A line at a page's top or bottom is a running header or footer when it recurs, digits aside, on
+# at least this share of the pages ("Shared MIME-info Database"), or on three or more pages with a
+# page number at its start or end ("Chapter 4: Function reference 17", a bare "17").
+RUNNING_SHARE = 0.5
+_EDGE_LINES = 2  # lines read at each end of a page
+_PAGE_NUMBER = re.compile(r"^\d{1,4}\b|\b\d{1,4}$")
+
+
+def _without_running_lines(pages: list[str]) -> list[str]:
+    """The pages without their running headers, footers and page numbers, which would otherwise
+    stand inside a sentence that runs over a page break."""
+
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+
+    def edges(lines: list[str]) -> list[int]:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        return sorted({*filled[:_EDGE_LINES], *filled[-_EDGE_LINES:]})
+
+    split = [page.split("\n") for page in pages]
+    counts: dict[str, int] = {}
+    for lines in split:
+        for k in {key(lines[i]) for i in edges(lines)}:
+            counts[k] = counts.get(k, 0) + 1
+
+    def running(line: str) -> bool:
+        n = counts.get(key(line), 0)
+        return n >= max(3, RUNNING_SHARE * len(pages)) or (n >= 3 and bool(_PAGE_NUMBER.search(line.strip())))
+
+    out = []
+    for lines in split:
+        drop = {i for i in edges(lines) if running(lines[i])}
+        out.append("\n".join(line for i, line in enumerate(lines) if i not in drop).strip("\n"))
+    return out
 
 
 def _runs_on(before: str, after: str) -> bool:

@@ -107,6 +107,36 @@ def test_a_sentence_left_open_goes_on_over_a_wide_gap_between_lines(tmp_path: Pa
     assert "Summary\n\nIf a glob" in doc.text and "result.\n\nOtherwise" in doc.text, doc.text
 
 
+def test_running_headers_and_page_numbers_are_left_out(tmp_path: Path) -> None:
+    """A header and a page number on every page would stand inside a sentence that runs over the
+    page break; they are left out, and the sentence is one."""
+    from fpdf import FPDF
+
+    class Report(FPDF):
+        def header(self) -> None:
+            self.set_font(documents.FONT, size=9)
+            self.cell(0, 8, "Harbour Survey 2024")
+            self.ln(12)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font(documents.FONT, size=9)
+            self.cell(0, 8, str(self.page_no()))
+
+    out = Report()
+    out.set_auto_page_break(True, margin=20)
+    out.add_page()
+    out.set_font(documents.FONT, size=11)
+    sentences = [f"Section {i} of the quay wall was inspected by the engineers and found sound." for i in range(150)]
+    out.multi_cell(0, 6, " ".join(sentences))
+    doc = load_file(_write(tmp_path, "survey.pdf", bytes(out.output())))
+    assert len(doc.pages) >= 3
+    assert "Harbour Survey" not in doc.text, doc.text[:300]
+    assert not any(line.strip().isdigit() for line in doc.text.splitlines())
+    break_at = doc.pages[1]
+    assert doc.text[break_at - 1] == "\n" and doc.text[break_at - 2] != "\n"  # one paragraph goes on
+
+
 def test_scanned_pdf_without_a_text_layer_is_refused_with_the_reason(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match=r"^scan\.pdf: no text layer; OCR is not supported"):
         load_file(_write(tmp_path, "scan.pdf", documents.scanned_pdf()))
