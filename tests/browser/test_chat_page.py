@@ -87,8 +87,11 @@ def test_question_the_documents_do_not_cover_is_refused(served: Served, new_page
 
 
 def _documents(page: Any) -> str:
+    """The rows of the Documents table as shown, without Gradio's progress timer ("0.0s"), which
+    stands over the table while it is being updated."""
     page.get_by_role("tab", name="Documents").click()
-    return str(page.locator("#documents").inner_text())
+    page.wait_for_function("!document.querySelector('#documents .pending')")
+    return "\n".join(page.locator("#documents [role=row]").all_inner_texts())
 
 
 def _upload(page: Any, *files: Path) -> str:
