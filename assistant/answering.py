@@ -398,8 +398,9 @@ def joined(question: str, answers: list[Answer], refusal: str) -> Answer:
         offset = len(passages)
         number = {p.n: n for n, p in enumerate(answer.passages, start=offset + 1)}
         passages += [replace(p, n=number[p.n]) for p in answer.passages]
+        # A passage that answers two parts is shown once.
         sentences += [replace(s, markers=tuple(number[m] for m in s.markers if m in number))
-                      for s in answer.sentences]
+                      for s in answer.sentences if not any(_same(s.text, t.text) for t in sentences)]
     return Answer(citations.render(sentences), _citations(sentences, passages), False, tuple(sentences), timings,
                   passages=tuple(passages), fallback=any(a.fallback for a in answers),
                   **common)  # type: ignore[arg-type]

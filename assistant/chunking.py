@@ -23,8 +23,9 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 # Raised whenever the same file and settings would be cut into other chunks (a change to the
 # sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
-CHUNKING_VERSION = 6  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
-# 5: a PDF line that leaves its sentence open goes on over a wide gap. 6: running headers and page numbers left out
+CHUNKING_VERSION = 7  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
+# 5: a PDF line that leaves its sentence open goes on over a wide gap. 6: running headers and page numbers left out.
+# 7: a definition's later sentences name its term.
 
 
 class Chunker:

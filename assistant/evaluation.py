@@ -90,12 +90,16 @@ def looks_cut(sentence: str) -> bool:
     (True, False)
     >>> looks_cut("The second one is named ?2 and so on."), looks_cut("It is named ?2 and so on")
     (False, True)
+    >>> looks_cut("-P max-procs: Run up to max-procs processes at a time."), looks_cut("-procs at a time.")
+    (False, True)
     """
     text = sentence.strip()
     if re.search(r"\b(?:and|or) so (?:on|forth)\.$", text):
         return False  # "The second one is named ?2 and so on." ends there
     last = text.rstrip(".").split()[-1].lower() if text.rstrip(".").split() else ""
-    return text.endswith((",", ";", "-", "\u2010")) or last.strip("\"'”’") in _DANGLING or text[:1] in "‐-,;)"
+    # "-P max-procs: ..." opens on an option's name, not in the middle of a word.
+    opens_cut = text[:1] in "‐-,;)" and not re.match(r"-[A-Za-z0-9](?:[\s,=:]|$)|--[A-Za-z]", text)
+    return text.endswith((",", ";", "-", "\u2010")) or last.strip("\"'”’") in _DANGLING or opens_cut
 
 
 def _matches_gold(source: str, gold: list[str]) -> bool:

@@ -44,24 +44,29 @@ def _units(chunk: Chunk) -> list[Unit]:
 
 def shown(chunk: Chunk, unit: Unit) -> str:
     """A unit as the model reads it and the reader sees it. A list item, row or definition keeps the
-    heading it sits under (a section above its options), and so does any unit under a heading that
-    names a version (a release above its changes); other prose stands alone."""
+    heading it sits under (a section above its options), a later sentence of a definition its term
+    ("broken_system_clock: If this boolean is set ..."), and any unit under a heading that names a
+    version (a release above its changes); other prose stands alone."""
     local = Unit(unit.start - chunk.start, unit.end - chunk.start, unit.kind, unit.heading, unit.label)
     text = display(chunk.text, local, markdown=is_markdown(chunk.source))
+    if unit.kind == "prose" and unit.label:
+        return f"{unit.label}: {text}"
     if unit.heading and (unit.kind in ("item", "row", "term") or _VERSIONED.search(unit.heading)):
         context = " › ".join(unit.heading.split(" › ")[-2:])
         return f"{context}: {text}"
     return text
 
 
-def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, str, str]]:
-    """Every evidence unit of the hits as (chunk, start, end, text, headings) in document offsets, once each.
+def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, str, str, str]]:
+    """Every evidence unit of the hits as (chunk, start, end, text, headings, ranked) in document offsets,
+    once each: ``text`` as shown, ``ranked`` as scored against the question, without the term a
+    definition's later sentence is shown with (repeated on every sentence, it would match each alike).
 
     Headings, HTML and (unless the question asks for code) code blocks are never evidence.
     """
     code = bool(_ASKS_FOR_CODE & set(terms(question)))
     seen: set[tuple[str, int]] = set()
-    out: list[tuple[Chunk, int, int, str, str]] = []
+    out: list[tuple[Chunk, int, int, str, str, str]] = []
     for hit in hits:
         chunk = hit.chunk
         for unit in _units(chunk):
@@ -72,7 +77,8 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
                 text = shown(chunk, unit)
                 if text:
                     seen.add((chunk.path, unit.start))
-                    out.append((chunk, unit.start, unit.end, text, unit.heading))
+                    ranked = text.removeprefix(f"{unit.label}: ") if unit.kind == "prose" and unit.label else text
+                    out.append((chunk, unit.start, unit.end, text, unit.heading, ranked))
     return out
 
 
@@ -106,8 +112,8 @@ class EvidenceSelector:
         candidates = _candidates(hits, question)
         if not candidates:
             return []
-        texts = [text for *_, text, _ in candidates]
-        ranked = [f"{heading}: {text}" if self.headings and heading else text for *_, text, heading in candidates]
+        texts = [ranked for *_, ranked in candidates]
+        ranked = [f"{heading}: {text}" if self.headings and heading else text for *_, heading, text in candidates]
         if self.title:
             ranked = [f"{chunk.title}: {text}" if chunk.title else text
                       for (chunk, *_), text in zip(candidates, ranked, strict=True)]
@@ -117,10 +123,10 @@ class EvidenceSelector:
         w = self.lexical_weight
         asked = stressed or question  # a follow-up's own words say what it asks for
         shape = answer_shape(asked)
-        for (chunk, start, end, text, _), v in zip(candidates, vectors, strict=True):
+        for (chunk, start, end, text, _, plain), v in zip(candidates, vectors, strict=True):
             dense = sum(a * b for a, b in zip(vector, v, strict=True))
-            score = (1 - w) * dense + w * lexical.overlap(question, text)
-            rank = score if self.idf == "index" else (1 - w) * dense + w * local.overlap(text)
+            score = (1 - w) * dense + w * lexical.overlap(question, plain)
+            rank = score if self.idf == "index" else (1 - w) * dense + w * local.overlap(plain)
             rank += self.shape_bonus * fits(shape, asked, text)
             scored.append((score, chunk, start, end, text, rank))
         if self.count == 0:

@@ -114,6 +114,17 @@ def asked_kind(question: str) -> str | None:
     return None
 
 
+def unstated(question: str, text: str) -> str:
+    """``text`` without the version numbers ``question`` names: the release a question is about
+    ("Which charset_normalizer version does Requests 2.32.0 require?") is not its answer.
+
+    >>> unstated("What does Requests 2.32.0 require?", "2.32.0 (2024-05-20): needs chardet 3.0.2")
+    ' (2024-05-20): needs chardet 3.0.2'
+    """
+    named = {m.group().lower() for m in _VERSION.finditer(question)}
+    return _VERSION.sub(lambda m: "" if m.group().lower() in named else m.group(), text)
+
+
 def has_month(text: str) -> bool:
     return any(_MONTH.fullmatch(w) and _is_month(w) for w in words(text))
 
@@ -132,8 +143,19 @@ def has_year(text: str) -> bool:
     return bool(_YEAR.search(text))
 
 
+# A section's number opening a heading ("4.4. Specifying Supported Versions", "2.1 Directory layout ›")
+# counts nothing and is no release: the document's outline, not an answer.
+_SECTION_NUMBER = re.compile(r"(?:^|(?<=› ))(?:(?i:chapter|section) )?(?:\d+(?:\.\d+)*\.|\d+(?:\.\d+)+)\s+(?=[A-Z])")
+
+
 def holds(kind: str | None, text: str) -> bool:
-    """Whether ``text`` contains an answer of ``kind`` (always, for no kind)."""
+    """Whether ``text`` contains an answer of ``kind`` (always, for no kind). A section number
+    opening a heading is not one.
+
+    >>> holds("version", "2.4. The glob files: The globs2 file is a list."), holds("version", "1.12: -l works.")
+    (False, True)
+    """
+    text = _SECTION_NUMBER.sub("", text)
     if kind == "share":
         return bool(_PART.search(text))
     if kind == "money":

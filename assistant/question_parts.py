@@ -18,9 +18,10 @@ import re
 _WH = r"(?:what|which|who|whom|whose|where|when|why|how)"
 _AUX = r"(?:is|are|was|were|does|do|did|can|could|should|will|would|has|have|name|list)"
 _LEAD = r"(?:(?:and|but|also|then|so)\s+)?(?:(?:in|on|at|by|from|to|for|with|under|since|of|until)\s+)?"
-# A question word where a question starts (after punctuation), or a wh-word within its first words
-# ("membership in which group", "for how long").
-_ASKING = re.compile(rf"(?:^|[,:.;]\s+){_LEAD}(?:{_WH}|{_AUX})\b|^(?:\S+\s+){{1,3}}{_LEAD}{_WH}\b", re.IGNORECASE)
+# A question word where a question or a clause starts (after punctuation), or a wh-word within its
+# first words ("membership in which group", "Apart from X, membership in which group", "for how long").
+_ASKING = re.compile(rf"(?:^|[,:.;]\s+){_LEAD}(?:{_WH}|{_AUX})\b|(?:^|[,:.;]\s+)(?:\S+\s+){{1,3}}{_LEAD}{_WH}\b",
+                     re.IGNORECASE)
 _CUT = re.compile(rf",\s+and\s+|;\s+|\?\s+(?=[A-Z])|\s+and\s+(?={_WH}\b)", re.IGNORECASE)
 _DEPENDENT = re.compile(r"(?:and\s+)?(?:if so|if not|otherwise|or)\b", re.IGNORECASE)
 _SHORTEST = 5  # words in a part before the last: "Which Requests release" is half a question

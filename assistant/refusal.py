@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable
 
 from assistant.embedding import Embedder
-from assistant.kinds import NUMBER_WORDS, asked_kind, asking_parts, has_day, has_month, has_year, holds
+from assistant.kinds import NUMBER_WORDS, asked_kind, asking_parts, has_day, has_month, has_year, holds, unstated
 from assistant.lexical import STOP_WORDS, terms, words
 
 _OF = r"(?:\s+(?:of|for|in|at|on|from|to|by|with)\b|[?,])"
@@ -142,8 +142,8 @@ def _missing_kind(q: str, evidence: str) -> str | None:
         return "the question asks for a share of a whole and the evidence gives none"
     if kind == "number" and not holds(kind, evidence):
         return "the question asks for a number and the evidence holds none"
-    if kind == "version" and not holds(kind, evidence):
-        return "the question asks for a version and the evidence names none"
+    if kind == "version" and not holds(kind, unstated(q, evidence)):
+        return "the question asks for a version and the evidence names none but those it names itself"
     if _ASKS_DEFAULT.search(q) and not _STATES_DEFAULT.search(evidence):
         return "the question asks for a default and the evidence states none"
     if kind != "date":

@@ -25,7 +25,7 @@ EVIDENCE_KINDS = frozenset({"prose", "item", "row", "term"})
 class Unit:
     """``text[start:end]`` of the document is the unit; ``kind`` is one of prose, item, row, term,
     heading, code, html; ``heading`` the headings above it, outermost first, joined by " › ";
-    ``label`` a table's header row, for a row."""
+    ``label`` a table's header row, for a row, and the term a definition's later sentences explain."""
 
     start: int
     end: int

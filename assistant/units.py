@@ -416,5 +416,6 @@ def _split(text: str, block: _Block) -> list[Unit]:
     term = _TERM_WITH_TEXT.match(first_line)
     label = (term.group(2) if term else first_line).strip()
     under = f"{block.heading} › {label}" if block.heading else label
+    named = "" if _ANSWER_LABEL.fullmatch(label.rstrip(":")) else label  # an FAQ's "A:" names nothing
     return [Unit(start, spans[0][1], "term", block.heading),
-            *(Unit(s, e, "prose", under) for s, e in spans[1:])]
+            *(Unit(s, e, "prose", under, named) for s, e in spans[1:])]

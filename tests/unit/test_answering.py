@@ -570,3 +570,15 @@ def test_a_follow_up_also_retrieves_for_its_own_words(
         sources[extra] = [h.chunk.source for h in answer.hits]
     assert sources[0] == ["harbour.txt"]  # the question joined before it outweighs its words
     assert sources[1] == ["harbour.txt", "orchard.md"]
+
+
+def test_a_passage_that_answers_two_parts_is_shown_once() -> None:
+    from assistant.answering import joined
+    from assistant.types import Sentence, Timings
+
+    text = "The adm group may read the journal; the name comes from /usr/adm."
+    part = [Answer(f"{text} [1].", (), False, (Sentence(text, (1,), True),), Timings(), q, q,
+                   passages=(_passage(1, text),)) for q in ("Which group?", "Where does its name come from?")]
+    both = joined("Which group, and where does its name come from?", part, "The documents do not say.")
+    assert both.text.count("The adm group") == 1 and both.text.endswith("/usr/adm [1].")
+    assert [c.n for c in both.citations] == [1]

@@ -86,3 +86,35 @@ def test_a_list_item_shown_alone_does_not_end_on_its_separator() -> None:
     item, = _select(following=0, text=text)
     assert item == ("Features: install apps into isolated environments, so that a C compiler error never "
                     "breaks another app")
+
+
+E2FSCK = """\
+DESCRIPTION
+
+       broken_system_clock
+              The e2fsck(8) program has some heuristics that assume  that  the
+              system clock is correct.  In addition, many system programs make
+              similar assumptions.  For example, the UUID library  depends  on
+              time  not going backwards in order for it to be able to make its
+              guarantees about issuing universally unique ID's.  Systems  with
+              broken  system clocks, are well, broken.  However, broken system
+              clocks, particularly in embedded systems, do exist.  E2fsck will
+              attempt  to  use  heuristics to determine if the time can not be
+              trusted; and to skip time-based checks if this is true.  If this
+              boolean  is set to true, then e2fsck will always assume that the
+              system clock can not be trusted.
+
+
+       buggy_init_scripts
+              This boolean relation is  an  alias  for  accept_time_fudge  for
+              backwards compatibility; it used to be that the behavior defined
+"""
+
+
+def test_a_later_sentence_of_a_definition_is_shown_with_its_term() -> None:
+    chunk = Chunk("c1", "e2fsck.conf.txt", "/docs/e2fsck.conf.txt", "e2fsck", E2FSCK, 0, len(E2FSCK), "sha")
+    question = "Which option makes e2fsck always assume the clock can not be trusted?"
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
+    best, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([E2FSCK]))
+    assert best.text == ("broken_system_clock: If this boolean is set to true, then e2fsck will always assume "
+                         "that the system clock can not be trusted.")

@@ -23,6 +23,11 @@ from assistant.wiring import Assistant
      ["The council approved the plan; how much did the fund give?", "how much towards the ferry?"]),
     ("How many days did the ban last; for how long were ferry sailings halted?",
      ["How many days did the ban last?", "for how long were ferry sailings halted?"]),
+    # a clause before the first part's question word ("Apart from X, membership in which group")
+    ("Apart from systemd-journal, membership in which group lets a user read the journal, and where does that "
+     "group's name come from?",
+     ["Apart from systemd-journal, membership in which group lets a user read the journal?",
+      "where does that group's name come from?"]),
 ])
 def test_a_question_asking_two_things_is_cut_into_both(question: str, parts: list[str]) -> None:
     assert question_parts(question) == parts

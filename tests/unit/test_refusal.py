@@ -54,6 +54,11 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
     # two parts: one that the evidence can answer is enough
     ("Which route was diverted, and by what percentage did its ridership rise?", "Route 14 was diverted.", False),
     ("In what year did it open, and how many staff does it employ?", "It employs staff.", True),
+    # a section's number is no release, and the release a question names is not its answer
+    ("In which release was the globs2 format introduced?", "2.4. The glob files: globs2 lists patterns.", True),
+    ("In which release was the globs2 format introduced?", "Changes in 0.40: globs2 added.", False),
+    ("Which charset_normalizer version does Requests 2.32.0 require?", "2.32.0: Requests uses chardet.", True),
+    ("Which charset_normalizer version does Requests 2.32.0 require?", "2.32.0: needs charset_normalizer 2.0.", False),
 ])
 def test_questions_need_the_kind_asked_for_in_the_evidence(question: str, evidence: str, refused: bool) -> None:
     assert (missing_kind(question, evidence) is not None) is refused
@@ -190,6 +195,10 @@ def test_asked_kind(question: str, kind: str | None) -> None:
     ("share", "2.9 billion doses", False),
     ("date", "on the 8th", True),
     ("date", "the 8 stations", False),
+    ("number", "4.4. Specifying Supported Versions: When not specified, all are used.", False),
+    ("number", "Chapter 6. The Debian archives › 6.2.2. Names: They come from films.", False),
+    ("number", "2 Apples were eaten.", True),
+    ("version", "Release History › 2.32.0 (2024-05-20): Requests adds a feature.", True),
     (None, "anything", True),
 ])
 def test_holds(kind: str | None, text: str, ok: bool) -> None:
