@@ -25,8 +25,21 @@ _POINTING = frozenset(
 _BEFORE_POINTING_THAT = frozenset(
     ["what", "when", "where", "why", "how", "who", "which", "is", "was", "are", "were", "does", "did", "do",
      "about", "of", "in", "for", "with", "from", "to", "on", "by", "at", "after", "before", "since", "than",
-     "like", "mean", "means", "get", "set", "change", "use"]
+     "like", "mean", "means", "get", "set", "change", "use", "has", "have", "had", "will", "would", "can", "could",
+     "should", "must"]
 )
+# Verbs that take a thing as their object ("how do I stop that file", "to disable that option"), said by
+# the asker (after "I", "to", "can" or first); elsewhere the word may be a noun ("the Requests fix that
+# stops ...", where "that" opens a relative clause).
+_VERBS = frozenset(
+    ["stop", "keep", "turn", "switch", "disable", "enable", "install", "uninstall", "remove", "run", "configure",
+     "fix", "undo", "avoid", "prevent", "find", "open", "edit", "delete", "call", "try", "update", "upgrade",
+     "replace", "pass", "add", "apply", "build", "start", "restart", "limit", "override", "reset"]
+)
+_ASKER = frozenset(["i", "you", "we", "to", "please", "can", "could", "should", "would", "will", "do", "does",
+                    "not", "then", "and"])
+# "Turn that off", "look that up": "that" before a particle is the thing turned off.
+_PARTICLES = frozenset(["off", "on", "up", "out", "down", "back", "away", "again", "instead", "too", "either"])
 _EXISTENTIAL = frozenset(["is", "are", "was", "were", "be", "been", "will", "would", "can", "could"])
 # "is it possible to", "it takes": an "it" that stands for nothing.
 _DUMMY_IT = re.compile(r"\bit(?:'s| is| was)? (?:possible|necessary|safe|true|required|recommended|allowed|"
@@ -52,7 +65,8 @@ def is_follow_up(question: str) -> bool:
         after = words[i + 1] if i + 1 < len(words) else ""
         if word in _POINTING:
             return True
-        if word == "that" and (not after or i <= 3 or before in _BEFORE_POINTING_THAT):
+        verb = before in _VERBS and (i == 1 or words[i - 2] in _ASKER)
+        if word == "that" and (not after or i <= 3 or before in _BEFORE_POINTING_THAT or verb or after in _PARTICLES):
             return True
         if word == "there" and before not in _EXISTENTIAL and after not in _EXISTENTIAL:
             return True

@@ -19,6 +19,9 @@ from assistant.follow_up import is_follow_up
     "What about the server?",
     "Which of these is the default?",
     "Why?",
+    "How can I switch that off?",
+    "In which release had that feature first appeared?",
+    "How do I stop that file from growing forever?",
 ])
 def test_questions_that_point_back(question: str) -> None:
     assert is_follow_up(question)
@@ -32,6 +35,8 @@ def test_questions_that_point_back(question: str) -> None:
     "Is it possible to compress a directory with gzip?",
     "How many journalists toured Haidian in March 2023?",
     "What is the default port of the server?",
+    "For the Requests fix that stops stripping leading slashes, which urllib3 version is needed?",
+    "How do I make sure that the service starts at boot?",
 ])
 def test_questions_that_stand_alone(question: str) -> None:
     assert not is_follow_up(question)
