@@ -170,7 +170,7 @@ class Settings(BaseSettings):
     )
 
     # Retrieval
-    top_k: int = Field(4, ge=1, description="Chunks kept after fusing dense and lexical ranks.")
+    top_k: int = Field(5, ge=1, description="Chunks kept after fusing dense and lexical ranks.")
     candidates: int = Field(20, ge=1, description="Hits taken from each ranker before fusion.")
     fusion: Literal["rrf", "dense", "lexical"] = Field(
         "rrf", description="How the dense and lexical rankings combine: reciprocal-rank fusion, or one alone."

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from assistant.settings import Settings
 from tests.browser.conftest import Served, screenshot, serve_seeds
 
 pytestmark = pytest.mark.integration
+DEFAULT = str(Settings.model_fields["top_k"].default)  # what the server starts every page with
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,7 @@ def _status(page: Any) -> str:
 def test_a_change_in_one_tab_leaves_the_other_alone(visited: Served, new_page: Any) -> None:
     first, second = new_page(visited.url), new_page(visited.url)
     for page in (first, second):
-        page.wait_for_selector("#status:has-text('top-k 4')")
+        page.wait_for_selector(f"#status:has-text('top-k {DEFAULT}')")
         _settings(page)
     _set_top_k(first, "7")
     notice = _apply(first)
@@ -68,20 +70,20 @@ def test_a_change_in_one_tab_leaves_the_other_alone(visited: Served, new_page: A
     first.wait_for_selector("#status:has-text('top-k 7')")
     screenshot(first, "13-settings-applied")
     second.wait_for_timeout(2500)  # longer than the page's refresh: the other tab must not follow
-    assert "top-k 4" in _status(second), _status(second)
-    assert second.locator("#top-k input[type=number]").input_value() == "4"
+    assert f"top-k {DEFAULT}" in _status(second), _status(second)
+    assert second.locator("#top-k input[type=number]").input_value() == DEFAULT
     assert "top-k 7" in _status(first)
 
 
 @pytest.mark.parametrize("value", ["0", "50"])
 def test_out_of_range_top_k_is_refused_in_plain_words(visited: Served, new_page: Any, value: str) -> None:
     page = new_page(visited.url)
-    page.wait_for_selector("#status:has-text('top-k 4')")
+    page.wait_for_selector(f"#status:has-text('top-k {DEFAULT}')")
     _settings(page)
     _set_top_k(page, value)
     notice = _apply(page)
     assert "Not applied" in notice and "whole number from 1 to 20" in notice, notice
-    assert "top-k 4" in _status(page)
+    assert f"top-k {DEFAULT}" in _status(page)
 
 
 def test_a_broken_model_is_refused_and_changes_nobody(visited: Served, new_page: Any) -> None:
@@ -107,6 +109,6 @@ def test_after_a_reload_the_controls_show_the_settings_in_use(visited: Served, n
     page.reload()
     page.wait_for_selector("#status:has-text('Ready')")
     _settings(page)
-    assert "top-k 4" in _status(page)  # a reload starts again from the server's settings ...
-    assert page.locator("#top-k input[type=number]").input_value() == "4"  # ... and the slider says so
+    assert f"top-k {DEFAULT}" in _status(page)  # a reload starts again from the server's settings ...
+    assert page.locator("#top-k input[type=number]").input_value() == DEFAULT  # ... and the slider says so
     assert page.locator("#model input").input_value().startswith("bundled")

@@ -28,7 +28,7 @@ def test_a_valid_choice() -> None:
 def test_each_choice_has_its_own_assistant_over_the_same_index(indexed: Assistant, generator: FakeGenerator) -> None:
     pool = Assistants(indexed)
     mine = pool.load(Choice(None, 2))
-    assert mine.settings.top_k == 2 and indexed.settings.top_k == 4
+    assert mine.settings.top_k == 2 and indexed.settings.top_k == 5
     assert mine.store is indexed.store and mine.embedder is indexed.embedder
     assert mine.generator is indexed.generator  # the same model is loaded once
     assert pool.load(default_choice(indexed)) is indexed

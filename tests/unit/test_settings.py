@@ -12,7 +12,7 @@ from assistant.settings import PROJECT_ROOT, Settings, load_settings
 
 def test_defaults() -> None:
     s = load_settings()
-    assert (s.top_k, s.chunk_tokens, s.chunk_overlap_tokens) == (4, 160, 40)
+    assert (s.top_k, s.chunk_tokens, s.chunk_overlap_tokens) == (5, 160, 40)
     assert (s.fusion, s.condense) == ("rrf", "concat")
     assert s.docs == [PROJECT_ROOT / "seeds"]
     assert s.prompts_dir == PROJECT_ROOT / "prompts"

@@ -354,7 +354,7 @@ def test_reconfigured_shares_the_index_and_keeps_the_same_model(
 ) -> None:
     indexed.generator  # noqa: B018  (loaded)
     other = indexed.reconfigured(top_k=1)
-    assert other.settings.top_k == 1 and indexed.settings.top_k == 4
+    assert other.settings.top_k == 1 and indexed.settings.top_k == 5
     assert other.store is indexed.store and other.embedder is indexed.embedder
     assert other.generator is generator
     assert len(other.retriever.retrieve("harbour wall orchard telescope")) == 1
