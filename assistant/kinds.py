@@ -69,7 +69,9 @@ _PART = re.compile(r"\d\s?%|\bper ?cent\b|\bpercentage\b|\b(?:half|halves|third|
 # "Which release fixed it?", "Starting with which version ...": a version number answers, nothing else.
 # "version" or "release" as what is asked for ("which release added", "what version of"), not as a
 # word describing something else ("the three release channels", "the release notes").
-_ASKS_VERSION = re.compile(r"(?:(?:starting )?(?:with|from|since|as of) )?(?:which|what) (?:[\w.-]+ ){0,3}?"
+# "What is the minimum GCC version required?": the words before the version may follow "what is the".
+_ASKS_VERSION = re.compile(r"(?:(?:starting )?(?:with|from|since|as of) )?"
+                           r"(?:which|what(?: is| was| are| were)? the|what) (?:[\w.-]+ ){0,3}?"
                            r"(?:version|release)s?(?=\s*(?:[?,.]|$)|\s+(?:of|in|for|on|did|does|do|is|was|were|"
                            r"has|had|have|will|would|can|could|should|must|first|introduced|added|made|removed|"
                            r"dropped|changed|brought|fixed|became|started|needs?|needed|requires?|required|"
