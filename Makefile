@@ -51,7 +51,7 @@ record: setup
 	  s=$$?; rm -rf $$d; exit $$s
 
 # The whole evaluation suite (every corpus of tests/eval/ and the seeds) in one table, with
-# leave-one-corpus-out figures; indexes go to .eval-data/. About 15 minutes on 2 cores.
+# leave-one-corpus-out figures; indexes go to .eval-data/. 4 to 15 minutes on 2 cores, by the machine.
 eval: setup
 	$(BIN)/python benchmarks/eval_suite.py
 
