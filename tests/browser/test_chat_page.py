@@ -231,14 +231,24 @@ def _apply_top_k(page: Any, served: Served, k: int) -> None:
     box = page.locator("#top-k input[type=number]")
     box.fill(str(k))
     box.press("Enter")
+    page.wait_for_timeout(300)  # the box's value reaches the page's state before Apply reads it
+    assert box.input_value() == str(k), box.input_value()
+    notice = "#settings-notice [data-testid=markdown]"
+    page.evaluate(f"window.__before = (document.querySelector({notice!r}) || {{}}).innerText || ''")
     page.click("#apply")
     try:
+        # Apply waits its turn behind any answer still being made on the shared server ("model" queue).
+        page.wait_for_function(f"() => {{ const n = document.querySelector({notice!r});"
+                               " return !!n && n.innerText.trim() && n.innerText !== window.__before; }",
+                               timeout=120_000)
         page.wait_for_function("k => document.querySelector('#status').innerText.includes(`top-k ${k}`)", arg=k,
                                timeout=60_000)
     except Exception as exc:
         log = (served.folder / "serve.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+        said = page.locator(notice).all_inner_texts()
         raise AssertionError(f"status never said top-k {k}; it says {page.locator('#status').inner_text()!r}; "
-                             f"toasts: {page.locator('.toast-body').all_inner_texts()!r}; server log:\n{log}") from exc
+                             f"Apply said {said!r}; toasts: {page.locator('.toast-body').all_inner_texts()!r}; "
+                             f"server log:\n{log}") from exc
 
 
 def test_visitors_wait_their_turn_and_see_it(served: Served, new_page: Any) -> None:
