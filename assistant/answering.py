@@ -265,17 +265,27 @@ def checked(
 
 
 def _with_sources(sentences: list[Sentence], passages: list[Passage]) -> list[Sentence]:
-    """The sentences the short answer was copied from, quoted whole, the answer highlighted inside:
-    the reader sees a complete sentence, never a cut phrase, and where in it the answer lies. A
-    phrase not found as written in its source is dropped for the source alone."""
+    """The passages the short answer was copied from, quoted whole, the answer highlighted inside:
+    the reader sees complete sentences, never a cut phrase, and where in them the answer lies. The
+    quote ends with the unit that holds the answer: the units the model read after it add nothing.
+    A phrase not found as written in its source is dropped for the source alone."""
     by_n = {p.n: p for p in passages}
     out: list[Sentence] = []
     for sentence in sentences:
         for n in sentence.markers:
             if n in by_n and not any(n in s.markers for s in out):
-                quote = citations.check(by_n[n].text, (n,), passages)
+                text = _through(by_n[n], _find(sentence.text, by_n[n].text))
+                quote = citations.check(text, (n,), passages)
                 out.append(replace(quote, highlight=_find(sentence.text, quote.text)))
     return out or sentences
+
+
+def _through(passage: Passage, span: tuple[int, int] | None) -> str:
+    """The passage's text up to the end of the unit holding ``span``; all of it without one."""
+    if span is None:
+        return passage.text
+    ends = [b for b in passage.breaks if b >= span[1]]
+    return passage.text[: ends[0]].rstrip() if ends else passage.text
 
 
 def _find(phrase: str, text: str) -> tuple[int, int] | None:

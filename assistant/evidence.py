@@ -21,7 +21,7 @@ from assistant.shapes import answer_shape, fits
 from assistant.types import Chunk, Hit, Passage, Unit
 from assistant.units import display, units
 
-_Scored = tuple[float, Chunk, int, int, str, float]
+_Scored = tuple[float, Chunk, int, int, str, float, tuple[int, ...]]  # score, chunk, start, end, text, rank, breaks
 _CACHE_LIMIT = 100_000
 # A code block is evidence only for a question that asks for code.
 _ASKS_FOR_CODE = frozenset(terms("command commands code example examples syntax snippet invoke invocation script "
@@ -118,7 +118,7 @@ class EvidenceSelector:
             ranked = [f"{chunk.title}: {text}" if chunk.title else text
                       for (chunk, *_), text in zip(candidates, ranked, strict=True)]
         vectors = self._embed(ranked)
-        scored = []
+        scored: list[_Scored] = []
         local = _LocalWeights(question, texts, stressed)
         w = self.lexical_weight
         asked = stressed or question  # a follow-up's own words say what it asks for
@@ -128,7 +128,7 @@ class EvidenceSelector:
             score = (1 - w) * dense + w * lexical.overlap(question, plain)
             rank = score if self.idf == "index" else (1 - w) * dense + w * local.overlap(plain)
             rank += self.shape_bonus * fits(shape, asked, text)
-            scored.append((score, chunk, start, end, text, rank))
+            scored.append((score, chunk, start, end, text, rank, ()))
         if self.count == 0:
             best = {c.id: max(sc for sc, ch, *_ in scored if ch.id == c.id) for c, *_ in candidates}
             return [Passage(n, h.chunk, h.chunk.text, h.chunk.start, h.chunk.end, best[h.chunk.id])
@@ -138,8 +138,9 @@ class EvidenceSelector:
         if self.following:
             chosen = _widened(chosen, scored, self.count, self.following)
         return [
-            Passage(n, chunk, _closed(text), start, end, score)
-            for n, (score, chunk, start, end, text, _) in enumerate(chosen, start=1)
+            Passage(n, chunk, closed, start, end, score, tuple(b for b in breaks if b < len(closed)))
+            for n, (score, chunk, start, end, text, _, breaks) in enumerate(chosen, start=1)
+            for closed in [_closed(text)]
         ]
 
 
@@ -176,7 +177,7 @@ def _with_following(s: _Scored, following: int, taken: list[tuple[int, int]]) ->
     """``s`` with the units that follow it in its chunk under the same heading, up to one already
     ``taken`` by another passage or one that does not end (a list item going on into the next):
     evidence units, or a code block that a unit ending in a colon introduces."""
-    score, chunk, start, end, text, rank = s
+    score, chunk, start, end, text, rank, breaks = s
     units_ = _units(chunk)
     at = next((i for i, u in enumerate(units_) if u.start == start), None)
     if at is None:
@@ -191,8 +192,8 @@ def _with_following(s: _Scored, following: int, taken: list[tuple[int, int]]) ->
         more = display(chunk.text, local, markdown=is_markdown(chunk.source))
         if not more or _UNFINISHED.search(more):
             break
-        text, end, last = f"{text} {more}", unit.end, unit
-    return score, chunk, start, end, text, rank
+        text, end, last, breaks = f"{text} {more}", unit.end, unit, (*breaks, len(text) + 1)
+    return score, chunk, start, end, text, rank, breaks
 
 
 # Words that say what kind of answer is wanted ("in what year"), not what it is about.

@@ -73,6 +73,7 @@ def recording_line(
         "citations": record["citations"],
         "sentences": record["sentences"],
         "passages": [{"n": p.n, "text": p.text, "start": p.start, "end": p.end, "score": round(p.score, 6),
+                      "breaks": list(p.breaks),
                       "chunk": _chunk(p.chunk)} for p in answer.passages],
         "retrieved": [{"rank": rank, "chunk_id": h.chunk.id, "source": h.chunk.source, "start": h.chunk.start,
                        "end": h.chunk.end, "score": round(h.score, 6), "text_sha256": sha256_text(h.chunk.text)}
@@ -93,7 +94,7 @@ def passages_of(line: Line) -> list[Passage]:
         pages = tuple((int(page), int(offset)) for page, offset in c.get("pages", ()))
         chunk = Chunk(c["id"], c["source"], c["path"], c["title"], c["text"], c["start"], c["end"], c["doc_sha256"],
                       pages=pages)
-        out.append(Passage(p["n"], chunk, p["text"], p["start"], p["end"], p["score"]))
+        out.append(Passage(p["n"], chunk, p["text"], p["start"], p["end"], p["score"], tuple(p.get("breaks", ()))))
     return out
 
 

@@ -208,10 +208,10 @@ class Settings(BaseSettings):
         "by default.",
     )
     evidence_following: int = Field(
-        1, ge=0, le=3,
-        description="Units after each chosen evidence unit, in the same section, that the model reads and the "
-        "reader sees with it: the sentence that matches a question often sets the scene and the next one "
-        "answers it.",
+        2, ge=0, le=3,
+        description="Units after each chosen evidence unit, in the same section, that the model reads with it: "
+        "the sentence that matches a question often sets the scene and the next ones answer it. The reader "
+        "sees the quote up to the unit holding the answer.",
     )
     evidence_shape_bonus: float = Field(
         0.06, ge=0.0,

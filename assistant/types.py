@@ -85,7 +85,8 @@ class Hit:
 
 @dataclass(frozen=True)
 class Passage:
-    """A numbered source given to the model: a sentence span inside a retrieved chunk."""
+    """A numbered source given to the model: a span of evidence units inside a retrieved chunk.
+    ``breaks`` are where in ``text`` each unit after the first begins."""
 
     n: int
     chunk: Chunk
@@ -93,6 +94,7 @@ class Passage:
     start: int
     end: int
     score: float
+    breaks: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -176,14 +176,16 @@ def test_chat_answers_follow_ups_and_starts_over(
     capsys.readouterr()
     assert cli.main(["chat", "--data-dir", data]) == 0
     out = capsys.readouterr().out
-    # Each answer is the source sentence it was copied from, quoted whole, with the one after it.
+    # Each answer is the source sentence it was copied from, quoted whole, with the ones after it that
+    # the model read (its words are not the source's, so no unit of it is known to hold the answer).
     assert out.count("The harbour wall at Port Ellery was rebuilt in 1987 at a cost of 2,400,000 pounds. "
-                     "The engineering firm Calloway and Finch designed the new breakwater [1].") == 2
+                     "The engineering firm Calloway and Finch designed the new breakwater. Fishing boats land "
+                     "about 300 tonnes of crab there each year [1].") == 2
     assert "(new conversation)" in out
     # Retrieval used the follow-up joined to the question before; the model is asked it as typed,
     # beside the evidence that found.
     follow_up = fake_models.calls[1].prompt
-    assert follow_up.endswith("designed the new breakwater.\nQuestion: How much did it cost?\nAnswer:")
+    assert follow_up.endswith("there each year.\nQuestion: How much did it cost?\nAnswer:")
 
 
 def test_chat_leaves_on_end_of_input(

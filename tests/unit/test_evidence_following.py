@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fakes import FakeEmbedder
 
+from assistant.answering import _with_sources
 from assistant.evidence import EvidenceSelector
 from assistant.lexical import TextWeights
-from assistant.types import Chunk, Hit
+from assistant.types import Chunk, Hit, Passage, Sentence
 
 QUESTION = "I get linker errors when building. Which command gives me a C compiler on a Mac?"
 TEXT = (
@@ -118,3 +119,33 @@ def test_a_later_sentence_of_a_definition_is_shown_with_its_term() -> None:
     best, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([E2FSCK]))
     assert best.text == ("broken_system_clock: If this boolean is set to true, then e2fsck will always assume "
                          "that the system clock can not be trusted.")
+
+
+THREE = ("If you get linker errors when building, you should install a C compiler.\n"
+         "A C compiler also builds the packages that depend on C code.\n"
+         "On macOS, you can get one by running xcode-select --install.\n")
+
+
+def _passage(text: str, following: int) -> Passage:
+    chunk = Chunk("c1", "install.txt", "/docs/install.txt", "Installing", text, 0, len(text), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, following=following)
+    passage, = selector.select(QUESTION, FakeEmbedder.vector(QUESTION), [Hit(chunk, 1.0)], TextWeights([text]))
+    return passage
+
+
+def test_a_passage_knows_where_each_following_unit_begins() -> None:
+    passage = _passage(THREE, following=2)
+    assert [passage.text[b:b + 12] for b in passage.breaks] == ["A C compiler", "On macOS, yo"]
+    assert _passage(THREE, following=0).breaks == ()
+
+
+def test_the_quote_ends_with_the_unit_that_holds_the_answer() -> None:
+    passage = _passage(THREE, following=2)
+    late, = _with_sources([Sentence("xcode-select --install", (1,), True)], [passage])
+    assert late.text == passage.text
+    early, = _with_sources([Sentence("install a C compiler", (1,), True)], [passage])
+    assert early.text == "If you get linker errors when building, you should install a C compiler."
+    assert early.text[slice(*early.highlight)] == "install a C compiler"
+    # Words the source does not hold as written mark no unit: the passage is quoted whole.
+    unplaced, = _with_sources([Sentence("Run the Xcode installer", (1,), True)], [passage])
+    assert unplaced.text == passage.text and unplaced.highlight is None
