@@ -146,7 +146,7 @@ class Answerer:
         refusal = self.templates.refusal()
         base = dict(question=question, standalone_question=standalone, hits=tuple(hits or ()))
         why = None
-        if not passages or passages[0].score < self.config.relevance_floor:
+        if not passages or max(p.score for p in passages) < self.config.relevance_floor:
             why = "the best evidence scores under the relevance floor"
         if not why and self.config.names_check:
             why = unnamed(question, self._documents_text([h.chunk for h in hits or ()] or [p.chunk for p in passages]))

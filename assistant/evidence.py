@@ -102,9 +102,11 @@ class EvidenceSelector:
     def select(
         self, question: str, vector: Vector, hits: list[Hit], lexical: TermWeights, stressed: str = ""
     ) -> list[Passage]:
-        """The ``count`` best sentences, best first, numbered from 1. The terms of ``stressed``
-        (a follow-up's own words, inside a ``question`` joined to the one before it) weigh double
-        in the ranking.
+        """The ``count`` best sentences, best first, numbered from 1. For a follow-up, ``stressed``
+        holds its own words (``question`` is it joined to the one before it): they weigh double among
+        the terms, and closeness in meaning is ranked to them alone. The hits were found for the
+        joined question, so they are on its subject; the sentence that answered the question before
+        matches the joined one best, and is seldom what the follow-up asks anew.
 
         With ``count`` 0 the retrieved chunks are the passages, whole and in
         retrieval order, each scored by its best sentence: the naive baseline.
@@ -123,10 +125,12 @@ class EvidenceSelector:
         w = self.lexical_weight
         asked = stressed or question  # a follow-up's own words say what it asks for
         shape = answer_shape(asked)
+        own = self._embed([stressed])[0] if stressed else vector
         for (chunk, start, end, text, _, plain), v in zip(candidates, vectors, strict=True):
             dense = sum(a * b for a, b in zip(vector, v, strict=True))
+            near = sum(a * b for a, b in zip(own, v, strict=True)) if stressed else dense
             score = (1 - w) * dense + w * lexical.overlap(question, plain)
-            rank = score if self.idf == "index" else (1 - w) * dense + w * local.overlap(plain)
+            rank = score if self.idf == "index" else (1 - w) * near + w * local.overlap(plain)
             rank += self.shape_bonus * fits(shape, asked, text)
             scored.append((score, chunk, start, end, text, rank, ()))
         if self.count == 0:

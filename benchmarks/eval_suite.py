@@ -101,7 +101,7 @@ def figures(lines: list[dict[str, Any]], floor: float) -> dict[str, float | None
 
     def under(ln: dict[str, Any]) -> bool:
         supplied = ln["result"]["supplied"]
-        return not supplied or supplied[0]["score"] < floor
+        return not supplied or max(s["score"] for s in supplied) < floor
 
     def refused(ln: dict[str, Any]) -> bool:
         return bool(ln["result"]["refused"]) or under(ln)

@@ -163,6 +163,22 @@ def test_a_follow_ups_own_words_weigh_double_in_the_ranking() -> None:
     assert stressed[0].text.startswith("The projects fall into five categories")
 
 
+def test_a_follow_up_is_ranked_by_closeness_to_its_own_words() -> None:
+    # The sentence that answered the question before matches the two joined best; the follow-up
+    # asks something else, and the sentence nearest its own words in meaning answers it.
+    text = ("By default scp now uses the SFTP protocol instead of the legacy scp protocol. "
+            "The -O flag makes the client fall back to the legacy one.")
+    chunk = Chunk("c1", "news.txt", "/docs/news.txt", "News", text, 0, len(text), "sha")
+    joined = "Which protocol does scp now use by default instead of the legacy scp protocol? And which flag?"
+    selector = EvidenceSelector(FakeEmbedder(), count=2, lexical_weight=0.0)
+    args = (joined, FakeEmbedder.vector(joined), [Hit(chunk, 1.0)], TextWeights([text]))
+    assert selector.select(*args)[0].text.startswith("By default scp")
+    passages = selector.select(*args, stressed="And which flag?")
+    assert passages[0].text.startswith("The -O flag")
+    # The score the relevance floor reads stays the joined question's: the ranking alone changed.
+    assert max(p.score for p in passages) == max(p.score for p in selector.select(*args))
+
+
 def test_evidence_embeds_each_sentence_once_across_questions() -> None:
     text = "The keeper is Imogen Varga. The lamp was lit in 2011. Storms come in winter."
     chunk = Chunk("c1", "k.txt", "/docs/k.txt", "K", text, 0, len(text), "sha")
