@@ -10,9 +10,17 @@ as plain JSON records, and these functions make the new list from the old one:
 [['Who keeps the lamp?', 'Delete']]
 
 A record holds the messages as the page showed them (citations and passages included, so an opened
-conversation looks as it did), the turns a follow-up needs, and the last question (for Regenerate
-and Edit). Not the checked answers themselves: Save as test case and Export cover what is asked
-after a conversation is opened again.
+conversation looks as it did), the turns a follow-up needs, the last question (for Regenerate and
+Edit), and of each checked answer what Export writes: its text, sentences and citations. An opened
+conversation exports every exchange, in order, as before it was kept. A record kept before answers
+were (no ``exchanges``) still opens; its export holds what is asked after it is opened.
+
+Save as test case still covers only what is answered after opening (Regenerate makes the last
+answer again, to save it). A test case is made of the passages given to the model with their
+chunks, the prompt and the raw output: 11 kB for the median case in tests/recordings/, against the
+1.7 kB a record keeps of it, for every exchange of :data:`KEPT` conversations. And its
+fingerprint, taken when it is saved, could not vouch for an answer made days before over another
+index. A reopened answer is a :class:`Reopened`, so the page tells it from one it can save.
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.types import Answer, Citation, Sentence, Timings
+
 KEPT = 30  # conversations a browser keeps; the oldest goes first
 TITLE_CHARS = 80
 DELETE = "Delete"  # the action in each row of the list
@@ -34,6 +44,7 @@ _SOURCE_ID = re.compile(r'(id="|href="#)src-[^-"]+-(\d+)"')
 
 Record = dict[str, Any]
 Turns = list[tuple[str, str]]
+Exchanges = list[tuple[str, Answer]]
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,15 @@ class Last:
     text: str
     turns: Turns = field(default_factory=list)
     exchanges: int = 0
+
+
+@dataclass(frozen=True)
+class Reopened(Answer):
+    """A checked answer rebuilt from a kept record: what the page's export shows of it, no more.
+
+    It has no passages, hits, prompt or raw output (the record does not keep them; see the module's
+    docstring), so it can be exported and continued from, never saved as a test case.
+    """
 
 
 def new_id() -> str:
@@ -57,9 +77,10 @@ def title(messages: list[dict[str, Any]]) -> str:
 
 
 def kept(stored: list[Record] | None, key: str, messages: list[dict[str, Any]], turns: Turns,
-         last: Last | None, now: float | None = None) -> list[Record]:
+         last: Last | None, exchanges: Exchanges | None = None, now: float | None = None) -> list[Record]:
     """``stored`` with conversation ``key`` saved as it is now, first in the list.
 
+    ``exchanges``: the checked answers, each with its question, as the export takes them.
     A conversation with no question yet is not kept; at most :data:`KEPT` are.
     """
     others = [r for r in stored or [] if r.get("id") != key]
@@ -68,7 +89,9 @@ def kept(stored: list[Record] | None, key: str, messages: list[dict[str, Any]], 
     record = {"id": key, "title": title(messages), "at": time.time() if now is None else now,
               "messages": [{"role": m.get("role"), "content": _text(m)} for m in messages],
               "turns": [list(t) for t in turns],
-              "last": None if last is None else {"text": last.text, "turns": [list(t) for t in last.turns]}}
+              "exchanges": [_exchange_record(q, a) for q, a in exchanges or []],
+              "last": None if last is None else {"text": last.text, "turns": [list(t) for t in last.turns],
+                                                 "exchanges": last.exchanges}}
     return [record, *others][:KEPT]
 
 
@@ -85,20 +108,23 @@ def without(stored: list[Record] | None, key: str) -> list[Record]:
     return [r for r in stored or [] if r.get("id") != key]
 
 
-def opened(record: Record) -> tuple[list[dict[str, Any]], Turns, Last | None]:
-    """A kept conversation to show and continue: its messages, its turns, its last question.
+def opened(record: Record) -> tuple[list[dict[str, Any]], Turns, Exchanges, Last | None]:
+    """A kept conversation to show, export and continue: its messages, turns, checked answers, last question.
 
     The ids its citations open are renamed after each message's place (``src-h3-1``), so they can
-    never be those of an answer given after it is opened (numbered from 1 again).
+    never be those of an answer given after it is opened (numbered on from the answers kept, from 1
+    for a record that kept none).
     """
     messages = [{"role": m["role"], "content": _SOURCE_ID.sub(rf'\1src-h{i}-\2"', str(m["content"]))}
                 for i, m in enumerate(record.get("messages", []))]
     turns = [(str(q), str(a)) for q, a in record.get("turns", [])]
+    exchanges: Exchanges = [_reopened(saved) for saved in record.get("exchanges") or []]
     last = record.get("last")
     if not last:
-        return messages, turns, None
-    # The answers before the last question are not kept (see the module's docstring): none are counted.
-    return messages, turns, Last(str(last["text"]), [(str(q), str(a)) for q, a in last["turns"]], 0)
+        return messages, turns, exchanges, None
+    # A record kept before answers were has no count: none of its answers come back, none come before.
+    before = int(last.get("exchanges", 0))
+    return messages, turns, exchanges, Last(str(last["text"]), [(str(q), str(a)) for q, a in last["turns"]], before)
 
 
 def browser_secret(folder: Path) -> str:
@@ -120,6 +146,34 @@ def browser_secret(folder: Path) -> str:
     except OSError:
         pass
     return key
+
+
+def _exchange_record(question: str, answer: Answer) -> Record:
+    """What the export shows of one checked answer (``rendering.answer_markdown``), as plain JSON."""
+    return {"question": question, "standalone_question": answer.standalone_question, "text": answer.text,
+            "refused": answer.refused,
+            "sentences": [{"text": s.text, "markers": list(s.markers), "supported": s.supported, "reason": s.reason,
+                           "highlight": list(s.highlight) if s.highlight else None} for s in answer.sentences],
+            "citations": [{"n": c.n, "source": c.source, "chunk_id": c.chunk_id, "text": c.text, "start": c.start,
+                           "end": c.end, "pages": list(c.pages)} for c in answer.citations]}
+
+
+def _reopened(saved: Record) -> tuple[str, Answer]:
+    """An exchange as :func:`_exchange_record` kept it: its question and its answer, a :class:`Reopened`."""
+    question = str(saved["question"])
+    sentences = tuple(Sentence(str(s["text"]), tuple(int(n) for n in s["markers"]), bool(s["supported"]),
+                               str(s.get("reason", "")), _span(s.get("highlight")))
+                      for s in saved.get("sentences", []))
+    cited = tuple(Citation(int(c["n"]), str(c["source"]), str(c.get("chunk_id", "")), str(c["text"]),
+                           int(c["start"]), int(c["end"]), tuple(int(p) for p in c.get("pages", [])))
+                  for c in saved.get("citations", []))
+    answer = Reopened(str(saved["text"]), cited, bool(saved["refused"]), sentences, Timings(), question,
+                      str(saved.get("standalone_question", question)))
+    return question, answer
+
+
+def _span(highlight: Any) -> tuple[int, int] | None:
+    return (int(highlight[0]), int(highlight[1])) if highlight else None
 
 
 def _text(message: dict[str, Any]) -> str:

@@ -412,13 +412,13 @@ def build(server: Server) -> gr.Blocks:
             server.new_conversation(request.session_hash or "")
             return [], [], [], "", gr.update(value=None, interactive=False), None, None, None
 
-        def keep(current_key: str | None, messages: Messages, history: Turns, previous: Last | None,
-                 stored: list[dict[str, Any]], request: gr.Request) -> tuple[Any, ...]:
+        def keep(current_key: str | None, messages: Messages, history: Turns, done: Exchanges,
+                 previous: Last | None, stored: list[dict[str, Any]], request: gr.Request) -> tuple[Any, ...]:
             """The conversation saved in the browser's list as it is now (not while a question is under way)."""
             if server.asking(request.session_hash or "") or not messages:
                 return gr.update(), gr.update(), gr.update()
             current_key = current_key or conversations.new_id()
-            stored = conversations.kept(stored, current_key, messages, history, previous)
+            stored = conversations.kept(stored, current_key, messages, history, previous, done)
             return current_key, stored, conversations.rows(stored)
 
         def pick_past(stored: list[dict[str, Any]], current_key: str | None, evt: gr.SelectData,
@@ -434,24 +434,15 @@ def build(server: Server) -> gr.Blocks:
                 stored = conversations.without(stored, record["id"])
                 gone = None if record["id"] == current_key else gr.update()
                 return (*(gr.update(),) * 7, gone, stored, conversations.rows(stored))
-            server.new_conversation(request.session_hash or "")  # an answer being made must not come back
-            messages, history, previous = conversations.opened(record)
-            return (messages, history, [], "", gr.update(value=None, interactive=False), previous, None,
-                    record["id"], gr.update(), gr.update())
+            session = request.session_hash or ""
+            server.new_conversation(session)  # an answer being made must not come back
+            messages, history, done, previous = conversations.opened(record)
+            exported = _exported(done, session) if done else gr.update(value=None, interactive=False)
+            return (messages, history, done, "", exported, previous, None, record["id"], gr.update(), gr.update())
 
         def halt(request: gr.Request) -> str:
             server.stop_flag(request.session_hash or "").set()
             return "Stopping…"
-
-        def save_case(done: Exchanges, history: Turns) -> str:
-            if not done:
-                return "Nothing to save yet: ask a question first."
-            question_text, last = done[-1]
-            target = server.assistant.settings.saved_cases
-            target.parent.mkdir(parents=True, exist_ok=True)
-            line = record_exchange(server.assistant, question_text, history[:-1], last, target)
-            return (f"Saved this exchange as test case {rendering.inert(str(line['id']))} in "
-                    f"{rendering.inert(target.name)}; the command assistant replay checks it again.")
 
         def indexing_progress(shown_now: str | None) -> Any:
             """The files being added, as every open page shows them; nothing sent when nothing moved."""
@@ -540,7 +531,7 @@ def build(server: Server) -> gr.Blocks:
                       show_progress_on=chatbot, concurrency_id="model",
                       api_visibility="private" if start is again else "public") \
                 .then(finish, chosen, [*controls, status], queue=False, api_visibility="private") \
-                .then(keep, [key, chatbot, turns, last, kept], [key, kept, past], queue=False,
+                .then(keep, [key, chatbot, turns, exchanges, last, kept], [key, kept, past], queue=False,
                       api_visibility="private")
         edit.click(edit_last, last, [question, editing, notice], queue=False, api_visibility="private")
         stop.click(halt, None, notice, queue=False, api_visibility="private")
@@ -548,7 +539,8 @@ def build(server: Server) -> gr.Blocks:
             reset(start_over, None, [*outputs, last, editing, key], queue=False, api_visibility="private")
         past.select(pick_past, [kept, key], [*outputs, last, editing, key, kept, past], queue=False,
                     api_visibility="private")
-        save.click(save_case, [exchanges, turns], notice, api_visibility="private")
+        save.click(lambda done, history: save_case(server, done, history), [exchanges, turns], notice,
+                   api_visibility="private")
         # Gradio's copies of uploads: deleted once added, removed from the list, or when the page is left.
         uploads.upload(track_uploads, [uploads, pending], pending, queue=False, api_visibility="private")
         uploads.delete(drop_upload, None, None, queue=False, api_visibility="private")
@@ -677,6 +669,26 @@ def forget_export(session: str, cache: Path) -> None:
 def _exported(done: Exchanges, session: str) -> Any:
     """The conversation as a Markdown file for the export button."""
     return gr.update(value=str(export_conversation(done, session, gradio_cache())), interactive=True)
+
+
+def save_case(server: Server, done: Exchanges, history: Turns) -> str:
+    """Save the conversation's last checked answer as a test case; the notice the page shows.
+
+    An answer from a reopened conversation (``conversations.Reopened``) is not saved: the browser
+    keeps no passages or prompt to make a test case of (see :mod:`assistant.conversations`).
+    """
+    if not done:
+        return "Nothing to save yet: ask a question first."
+    question_text, last = done[-1]
+    if isinstance(last, conversations.Reopened):
+        return ("Not saved: this answer was given before the conversation was reopened, and the browser "
+                "keeps what it showed, not the passages and prompt a test case needs. "
+                "Press Regenerate to answer it again, then save.")
+    target = server.assistant.settings.saved_cases
+    target.parent.mkdir(parents=True, exist_ok=True)
+    line = record_exchange(server.assistant, question_text, history[:-1], last, target)
+    return (f"Saved this exchange as test case {rendering.inert(str(line['id']))} in "
+            f"{rendering.inert(target.name)}; the command assistant replay checks it again.")
 
 
 def _made_files(page: gr.Blocks) -> list[str]:

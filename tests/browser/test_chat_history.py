@@ -3,11 +3,13 @@
 Regenerate asks the last question again in place of its answer; Edit puts it back in the box and,
 sent, replaces the last exchange; both also while the answer is being made, and the old answer
 never comes back. Conversations are kept in the browser's storage and listed by their first
-question, newest first; one opened after a reload shows its citations as before and goes on.
+question, newest first; one opened after a reload shows its citations as before and goes on, and
+its export holds every exchange, those asked before the reload first.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,6 +108,13 @@ def _row(page: Any, title: str) -> Any:
     return page.locator("#past-list [role=row]", has_text=title).first
 
 
+def _exported(page: Any) -> str:
+    """The conversation as Export as Markdown downloads it (the More section open)."""
+    with page.expect_download() as download:
+        page.click("#export")
+    return Path(download.value.path()).read_text(encoding="utf-8")
+
+
 def test_conversations_are_kept_across_a_reload_and_go_on(served: Served, new_page: Any) -> None:
     page = new_page(served.url)
     page.evaluate("localStorage.clear()")  # the browser is shared with the other tests, which keep theirs
@@ -130,11 +139,18 @@ def test_conversations_are_kept_across_a_reload_and_go_on(served: Served, new_pa
     assert _users(page) == [EDITOR]
     page.locator("#conversation a.cite").first.click()  # its citation opens its passage as before
     page.wait_for_selector("#conversation details.source[open]")
+    page.locator("#more").get_by_text("More").click()
+    exported = _exported(page)  # the exchange asked before the reload, with its cited passage
+    assert f"## 1. {EDITOR}" in exported and "\n- [" in exported, exported
+    page.click("#save-case")  # a reopened answer has no passages or prompt to make a test case of
+    page.wait_for_function("document.querySelector('#notice').innerText.includes('Not saved')")
     ask(page, ECONOMY)  # the follow-up continues it
     assert _users(page) == [EDITOR, ECONOMY]
     page.locator("#conversation a.cite").last.click()
     opened = page.locator("#conversation details.source[open]")
     assert opened.count() >= 1
+    exported = _exported(page)
+    assert exported.index(f"## 1. {EDITOR}") < exported.index(f"## 2. {ECONOMY}"), exported
     screenshot(page, "13-past-conversation-opened")
     first = "#past-list [role=row]:not([aria-rowindex='1']) [role=gridcell]"
     page.wait_for_function(f"document.querySelector({first!r}).innerText.includes({EDITOR[:30]!r})")

@@ -1,12 +1,31 @@
-"""Past conversations as the browser keeps them: saved, listed newest first, opened, deleted."""
+"""Past conversations as the browser keeps them: saved, listed newest first, opened, exported, deleted."""
 
 from __future__ import annotations
 
+import json
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
+from fakes import FakeGenerator, source_number
+
 from assistant import rendering
-from assistant.conversations import DELETE, KEPT, Last, browser_secret, kept, newest_first, opened, rows, title, without
+from assistant.conversations import (
+    DELETE,
+    KEPT,
+    Last,
+    Reopened,
+    browser_secret,
+    kept,
+    newest_first,
+    opened,
+    rows,
+    title,
+    without,
+)
+from assistant.types import Answer, Citation, Sentence, Timings
+from assistant.web import Server, save_case
+from assistant.wiring import Assistant
 
 
 def _exchange(question: str, answer: str) -> list[dict[str, str]]:
@@ -49,14 +68,78 @@ def test_opened_gives_the_messages_with_their_citations_renamed_the_turns_and_th
     messages = [*_exchange("Who keeps the lamp?", CITED), *_exchange("Since when?", CITED.replace("src-2", "src-3"))]
     stored = kept([], "a", messages, [("Who keeps the lamp?", "Imogen [1]."), ("Since when?", "2011 [1].")],
                   Last("Since when?", [("Who keeps the lamp?", "Imogen [1].")], 1))
-    shown, turns, last = opened(stored[0])
+    shown, turns, done, last = opened(stored[0])
     assert 'href="#src-h1-1"' in shown[1]["content"] and 'id="src-h1-1"' in shown[1]["content"]
     assert 'href="#src-h3-1"' in shown[3]["content"] and 'id="src-h3-1"' in shown[3]["content"]
     assert "src-2-1" not in shown[1]["content"]  # an answer given after opening is numbered 1, 2, … again
     assert opened({"messages": shown, "turns": [], "last": None})[0] == shown  # opened again: the same ids
     assert turns == [("Who keeps the lamp?", "Imogen [1]."), ("Since when?", "2011 [1].")]
-    assert last == Last("Since when?", [("Who keeps the lamp?", "Imogen [1].")], 0)
-    assert opened({"messages": [], "turns": []}) == ([], [], None)
+    assert done == [] and last == Last("Since when?", [("Who keeps the lamp?", "Imogen [1].")], 1)
+    assert opened({"messages": [], "turns": []}) == ([], [], [], None)
+
+
+def _reply(needle: str, words: str) -> Callable[[str, str | None], str]:
+    return lambda prompt, grammar: f" {words} [{source_number(prompt, needle)}].\n"
+
+
+def _asked(indexed: Assistant, generator: FakeGenerator) -> list[tuple[str, Answer]]:
+    """Three checked answers as the page collects them: cited, cited, refused."""
+    generator.queue(_reply("Calloway", "The engineering firm Calloway and Finch designed the new breakwater"))
+    generator.queue(_reply("Reyes", "Its cider press was built by Tomas Reyes"))
+    generator.queue(" The documents do not say.\n")
+    done: list[tuple[str, Answer]] = []
+    for question in ("Which firm designed the breakwater?", "Who built the cider press?",
+                     "What colour are the penguins of Port Ellery?"):
+        history = [(q, a.text) for q, a in done]
+        done.append((question, indexed.ask(question, history)))
+    assert [a.refused for _, a in done] == [False, False, True] and done[0][1].citations
+    return done
+
+
+PAGED = Answer("Marlow Optics replaced the lens. It cost 9 pounds.",
+               (Citation(1, "report.pdf", "c1", "The lens was replaced by Marlow Optics.", 40, 79, (3, 4)),),
+               False, (Sentence("Marlow Optics replaced the lens", (1,), True, highlight=(0, 13)),
+                       Sentence("It cost 9 pounds", (1,), False, "numbers not in the source")),
+               Timings(1.0, 2.0, 3.0), "Who replaced the lens?", "Who replaced the lens?")
+
+
+def test_an_opened_conversation_exports_every_exchange_as_before(indexed: Assistant,
+                                                                  generator: FakeGenerator) -> None:
+    done = [*_asked(indexed, generator), ("Who replaced the lens?", PAGED)]
+    messages = [m for q, a in done for m in _exchange(q, rendering.answer_html(a, 1))]
+    turns = [(q, a.text) for q, a in done]
+    stored = kept([], "a", messages, turns, Last(done[-1][0], turns[:-1], 3), done)
+    in_browser = json.loads(json.dumps(stored))  # plain JSON, as the browser's storage holds it
+    _, _, reopened, last = opened(in_browser[0])
+    assert rendering.conversation_markdown(reopened) == rendering.conversation_markdown(done)
+    assert [q for q, _ in reopened] == [q for q, _ in done]
+    assert all(isinstance(a, Reopened) and not a.passages and not a.prompt for _, a in reopened)
+    assert last is not None and last.exchanges == 3  # Edit and Regenerate keep the three answers before it
+    kept_again = kept([], "a", messages, turns, last, reopened)  # kept again after opening: the same
+    assert rendering.conversation_markdown(opened(kept_again[0])[2]) == rendering.conversation_markdown(done)
+
+
+def test_a_record_kept_before_answers_were_still_opens() -> None:
+    old = {"id": "a", "title": "Who keeps the lamp?", "at": 1.0, "messages": _exchange("Who keeps the lamp?", CITED),
+           "turns": [["Who keeps the lamp?", "Imogen [1]."]],
+           "last": {"text": "Who keeps the lamp?", "turns": []}}
+    shown, turns, done, last = opened(old)
+    assert len(shown) == 2 and turns == [("Who keeps the lamp?", "Imogen [1].")]
+    assert done == [] and last == Last("Who keeps the lamp?", [], 0)  # its export holds what is asked next
+
+
+def test_a_reopened_answer_is_not_saved_as_a_test_case_and_a_new_one_is(indexed: Assistant,
+                                                                        generator: FakeGenerator) -> None:
+    server = Server(indexed)
+    done = _asked(indexed, generator)[:1]
+    turns = [(q, a.text) for q, a in done]
+    stored = kept([], "a", [m for q, a in done for m in _exchange(q, a.text)], turns, Last(done[0][0], [], 0), done)
+    _, _, reopened, _ = opened(stored[0])
+    target = indexed.settings.saved_cases
+    assert save_case(server, reopened, turns).startswith("Not saved: this answer was given before")
+    assert not target.exists()
+    assert save_case(server, done, turns).startswith("Saved this exchange as test case")
+    assert json.loads(target.read_text(encoding="utf-8"))["question"] == done[0][0]
 
 
 def test_without_deletes_one() -> None:
