@@ -57,18 +57,28 @@ MAX_EXAMPLE_WORDS = 40  # what a sentence ending in a colon may take with it
 
 
 def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
-    """A sentence that ends in a colon ("add this to ssh_config:") and the short example or list
-    right after it are one unit: the colon promises what follows, and the answer is often there."""
+    r"""A sentence that ends in a colon ("add this to ssh_config:") and the short example or list
+    right after it are one unit: the colon promises what follows, and the answer is often there.
+    So are a sentence cut off before its object and the one line of code that completes it.
+
+    >>> text = "You may obtain a copy of the License at\n\n    http://www.apache.org/licenses/\n\nNext."
+    >>> [text[u.start : u.end] for u in units(text, wrapped=False)][:1]
+    ['You may obtain a copy of the License at\n\n    http://www.apache.org/licenses/']
+    """
     out: list[Unit] = []
     i = 0
     while i < len(found):
         unit, j = found[i], i + 1
-        if unit.kind in EVIDENCE_KINDS and text[unit.start : unit.end].rstrip().endswith(":"):
+        said = text[unit.start : unit.end].rstrip()
+        if unit.kind in EVIDENCE_KINDS and said.endswith(":"):
             words = 0
             while (j < len(found) and found[j].kind in ("code", "item", "row", "term")
                    and words + len(text[found[j].start : found[j].end].split()) <= MAX_EXAMPLE_WORDS):
                 words += len(text[found[j].start : found[j].end].split())
                 j += 1
+        elif (unit.kind == "prose" and said.split()[-1].lower() in _GOES_ON and j < len(found)
+              and found[j].kind == "code" and "\n" not in text[found[j].start : found[j].end].strip()):
+            j += 1
         if j > i + 1:
             out.append(Unit(unit.start, found[j - 1].end, unit.kind, unit.heading, unit.label))
         else:

@@ -232,3 +232,15 @@ def test_a_sentence_ending_in_a_colon_keeps_the_short_example_after_it() -> None
                          "IPQoS af21 cs1")
     md = "Install it:\n\n```sh\npip install tool\n```\n"
     assert shown(md, markdown=True, kinds=EVIDENCE)[0][2] == "Install it: pip install tool"
+
+
+def test_a_sentence_stopping_before_its_object_takes_the_line_set_apart_after_it() -> None:
+    text = ("   you may not use this file except in compliance with the License.\n"
+            "   You may obtain a copy of the License at\n\n"
+            "       http://www.apache.org/licenses/LICENSE-2.0\n\n"
+            "   Unless required by applicable law or agreed to in writing, software is given as is.\n")
+    got = [t for _, _, t in shown(text, kinds=EVIDENCE)]
+    assert "You may obtain a copy of the License at http://www.apache.org/licenses/LICENSE-2.0" in got
+    # A sentence that ends as a sentence does not take the code after it.
+    done = "Run the tests.\n\n    make test\n\nThen read the report.\n"
+    assert [t for _, _, t in shown(done, kinds=EVIDENCE)][0] == "Run the tests."
