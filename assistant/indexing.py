@@ -119,7 +119,7 @@ def index_paths(
     states = file_states(store, lexical, report)
     pending: list[_Pending] = []
     seen: set[str] = set()
-    for path in find_files(paths, report.problems):
+    for path in find_files(paths, report.problems, report.skipped):
         seen.add(str(path))
         try:
             _check_size(path, max_file_mb)

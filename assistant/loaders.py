@@ -25,6 +25,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 from charset_normalizer import from_bytes
 
@@ -163,18 +164,30 @@ def load_file(path: Path) -> Document:
 Problems = list[str]
 
 
-def find_files(paths: Iterable[Path], problems: Problems | None = None) -> Iterator[Path]:
+class Report(Protocol):
+    """Where :func:`find_files` reports a path it does not take: the line, and the file it is about."""
+
+    def __call__(self, problem: str, found: Path | None = None, reason: str = "") -> None: ...
+
+
+def find_files(paths: Iterable[Path], problems: Problems | None = None,
+               skipped: dict[str, str] | None = None) -> Iterator[Path]:
     """Every file named, and every supported file under each folder named, sorted, once each.
 
     A file under a folder comes as that folder's real path joined to the file's path in it (a
     link keeps its own name); a file named directly, as its real path. What is skipped, with the
     reason, goes to ``problems``; without that list the first problem raises DocumentError.
+    A file found but not taken (a link out of its folder, a broken link, a FIFO, one that cannot be
+    read) also goes to ``skipped``, path → "name: reason", as a loader's refusal does: the page lists
+    it under Documents. The reason there names no path outside the folder (a link's target).
     """
 
-    def report(problem: str) -> None:
+    def report(problem: str, found: Path | None = None, reason: str = "") -> None:
         if problems is None:
             raise DocumentError(problem)
         problems.append(problem)
+        if skipped is not None and found is not None:
+            skipped[str(found)] = f"{found.name}: {reason or problem.removeprefix(f'{found}: ')}"
 
     seen: set[Path] = set()
     for path in paths:
@@ -187,7 +200,7 @@ def find_files(paths: Iterable[Path], problems: Problems | None = None) -> Itera
                 report(f"{path}: no such file or folder")
                 continue
         except OSError as exc:  # is_dir() on a path we may not look into, a loop in a named link
-            report(f"{path}: cannot be read ({exc.strerror or exc}); skipped")
+            report(f"{path}: cannot be read ({exc.strerror or exc}); skipped", path)
             continue
         for shown, real in found:
             if real not in seen:
@@ -204,21 +217,21 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _named(path: Path, report: Callable[[str], None]) -> list[tuple[Path, Path]]:
+def _named(path: Path, report: Report) -> list[tuple[Path, Path]]:
     """A path the user named: followed wherever it points, but only read if it is a regular file."""
     try:
         real = path.resolve(strict=True)
         mode = real.stat().st_mode
     except (OSError, RuntimeError):
-        report(f"{path}: a broken link or a link loop; skipped")
+        report(f"{path}: a broken link or a link loop; skipped", path)
         return []
     if not stat.S_ISREG(mode):
-        report(f"{path}: {_kind(mode)}, not a file; skipped")
+        report(f"{path}: {_kind(mode)}, not a file; skipped", path)
         return []
     return [(real, real)]
 
 
-def _walk(folder: Path, report: Callable[[str], None]) -> list[tuple[Path, Path]]:
+def _walk(folder: Path, report: Report) -> list[tuple[Path, Path]]:
     """Supported files under ``folder`` as (path shown, real path): regular files first, then links
     to files inside the folder; links out of it, broken links, loops and special files reported."""
     root = folder.resolve()
@@ -226,7 +239,7 @@ def _walk(folder: Path, report: Callable[[str], None]) -> list[tuple[Path, Path]
     links: list[tuple[Path, Path]] = []
 
     def unreadable(exc: OSError) -> None:
-        report(f"{exc.filename}: cannot be read ({exc.strerror}); skipped")
+        report(f"{exc.filename}: cannot be read ({exc.strerror}); skipped", Path(exc.filename))
 
     for top, dirs, names in os.walk(folder, onerror=unreadable):  # links to folders are listed, never entered
         here = Path(top)
@@ -243,20 +256,21 @@ def _walk(folder: Path, report: Callable[[str], None]) -> list[tuple[Path, Path]
                 try:
                     real = entry.resolve(strict=True)
                 except (OSError, RuntimeError):
-                    report(f"{entry}: a broken link or a link loop; skipped")
+                    report(f"{entry}: a broken link or a link loop; skipped", entry)
                     continue
                 if not real.is_relative_to(root):
-                    report(f"{entry}: a link to {real}, outside {folder}; not followed")
+                    report(f"{entry}: a link to {real}, outside {folder}; not followed", entry,
+                           "a link to a file outside the indexed folder; not followed")
                     continue
             else:
                 real = shown
             try:
                 mode = os.stat(entry).st_mode
             except OSError as exc:
-                report(f"{entry}: cannot be read ({exc.strerror}); skipped")
+                report(f"{entry}: cannot be read ({exc.strerror}); skipped", entry)
                 continue
             if not stat.S_ISREG(mode):
-                report(f"{entry}: {_kind(mode)}, not a file; skipped")
+                report(f"{entry}: {_kind(mode)}, not a file; skipped", entry)
                 continue
             (links if entry.is_symlink() else files).append((shown, real))
     return sorted(files) + sorted(links)

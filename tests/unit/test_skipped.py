@@ -7,6 +7,7 @@ navigation only), fake models and a real Chroma folder.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,3 +126,24 @@ def test_the_page_shows_names_and_reasons_as_text_never_a_path(tmp_path: Path) -
     assert "no text layer; OCR is not supported" in shown and "since 2026-12-04 12:00 UTC" in shown
     assert str(tmp_path) not in shown
     assert skipped.markdown([]) == ""
+
+
+def test_what_the_folder_walk_does_not_take_is_recorded_too_without_a_path_outside(
+        corpus: Path, make_assistant: Callable[..., Assistant], data_dir: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("A file outside the indexed folder.\n", encoding="utf-8")
+    (corpus / "secret.txt").symlink_to(secret)
+    (corpus / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(corpus / "pipe.txt")
+    report = make_assistant().index()
+    recorded = _recorded(data_dir)
+    assert recorded["secret.txt"].reason == "a link to a file outside the indexed folder; not followed"
+    assert recorded["gone.txt"].reason == "a broken link or a link loop; skipped"
+    assert recorded["pipe.txt"].reason == "a named pipe (FIFO), not a file; skipped"
+    shown = skipped.markdown(skipped.read(data_dir))
+    assert str(secret) not in shown and "outside" in shown
+    assert f"{secret}" in report.summary()  # the command line names the link's target
+    (corpus / "gone.txt").unlink()  # a link deleted drops out at the next run
+    make_assistant().index()
+    assert "gone.txt" not in _recorded(data_dir)
