@@ -26,7 +26,9 @@ _CACHE_LIMIT = 100_000
 # A code block is evidence only for a question that asks for code.
 _ASKS_FOR_CODE = frozenset(terms("command commands code example examples syntax snippet invoke invocation script "
                                   "option options flag flags argument arguments parameter parameters keyword "
-                                  "function functions variable variables"))
+                                  "function functions variable variables "
+                                  # "What string does humanize return for ...?": a README's example shows it.
+                                  "return returns returned output print prints printed string produce produces"))
 
 
 _VERSIONED = re.compile(r"\b\d+\.\d+")

@@ -1,0 +1,35 @@
+"""A code block is evidence only for a question that asks for code, or for what code gives back."""
+
+from __future__ import annotations
+
+from fakes import FakeEmbedder
+
+from assistant.evidence import EvidenceSelector
+from assistant.lexical import TextWeights
+from assistant.types import Chunk, Hit
+
+TEXT = (
+    "# Sizes\n\n"
+    "Human-readable file sizes are written by naturalsize.\n\n"
+    "```python\n"
+    "humanize.naturalsize(1_000_000, binary=True)\n"
+    "'976.6 KiB'\n"
+    "```\n"
+)
+
+
+def _evidence(question: str) -> list[str]:
+    chunk = Chunk("c1", "humanize.md", "/docs/humanize.md", "humanize", TEXT, 0, len(TEXT), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=3, lexical_weight=1.0)
+    passages = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([TEXT]))
+    return [p.text for p in passages]
+
+
+def test_a_question_about_what_a_call_returns_reads_the_example_that_shows_it() -> None:
+    got = _evidence("What string does naturalsize return for one million bytes in binary units?")
+    assert any("976.6 KiB" in text for text in got), got
+
+
+def test_a_prose_question_does_not_read_code() -> None:
+    got = _evidence("How are human-readable file sizes written?")
+    assert got and not any("976.6 KiB" in text for text in got), got
