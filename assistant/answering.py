@@ -180,7 +180,7 @@ class Answerer:
             if raw.strip() == self.templates.refusal():
                 break
             sentences, fallback = checked(raw, pool, question, standalone, self.config)
-            if not fallback or not _nothing_copied(raw, fitted.passages, standalone):
+            if not fallback or not (_nothing_copied(raw, fitted.passages, standalone) or _not_of_kind(raw, question)):
                 break
             if attempt == 0:
                 first = (fitted, raw, pool, sentences)
@@ -349,6 +349,12 @@ def _nothing_copied(raw: str, read: list[Passage], question: str) -> bool:
     guessed ("Dr. Zhang") because the sentence does not hold the answer."""
     said = set(terms(" ".join(text for text, _ in citations.parse(raw)))) - set(terms(question))
     return not said & set(terms(" ".join(p.text for p in read)))
+
+
+def _not_of_kind(raw: str, question: str) -> bool:
+    """Whether the model's answer lacks the kind the question asks for ("Tianjin" for "how many?")."""
+    kind = asked_kind(question)
+    return kind is not None and not holds(kind, " ".join(text for text, _ in citations.parse(raw)))
 
 
 def _trusted_or_quoted(

@@ -261,6 +261,26 @@ def test_an_answer_copied_from_what_it_read_is_not_asked_again(
     assert answer.fallback and CALLOWAY[:-1] in answer.text
 
 
+def test_an_answer_of_the_wrong_kind_sends_the_model_to_the_next_sentence(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator
+) -> None:
+    assistant = make_assistant(model_sentences=1, retry_ratio=0)
+    assistant.index()
+
+    question = "How many tonnes of crab do fishing boats land at the harbour?"
+
+    def no_figure(prompt: str, grammar: str | None) -> str:
+        """Words copied from the one source shown, not the question's, none a figure: not what "how many" asks."""
+        (line,) = re.findall(r"^\[1\] (.*)$", prompt.rsplit("Sources:\n", 1)[1], re.M)
+        copied = [w for w in line.rstrip(".").split() if w.lower() not in question.lower() and w.isalpha()]
+        return " " + " ".join(copied[-2:]) + " [1].\n"
+
+    generator.queue(no_figure, _reading(2, 3))
+    assistant.ask(question)
+    first, second = generator.calls
+    assert _grammar_markers(first.grammar) == {1} and _grammar_markers(second.grammar) == {2}
+
+
 def test_no_second_try_on_a_sentence_scoring_far_below_the_best(
     make_assistant: Callable[..., Assistant], generator: FakeGenerator
 ) -> None:
