@@ -26,6 +26,7 @@ index. A reopened answer is a :class:`Reopened`, so the page tells it from one i
 from __future__ import annotations
 
 import html
+import json
 import re
 import secrets
 import time
@@ -37,6 +38,11 @@ from typing import Any
 from assistant.types import Answer, Citation, Sentence, Timings
 
 KEPT = 30  # conversations a browser keeps; the oldest goes first
+# Bytes of JSON the kept list may take. gr.BrowserState stores it encrypted and in base64 (4/3 as many
+# characters), and a write past the origin's quota (5.2 million characters in Chromium) fails in the
+# page's script with only a console message, losing the conversation. 2.5 MB is 3.3 million characters:
+# 30 conversations of 20 questions take 2.7 MB (benchmarks/browser_storage.py), of 30 they would not fit.
+KEPT_BYTES = 2_500_000
 TITLE_CHARS = 80
 DELETE = "Delete"  # the action in each row of the list
 _KEY_FILE = "browser-state.key"
@@ -81,7 +87,8 @@ def kept(stored: list[Record] | None, key: str, messages: list[dict[str, Any]], 
     """``stored`` with conversation ``key`` saved as it is now, first in the list.
 
     ``exchanges``: the checked answers, each with its question, as the export takes them.
-    A conversation with no question yet is not kept; at most :data:`KEPT` are.
+    A conversation with no question yet is not kept; at most :data:`KEPT` are, and the oldest go
+    first while the list takes more than :data:`KEPT_BYTES` (the one being kept always stays).
     """
     others = [r for r in stored or [] if r.get("id") != key]
     if not any(m.get("role") == "user" for m in messages):
@@ -92,7 +99,15 @@ def kept(stored: list[Record] | None, key: str, messages: list[dict[str, Any]], 
               "exchanges": [_exchange_record(q, a) for q, a in exchanges or []],
               "last": None if last is None else {"text": last.text, "turns": [list(t) for t in last.turns],
                                                  "exchanges": last.exchanges}}
-    return [record, *others][:KEPT]
+    out = [record, *others][:KEPT]
+    while len(out) > 1 and _size(out) > KEPT_BYTES:
+        out.pop()  # the list is in the order conversations were last kept: the last is the oldest
+    return out
+
+
+def _size(stored: list[Record]) -> int:
+    """Bytes of ``stored`` as the page's script writes it (``JSON.stringify``, then UTF-8)."""
+    return len(json.dumps(stored, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def rows(stored: list[Record] | None) -> list[list[str]]:

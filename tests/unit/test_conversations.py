@@ -13,6 +13,7 @@ from assistant import rendering
 from assistant.conversations import (
     DELETE,
     KEPT,
+    KEPT_BYTES,
     Last,
     Reopened,
     browser_secret,
@@ -54,6 +55,19 @@ def test_an_empty_conversation_is_not_kept_and_only_the_newest_are() -> None:
         stored = kept(stored, f"c{i}", _exchange(f"question {i}", "answer"), [], None, now=float(i))
     assert len(stored) == KEPT
     assert rows(stored)[0][0] == f"question {KEPT + 4}" and rows(stored)[-1][0] == "question 5"
+
+
+def test_the_oldest_go_first_when_the_list_would_outgrow_the_browsers_storage() -> None:
+    long_answer = "Imogen Varga keeps the lamp. " * 4000  # about 116 kB of JSON, with its passages
+    stored: list = []
+    for i in range(KEPT):
+        stored = kept(stored, f"c{i}", _exchange(f"question {i}", long_answer), [], None, now=float(i))
+    size = len(json.dumps(stored, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    assert KEPT_BYTES - 120_000 < size <= KEPT_BYTES
+    assert rows(stored)[0][0] == f"question {KEPT - 1}"
+    assert [int(r["id"][1:]) for r in newest_first(stored)] == list(range(KEPT - 1, KEPT - 1 - len(stored), -1))
+    huge = kept(stored, "big", _exchange("one more", "x" * (KEPT_BYTES + 1)), [], None, now=99.0)
+    assert [r["id"] for r in huge] == ["big"]  # the conversation being kept stays, whatever its size
 
 
 def test_the_title_is_the_first_question_as_plain_text_cut_to_a_line() -> None:
