@@ -28,8 +28,21 @@ def _users(page: Any) -> list[str]:
     return [" ".join(t.split()) for t in page.locator(USERS).all_inner_texts()]
 
 
+# Set when the conversation's last reply is seen under way (waiting, a stage, the draft) after it is installed:
+# the question sent next was taken. Counting finished answers alone can pass before the page has taken it.
+WATCH_TAKEN = f"""() => {{
+  window.__taken = false;
+  new MutationObserver(() => {{
+    const bots = document.querySelectorAll('#conversation .bot .message-content');
+    if (bots.length && !bots[bots.length - 1].querySelector({FINISHED!r})) window.__taken = true;
+  }}).observe(document.querySelector('#conversation'), {{subtree: true, childList: true, characterData: true}});
+}}"""
+
+
 def _settled(page: Any, answers: int) -> None:
-    """Wait until ``answers`` checked answers (or ends) are shown and the page takes questions again."""
+    """Wait until the question sent after :data:`WATCH_TAKEN` was installed is taken, then until ``answers``
+    checked answers (or ends) are shown and the page takes questions again."""
+    page.wait_for_function("window.__taken === true", timeout=180_000)
     page.wait_for_function(f"document.querySelectorAll({FINISHED!r}).length === {answers}", timeout=180_000)
     page.wait_for_selector("#ask:not([disabled])", timeout=180_000)
     page.wait_for_timeout(1500)  # anything still on its way from an old answer would show by now
@@ -41,6 +54,7 @@ def test_regenerate_replaces_the_last_answer(served: Served, new_page: Any) -> N
     ask(page, EDITOR)
     ask(page, VACCINE)
     page.evaluate(WATCH_REPLY)
+    page.evaluate(WATCH_TAKEN)
     page.click("#regenerate")
     _settled(page, 2)
     states = page.evaluate("window.__states")
@@ -57,6 +71,7 @@ def test_regenerate_while_the_answer_is_made(served: Served, new_page: Any) -> N
     page.fill("#question textarea", VACCINE)
     page.click("#ask")
     _running(page)
+    page.evaluate(WATCH_TAKEN)
     page.click("#regenerate")
     _settled(page, 1)
     assert _users(page) == [VACCINE]
@@ -72,6 +87,7 @@ def test_edit_replaces_the_last_exchange(served: Served, new_page: Any) -> None:
     page.click("#edit")
     page.wait_for_function(f"document.querySelector('#question textarea').value === {ECONOMY!r}")
     page.fill("#question textarea", VACCINE)
+    page.evaluate(WATCH_TAKEN)
     page.click("#ask")
     _settled(page, 2)
     assert _users(page) == [EDITOR, VACCINE], "the edited question was appended, not put in place"
@@ -89,6 +105,7 @@ def test_edit_while_the_answer_is_made(served: Served, new_page: Any) -> None:
     page.wait_for_function(f"document.querySelector('#question textarea').value === {EDITOR!r}")
     page.fill("#question textarea", VACCINE)
     page.wait_for_selector("#ask:not([disabled])", timeout=180_000)  # the answer being made stops first
+    page.evaluate(WATCH_TAKEN)
     page.click("#ask")
     _settled(page, 1)
     assert _users(page) == [VACCINE]
