@@ -36,7 +36,7 @@ class AnswerConfig:
     model_may_refuse: bool = False
     max_sentence_chars: int = 60
     model_sentences: int = 1
-    model_tries: int = 2
+    model_tries: int = 3
     retry_ratio: float = 0.75
     quote_source: bool = True
     follow_up_hits: int = 1

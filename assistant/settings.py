@@ -288,10 +288,10 @@ class Settings(BaseSettings):
         "still checked and may be quoted. Fewer is faster. 0 means all of them.",
     )
     model_tries: int = Field(
-        2, ge=1,
+        3, ge=1,
         description="How many times the model may be asked, each time reading the next evidence "
-        "sentences, while its answer shares no word with what it read (a guess). More finds answers "
-        "the best sentence lacks, and is slower.",
+        "sentences, while its answer shares no word with what it read (a guess) or is not of the kind "
+        "asked (no figure for \"how many\"). More finds answers the best sentence lacks, and is slower.",
     )
     retry_ratio: float = Field(
         0.75, ge=0.0,

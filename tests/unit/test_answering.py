@@ -264,7 +264,7 @@ def test_an_answer_copied_from_what_it_read_is_not_asked_again(
 def test_an_answer_of_the_wrong_kind_sends_the_model_to_the_next_sentence(
     make_assistant: Callable[..., Assistant], generator: FakeGenerator
 ) -> None:
-    assistant = make_assistant(model_sentences=1, retry_ratio=0)
+    assistant = make_assistant(model_sentences=1, retry_ratio=0, model_tries=2)
     assistant.index()
 
     question = "How many tonnes of crab do fishing boats land at the harbour?"
