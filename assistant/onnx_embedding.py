@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,29 @@ def _max_tokens(folder: Path) -> int:
                          "a Transformer with mean pooling: set embedding_backend = \"torch\"")
     config = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
     return int(config.get("max_seq_length", 256))
+
+
+def runs(folder: Path) -> bool:
+    """Whether the ONNX backends can run the model in ``folder``."""
+    try:
+        _max_tokens(folder)
+    except (ModelError, OSError, ValueError, KeyError):
+        return False
+    return (folder / "tokenizer.json").exists()
+
+
+def encoder_cache(fallback: Path | None = None) -> Path:
+    """Where exported encoders are kept: the user's cache folder (``$XDG_CACHE_HOME`` or ~/.cache), shared
+    by every data folder, so that a new one does not export again; ``fallback`` when that cannot be written."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = home / "cited-docs-assistant" / "encoders"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return folder
+    except OSError:
+        pass
+    return fallback or Path(tempfile.gettempdir()) / "cited-docs-assistant-encoders"
 
 
 def cache_key(folder: Path, backend: str) -> str:
@@ -63,7 +87,9 @@ def _export_fp32(folder: Path, target: Path) -> None:
 
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # "Loading weights" is noise
     model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
 
     class Hidden(torch.nn.Module):
@@ -125,15 +151,21 @@ class OnnxEmbedder:
         self._tokenizer.enable_truncation(self.max_tokens)
         pad = self._tokenizer.token_to_id("[PAD]") or 0
         self._tokenizer.enable_padding(pad_id=pad, pad_token="[PAD]")
+        self._lock = threading.Lock()  # one call at a time, as the torch embedder (its comment says why)
 
     def embed(self, texts: list[str], progress: bool = False) -> list[list[float]]:
-        import numpy as np
-
         if not texts:
             return []
         # Longest first, as sentence-transformers batches: similar lengths pad little.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out: list[Any] = [None] * len(texts)
+        with self._lock:
+            self._run(texts, order, out)
+        return out
+
+    def _run(self, texts: list[str], order: list[int], out: list[Any]) -> None:
+        import numpy as np
+
         for lo in range(0, len(texts), self.batch_size):
             batch = order[lo : lo + self.batch_size]
             encoded = self._tokenizer.encode_batch([texts[i] for i in batch])
@@ -147,4 +179,3 @@ class OnnxEmbedder:
             pooled = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
             for i, row in zip(batch, pooled, strict=True):
                 out[i] = [float(x) for x in row]
-        return out

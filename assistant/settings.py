@@ -153,12 +153,15 @@ class Settings(BaseSettings):
         description="sentence-transformers folder. Empty means the bundled all-MiniLM-L6-v2.",
     )
     embedding_batch_size: int = Field(32, ge=1, description="Chunks embedded per batch.")
-    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch",
-        description="What runs the embedding model: \"torch\" (sentence-transformers), \"onnx\" (ONNX Runtime, "
-        "the same vectors to 1e-6, an index built with either serves both) or \"onnx-int8\" (quantised: "
-        "other vectors, so an index built with another backend is refused until indexed again). The "
-        "ONNX file is exported once into data_dir/encoders/.",
+    embedding_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+        "auto",
+        description="What runs the embedding model: \"onnx\" (ONNX Runtime: starts without torch, about 5 s "
+        "sooner), \"torch\" (sentence-transformers: the same vectors to 1e-6, so an index built with either "
+        "serves both), \"auto\" (onnx for a model it can run, a transformer with mean pooling as the bundled one, "
+        "else torch) or \"onnx-int8\" (quantised: other vectors, so an index built with another backend is refused "
+        "until indexed again). The ONNX file is exported once (torch is needed that time) into "
+        "~/.cache/cited-docs-assistant/encoders/ ($XDG_CACHE_HOME), or data_dir/encoders/ where that cannot be "
+        "written.",
     )
 
     # Chunking

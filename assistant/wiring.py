@@ -16,12 +16,13 @@ from typing import Any
 from assistant import skipped, uploads
 from assistant.answering import AnswerConfig, Answerer, OnText
 from assistant.chunking import Chunker
-from assistant.embedding import Embedder, Reporting, SentenceTransformerEmbedder, make_embedder
+from assistant.embedding import Embedder, Reporting, make_embedder
 from assistant.errors import IndexStateError, QuestionError, SettingsError
 from assistant.evidence import EvidenceSelector
 from assistant.indexing import IndexReport, index_paths
 from assistant.lexical import LexicalIndex
 from assistant.llm import Generator, LlamaCppGenerator, resolve_model
+from assistant.onnx_embedding import encoder_cache
 from assistant.prompting import Templates, Turn
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
@@ -61,9 +62,8 @@ class Assistant:
     @cached_property
     def embedder(self) -> Embedder:
         s = self.settings
-        if s.embedding_backend == "torch":
-            return SentenceTransformerEmbedder(s.embedding_model, s.embedding_batch_size)
-        return make_embedder(s.embedding_model, s.embedding_backend, s.embedding_batch_size, s.data_dir / "encoders")
+        return make_embedder(s.embedding_model, s.embedding_backend, s.embedding_batch_size,
+                             encoder_cache(s.data_dir / "encoders"))
 
     @cached_property
     def store(self) -> VectorStore:

@@ -30,7 +30,7 @@ class _Generator(FakeGenerator):
         super().__init__([_first_word] * 100)
 
 
-wiring.SentenceTransformerEmbedder = lambda *args, **kwargs: FakeEmbedder()  # type: ignore[assignment,misc]
+wiring.make_embedder = lambda *args, **kwargs: FakeEmbedder()  # type: ignore[assignment]
 wiring.LlamaCppGenerator = _Generator  # type: ignore[assignment,misc]
 wiring.resolve_model = lambda *args: Path("fake-generator.gguf")  # type: ignore[assignment]
 

@@ -55,7 +55,6 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)  # no stray assistant.toml
-    monkeypatch.setattr("assistant.wiring.SentenceTransformerEmbedder", _no_real_models)
     monkeypatch.setattr("assistant.wiring.make_embedder", _no_real_models)
     monkeypatch.setattr("assistant.wiring.LlamaCppGenerator", _no_real_models)
     monkeypatch.setattr("assistant.wiring.resolve_model", _no_real_models)

@@ -90,7 +90,7 @@ def test_settings_command_prints_every_setting_with_flags_applied(
 def fake_models(monkeypatch: pytest.MonkeyPatch) -> FakeGenerator:
     """What the CLI's Assistant builds, swapped for the fakes."""
     generator = FakeGenerator()
-    monkeypatch.setattr("assistant.wiring.SentenceTransformerEmbedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setattr("assistant.wiring.make_embedder", lambda *a, **k: FakeEmbedder())
     monkeypatch.setattr("assistant.wiring.LlamaCppGenerator", lambda *a, **k: generator)
     monkeypatch.setattr("assistant.wiring.resolve_model", lambda *a, **k: Path("fake.gguf"))
     return generator

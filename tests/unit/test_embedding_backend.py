@@ -9,16 +9,33 @@ import pytest
 
 from assistant.embedding import embedder_name, make_embedder
 from assistant.errors import ModelError, SettingsError
-from assistant.onnx_embedding import _max_tokens, cache_key
+from assistant.onnx_embedding import _max_tokens, cache_key, encoder_cache, runs
 from assistant.settings import load_settings
 
 
-def test_default_backend_is_torch() -> None:
-    assert load_settings().embedding_backend == "torch"
+def test_default_backend_is_auto_and_auto_runs_onnx_where_it_can(tmp_path: Path) -> None:
+    assert load_settings().embedding_backend == "auto"
+    mean = _folder(tmp_path / "a", {"pooling_mode_mean_tokens": True}, ["Transformer", "Pooling", "Normalize"])
+    (mean / "tokenizer.json").write_text("{}")
+    cls = _folder(tmp_path / "b", {"pooling_mode_cls_token": True}, ["Transformer", "Pooling"])
+    (cls / "tokenizer.json").write_text("{}")
+    assert runs(mean) and not runs(cls)
+    (mean / "tokenizer.json").unlink()
+    assert not runs(mean)  # a folder without the fast tokenizer's file: torch reads it
+    assert embedder_name(mean, "auto") == embedder_name(mean, "onnx") == embedder_name(mean, "torch")
 
 
-def test_backend_setting_accepts_the_three_and_refuses_others(monkeypatch: pytest.MonkeyPatch) -> None:
-    for backend in ("torch", "onnx", "onnx-int8"):
+def test_exports_are_kept_in_the_users_cache_or_else_the_fallback(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert encoder_cache(tmp_path / "data") == tmp_path / "cache" / "cited-docs-assistant" / "encoders"
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # not a folder: nothing can go there
+    assert encoder_cache(tmp_path / "data") == tmp_path / "data"
+
+
+def test_backend_setting_accepts_the_four_and_refuses_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    for backend in ("auto", "torch", "onnx", "onnx-int8"):
         assert load_settings(embedding_backend=backend).embedding_backend == backend
     monkeypatch.setenv("ASSISTANT_EMBEDDING_BACKEND", "onnx")
     assert load_settings().embedding_backend == "onnx"
@@ -75,4 +92,4 @@ def test_the_assistant_builds_the_backend_the_settings_name(monkeypatch: pytest.
     monkeypatch.setattr("assistant.wiring.make_embedder", lambda *a: asked.append(a) or "onnx embedder")
     settings = load_settings(embedding_backend="onnx-int8", data_dir=Path("idx"))
     assert Assistant(settings).embedder == "onnx embedder"
-    assert asked == [(None, "onnx-int8", 32, Path("idx") / "encoders")]
+    assert asked == [(None, "onnx-int8", 32, encoder_cache(Path("idx") / "encoders"))]

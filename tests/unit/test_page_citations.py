@@ -76,7 +76,7 @@ def test_a_text_file_citation_names_no_page(indexed: Assistant, generator: FakeG
 @pytest.fixture()
 def cli_models(monkeypatch: pytest.MonkeyPatch) -> FakeGenerator:
     generator = FakeGenerator()
-    monkeypatch.setattr("assistant.wiring.SentenceTransformerEmbedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setattr("assistant.wiring.make_embedder", lambda *a, **k: FakeEmbedder())
     monkeypatch.setattr("assistant.wiring.LlamaCppGenerator", lambda *a, **k: generator)
     monkeypatch.setattr("assistant.wiring.resolve_model", lambda *a, **k: Path("fake.gguf"))
     return generator

@@ -199,7 +199,7 @@ def test_replay_through_the_cli_writes_reports_and_exits_1_on_a_regression(
     wrong["raw_output"] = f" The harbour wall was rebuilt in 1987 [{n}].\n"  # rescore rebuilds the answer from it
     path = tmp_path / "rec.jsonl"
     recording.write(path, [wrong])
-    monkeypatch.setattr("assistant.wiring.SentenceTransformerEmbedder", lambda *a: FakeEmbedder())
+    monkeypatch.setattr("assistant.wiring.make_embedder", lambda *a, **k: FakeEmbedder())
     html, junit = tmp_path / "r.html", tmp_path / "r.xml"
     code = cli.main(["replay", str(path), "--mode", "rescore", "--html", str(html), "--junit", str(junit)])
     out = capsys.readouterr().out
