@@ -79,13 +79,22 @@ def focus_words(question: str) -> list[str]:
 
 
 def focus_phrase(question: str) -> list[str]:
-    """The content words of the phrase naming what ``question`` asks for, head noun last."""
+    """The content words of the phrase naming what ``question`` asks for, head noun last; a verb after
+    the head ("the releases listed in ...", "journalists took part") is no part of it."""
     q = " ".join(question.lower().split())
     for pattern in _FOCUS:
         m = pattern.search(q)
         if m:
-            return [w for w in words(m.group(1)) if w not in STOP_WORDS and len(w) > 1 and w not in _KINDS]
+            phrase = [w for w in words(m.group(1)) if w not in STOP_WORDS and len(w) > 1 and w not in _KINDS]
+            while len(phrase) > 1 and _VERB.fullmatch(phrase[-1]):
+                phrase.pop()
+            return phrase
     return []
+
+
+# A past form after a noun: "listed", "described" (not "speed", "need"), or a common irregular one.
+_VERB = re.compile(r"[a-z]{2,}[^e]ed|took|made|given|shown|held|kept|sent|built|brought|bought|sold|told|found|"
+                   r"left|spent|won|paid|gave|got|went|came|ran|seen|done|known|taken|written|chosen")
 
 
 def counted_noun(question: str) -> str | None:

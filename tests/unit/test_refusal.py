@@ -25,6 +25,9 @@ REFUSAL = "The documents do not say."
     ("What are the names of the journalists?", []),  # "names" is the kind of answer
     ("Which province is a birthplace of the industry?", []),  # the answer names the province
     ("How much floor space will it have?", []),  # a quantity: its unit, not its noun, appears
+    ("What are the newest releases listed in the NEWS files?", ["releases"]),  # a verb after the head
+    ("How many foreign journalists took part in the tour?", ["journalists"]),
+    ("What is the top speed of the ferry?", ["speed"]),  # a noun in -eed
 ])
 def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -> None:
     assert focus_words(question) == focus
