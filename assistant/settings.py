@@ -152,7 +152,11 @@ class Settings(BaseSettings):
         None,
         description="sentence-transformers folder. Empty means the bundled all-MiniLM-L6-v2.",
     )
-    embedding_batch_size: int = Field(32, ge=1, description="Chunks embedded per batch.")
+    embedding_batch_size: int = Field(
+        4, ge=1,
+        description="Texts embedded per batch. Small batches pad little: on 2 cores batches of 4 embedded 1.6 times "
+        "the chunks and 2.4 times the evidence sentences a second that batches of 32 did.",
+    )
     embedding_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
         "auto",
         description="What runs the embedding model: \"onnx\" (ONNX Runtime: starts without torch, about 5 s "

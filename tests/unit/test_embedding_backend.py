@@ -92,4 +92,4 @@ def test_the_assistant_builds_the_backend_the_settings_name(monkeypatch: pytest.
     monkeypatch.setattr("assistant.wiring.make_embedder", lambda *a: asked.append(a) or "onnx embedder")
     settings = load_settings(embedding_backend="onnx-int8", data_dir=Path("idx"))
     assert Assistant(settings).embedder == "onnx embedder"
-    assert asked == [(None, "onnx-int8", 32, encoder_cache(Path("idx") / "encoders"))]
+    assert asked == [(None, "onnx-int8", 4, encoder_cache(Path("idx") / "encoders"))]
