@@ -25,7 +25,8 @@ def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="folder of the index (default .assistant-data)")
     common.add_argument("--model", help="GGUF in models/ or a path; default: the bundled Gemma 3 270M")
-    common.add_argument("--top-k", type=int, help="chunks retrieved per question (default 4)")
+    common.add_argument("--top-k", type=int, help="passages retrieved per question "
+                        f"(default {Settings.model_fields['top_k'].default})")
     return common
 
 
