@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from assistant import citations
 from assistant.embedding import Vector
@@ -19,7 +20,7 @@ from assistant.lexical import terms
 from assistant.llm import Generator, complete
 from assistant.names import unnamed
 from assistant.prompting import Templates, Turn, fit
-from assistant.question_parts import question_parts
+from assistant.question_parts import question_parts, split_between
 from assistant.refusal import FocusCheck, missing_kind
 from assistant.retrieval import Retriever
 from assistant.sentences import sentence_spans
@@ -85,11 +86,13 @@ class Answerer:
     def ask(self, question: str, history: list[Turn] | None = None, on_text: OnText | None = None) -> Answer:
         """Answer ``question`` from the index, with citations, or refuse.
 
-        A question asking two things at once is answered part by part (see
-        :mod:`assistant.question_parts`), and the answers joined.
+        A question asking two things at once, or one thing of each of two named documents, is
+        answered part by part (see :mod:`assistant.question_parts`), and the answers joined.
         """
         history = list(history or [])[-self.config.max_history_turns :] if self.config.max_history_turns else []
         parts = question_parts(question) if self.config.split_questions else [question]
+        if len(parts) == 1 and self.config.split_questions:
+            parts = split_between(question, [Path(p).name for p in self.retriever.lexical.files()])
         if len(parts) > 1:
             return self._in_parts(question, parts, history, on_text)
         t0 = time.perf_counter()

@@ -49,3 +49,69 @@ def question_parts(question: str) -> list[str]:
     if len(parts) < 2 or any(len(p.split()) < _SHORTEST for p in parts[:-1]):
         return [question]
     return [p if p.endswith("?") else p.rstrip(".") + "?" for p in parts]
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][\w.+-]*[A-Za-z0-9+]|[A-Za-z0-9]")
+_NAME_WORD = re.compile(r"[a-z0-9]+")
+_GAP = 3  # words at most between a name and "and", and between "and" and the other name
+# "the difference between A and B", "both A and B", "A and B together": one question about the two.
+_TOGETHER = re.compile(r"\b(?:between|both|differ\w*|compar\w*|common|together|same|versus|vs)\b", re.IGNORECASE)
+_RESPECTIVELY = re.compile(r",?\s*respectively\b", re.IGNORECASE)
+
+
+def _name_words(name: str) -> set[str]:
+    """The words of a file's name without its suffix: "man-db-news.md" → {"man", "db", "news"}."""
+    return set(_NAME_WORD.findall(name.lower().rsplit(".", 1)[0]))
+
+
+def _documents_named(token: str, names: dict[str, set[str]]) -> frozenset[str]:
+    """The files whose names hold every word of ``token`` ("man-db" in man-db-news.md)."""
+    words = set(_NAME_WORD.findall(token.lower()))
+    return frozenset(n for n, held in names.items() if words and words <= held)
+
+
+def split_between(question: str, files: list[str]) -> list[str]:
+    """A question about one thing in each of two named documents, one question per document;
+    ``[question]`` when it is not one.
+
+    The two are words of the documents' file names joined by "and", each naming other files
+    ("which licences do uvicorn.md and black.md use" asks each README for its own), a few words
+    apart at most; what stands between a name and "and" is said of both.
+
+    >>> split_between("Under which licences are Uvicorn and Black distributed?", ["uvicorn.md", "black.md"])
+    ['Under which licences are Uvicorn distributed?', 'Under which licences are Black distributed?']
+    >>> split_between("Which Requests release and which pluggy release dropped Python 3.8?",
+    ...               ["requests-history.md", "pluggy-changelog.txt"])
+    ['Which Requests release dropped Python 3.8?', 'Which pluggy release dropped Python 3.8?']
+    """
+    if len(files) < 2 or _TOGETHER.search(question):
+        return [question]
+    names = {name: _name_words(name) for name in files}
+    tokens = list(_TOKEN.finditer(question))
+    for i, a in enumerate(tokens):
+        first = _documents_named(a.group(), names)
+        if not first or len(first) * 2 > len(names) and len(names) > 2:
+            continue
+        for j in range(i + 1, min(i + 2 + _GAP, len(tokens))):
+            if tokens[j].group().lower() != "and":
+                continue
+            for k in range(j + 1, min(j + 2 + _GAP, len(tokens))):
+                other = _documents_named(tokens[k].group(), names)
+                if other and not other & first and not (len(other) * 2 > len(names) and len(names) > 2):
+                    return _both(question, tokens, i, j, k)
+            break
+    return [question]
+
+
+def _both(question: str, tokens: list[re.Match[str]], a: int, conj: int, b: int) -> list[str]:
+    """The question asked of ``tokens[a]`` alone and of ``tokens[b]`` alone: the words between A and
+    "and" have as many after B ("gzip 1.12 and sed 4.9"), the words between "and" and B as many
+    before A ("the 2022 Daxing tour and the 2023 Haidian tour")."""
+    tail, lead = conj - a - 1, b - conj - 1
+    if a - lead < 0 or b + tail >= len(tokens):
+        return [question]
+    first = question[:tokens[conj].start()].rstrip(" ,") + question[tokens[b + tail].end():]
+    start = tokens[a - lead].start()
+    second = question[:start] + question[tokens[conj].end():].lstrip()
+    second = second[:1].upper() + second[1:] if start == 0 else second
+    return [" ".join(_RESPECTIVELY.sub("", part).split()) for part in (first, second)]

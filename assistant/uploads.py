@@ -101,12 +101,44 @@ def stored_path(folder: Path, name: str, data: Path, indexed: set[str]) -> tuple
     raise AssertionError("unreachable: the variants never end")
 
 
+PART = ".part-"  # prefix of a copy still being written; no clean name starts with a dot
+
+
 def _write_new(staged: Path, target: Path) -> None:
-    """Copy ``staged`` to ``target`` as a new file: a link put there meanwhile is never followed."""
+    """Copy ``staged`` to ``target`` as a new file: a link put there meanwhile is never followed.
+
+    The bytes go to a hidden scratch name first and appear under ``target`` whole, so a kill
+    mid-copy never leaves a cut file under an upload's name (see :func:`left_unindexed`).
+    """
     target.unlink(missing_ok=True)  # an orphan no index holds (see stored_path)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, "wb") as out, staged.open("rb") as source:
-        shutil.copyfileobj(source, out)
+    part = target.with_name(PART + target.name)
+    part.unlink(missing_ok=True)
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as out, staged.open("rb") as source:
+            shutil.copyfileobj(source, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.link(part, target)  # fails if anything appeared at target; never follows a link there
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def left_unindexed(folder: Path, indexed: set[str]) -> list[Path]:
+    """The uploads in ``folder`` that the index does not hold, and delete copies cut off mid-write.
+
+    A stop (a kill, a power cut) between keeping an upload and indexing it leaves such a file;
+    ``indexed`` are resolved paths. Links are never taken for uploads.
+    """
+    if not folder.is_dir():
+        return []
+    left = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(PART) and not path.is_symlink():
+            path.unlink(missing_ok=True)
+        elif path.is_file() and not path.is_symlink() and str(path.resolve()) not in indexed:
+            left.append(path)
+    return left
 
 
 def add_upload(file: Path, sent_name: str, folder: Path, limit_mb: float,

@@ -718,6 +718,9 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, open_
     import uvicorn
 
     _private_gradio_folder()
+    finished = assistant.index_left_uploads(progress=True)
+    if finished:
+        print(f"uploads an earlier stop left unindexed: {finished.summary()}", flush=True)
     server = Server(assistant)
     server.load_model()
     page = build(server)

@@ -168,6 +168,19 @@ class Assistant:
 
         return uploads.add_upload(file, name, s.upload_folder, s.max_upload_mb, self.writing, indexed, index)
 
+    def index_left_uploads(self, progress: bool = False) -> IndexReport | None:
+        """Index the uploads an earlier stop kept but did not index; None when there are none.
+
+        A server killed while indexing an upload leaves its copy in the uploads folder; the next
+        start finishes the work rather than leave a file there that the Documents list never shows.
+        """
+        with self.writing():
+            left = uploads.left_unindexed(self.settings.upload_folder, set(self.store.indexed_files()))
+            if not left:
+                return None
+            return index_paths(left, self.store, self.lexical, self.embedder, self.chunker, progress=progress,
+                               max_file_mb=self.settings.max_file_mb)
+
     def remove(self, path: str) -> int:
         """Take a file out of the index; an uploaded copy is deleted too, any other file is left alone."""
         with self.writing():

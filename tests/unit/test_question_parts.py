@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fakes import FakeGenerator, source_number
 
-from assistant.question_parts import question_parts
+from assistant.question_parts import question_parts, split_between
 from assistant.wiring import Assistant
 
 
@@ -46,6 +46,48 @@ def test_a_question_asking_two_things_is_cut_into_both(question: str, parts: lis
 ])
 def test_a_question_asking_one_thing_stays_whole(question: str) -> None:
     assert question_parts(question) == [question]
+
+
+CHANGELOGS = ["requests-history.md", "pluggy-changelog.txt", "gzip-news.txt", "sed-news.txt", "man-db-news.md",
+              "apt-debian-news.txt", "openssh-debian-news.txt"]
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Under which licences are Requests and pluggy distributed?",
+     ["Under which licences are Requests distributed?", "Under which licences are pluggy distributed?"]),
+    # the words between a name and "and" stand after the other name too, and are said once of each
+    ("Which Requests release and which pluggy release dropped Python 3.8?",
+     ["Which Requests release dropped Python 3.8?", "Which pluggy release dropped Python 3.8?"]),
+    ("What are the release dates of gzip 1.12 and sed 4.9?",
+     ["What are the release dates of gzip 1.12?", "What are the release dates of sed 4.9?"]),
+    ("Who signed the latest entry in the NEWS file of apt and of openssh, respectively?",
+     ["Who signed the latest entry in the NEWS file of apt?", "Who signed the latest entry in the NEWS file of openssh?"]),
+    ("What are the newest releases in the man-db and gzip NEWS files?",
+     ["What are the newest releases in the man-db NEWS files?", "What are the newest releases in the gzip NEWS files?"]),
+])
+def test_one_question_of_two_named_documents_is_asked_of_each(question: str, parts: list[str]) -> None:
+    assert split_between(question, CHANGELOGS) == parts
+
+
+@pytest.mark.parametrize("question", [
+    "What is the difference between Requests and pluggy?",  # one answer about the two together
+    "Do both gzip and sed support long options?",
+    "Which release of gzip fixed zgrep and dropped VMS?",  # "and" joins no second document
+    "What do the NEWS files of debian packages say?",  # a word in many names names no one document
+    "Which gzip option keeps the input file and which sed option edits in place?",  # names far from "and"
+    "How do I install gzip and then configure the options of sed?",  # the second name is too far away
+])
+def test_a_question_not_about_two_named_documents_stays_whole(question: str) -> None:
+    assert split_between(question, CHANGELOGS) == [question]
+
+
+def test_a_question_naming_two_documents_is_answered_from_each(indexed: Assistant, generator: FakeGenerator) -> None:
+    generator.queue(_reply("Calloway", "Calloway and Finch"), _reply("Tomas Reyes", "Tomas Reyes"))
+    answer = indexed.ask("Who designed or built the harbour and orchard works?")
+    assert not answer.refused, answer.notes
+    assert [c.prompt.split("Question: ")[-1].split("\n")[0] for c in generator.calls] == [
+        "Who designed or built the harbour works?", "Who designed or built the orchard works?"]
+    assert {c.source for c in answer.citations} == {"harbour.txt", "orchard.md"}
 
 
 def _reply(needle: str, phrase: str):  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ folder, the index, and the folder the upload came from.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,44 @@ def test_a_file_left_unindexed_in_the_uploads_folder_is_taken_over(indexed: Assi
     (folder / "mill.txt").write_text("Left by a process killed before it indexed this.\n", encoding="utf-8")
     report = indexed.add_upload(_upload(incoming, "mill.txt", MILL), "mill.txt")
     assert report.added == ["mill.txt"]
+    assert _files(folder) == {"mill.txt": MILL.encode()}
+
+
+def test_a_start_indexes_the_uploads_an_earlier_stop_left_unindexed(indexed: Assistant, incoming: Path,
+                                                                     tmp_path: Path) -> None:
+    indexed.add_upload(_upload(incoming, "kept.txt", MILL), "kept.txt")
+    folder = indexed.settings.upload_folder
+    (folder / "mill.txt").write_text(MILL_AGAIN, encoding="utf-8")  # copied, then the server was killed
+    (folder / ".part-cut.txt").write_text("The old mill at Brack", encoding="utf-8")  # killed mid-copy
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Not an upload.\n", encoding="utf-8")
+    (folder / "link.txt").symlink_to(outside)
+    report = indexed.index_left_uploads()
+    assert report is not None and report.added == ["mill.txt"]
+    assert sorted(Path(p).name for p in indexed.store.indexed_files()) == [
+        "harbour.txt", "kept.txt", "mill.txt", "observatory.txt", "orchard.md"]
+    assert sorted(p.name for p in folder.iterdir()) == ["kept.txt", "link.txt", "mill.txt"]
+    assert indexed.index_left_uploads() is None  # nothing left the second time
+
+
+def test_no_uploads_folder_means_nothing_left_to_index(indexed: Assistant) -> None:
+    assert indexed.index_left_uploads() is None
+    assert not indexed.settings.upload_folder.exists()
+
+
+def test_an_upload_is_never_seen_half_written(indexed: Assistant, incoming: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = indexed.settings.upload_folder
+    seen: list[list[str]] = []
+
+    def link_and_look(source: str, target: str) -> None:
+        seen.append(sorted(p.name for p in folder.iterdir()))
+        real_link(source, target)
+
+    real_link = os.link
+    monkeypatch.setattr(os, "link", link_and_look)
+    indexed.add_upload(_upload(incoming, "mill.txt", MILL), "mill.txt")
+    assert seen == [[".part-mill.txt"]]  # the name appears only once the bytes are all there
     assert _files(folder) == {"mill.txt": MILL.encode()}
 
 
