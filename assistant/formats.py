@@ -69,10 +69,12 @@ def pdf(data: bytes, name: str) -> Extracted:
 
 # A line at a page's top or bottom is a running header or footer when it recurs, digits aside, on
 # at least this share of the pages ("Shared MIME-info Database"), or on three or more pages with a
-# page number at its start or end ("Chapter 4: Function reference 17", a bare "17").
+# page number at its start or end ("Chapter 4: Function reference 17", a bare "17"). Of two pages,
+# both must have it, and it must be a page number or a label (a few words, no sentence's end).
 RUNNING_SHARE = 0.5
 _EDGE_LINES = 2  # lines read at each end of a page
 _PAGE_NUMBER = re.compile(r"^\d{1,4}\b|\b\d{1,4}$")
+_LABEL_WORDS = 8
 
 
 def _without_running_lines(pages: list[str]) -> list[str]:
@@ -92,8 +94,15 @@ def _without_running_lines(pages: list[str]) -> list[str]:
         for k in {key(lines[i]) for i in edges(lines)}:
             counts[k] = counts.get(k, 0) + 1
 
+    def label(line: str) -> bool:
+        words = line.split()
+        return bool(_PAGE_NUMBER.search(line.strip())) or (
+            0 < len(words) <= _LABEL_WORDS and not line.rstrip().endswith((".", "!", "?", ":", ";", ",")))
+
     def running(line: str) -> bool:
         n = counts.get(key(line), 0)
+        if len(pages) == 2:
+            return n == 2 and label(line)
         return n >= max(3, RUNNING_SHARE * len(pages)) or (n >= 3 and bool(_PAGE_NUMBER.search(line.strip())))
 
     out = []

@@ -61,9 +61,11 @@ CHANGELOGS = ["requests-history.md", "pluggy-changelog.txt", "gzip-news.txt", "s
     ("What are the release dates of gzip 1.12 and sed 4.9?",
      ["What are the release dates of gzip 1.12?", "What are the release dates of sed 4.9?"]),
     ("Who signed the latest entry in the NEWS file of apt and of openssh, respectively?",
-     ["Who signed the latest entry in the NEWS file of apt?", "Who signed the latest entry in the NEWS file of openssh?"]),
+     ["Who signed the latest entry in the NEWS file of apt?",
+      "Who signed the latest entry in the NEWS file of openssh?"]),
     ("What are the newest releases in the man-db and gzip NEWS files?",
-     ["What are the newest releases in the man-db NEWS files?", "What are the newest releases in the gzip NEWS files?"]),
+     ["What are the newest releases in the man-db NEWS files?",
+      "What are the newest releases in the gzip NEWS files?"]),
 ])
 def test_one_question_of_two_named_documents_is_asked_of_each(question: str, parts: list[str]) -> None:
     assert split_between(question, CHANGELOGS) == parts
