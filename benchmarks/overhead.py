@@ -6,14 +6,15 @@
 (a) Answer latency: ``Assistant.ask`` (bundled GGUF and MiniLM, an index of seeds/ and of one corpus of
 tests/eval/, questions from their case files) against raw llama-cpp-python's ``create_completion`` on
 exactly the prompts the assistant sent the model (recorded, with the same grammar, max_tokens, seed,
-temperature, threads and batch) plus one raw ``SentenceTransformer.encode`` of the question. The
+temperature, threads and batch) plus one raw ``SentenceTransformer.encode`` (torch, whichever backend
+the assistant runs) of the question. The
 assistant may ask the model twice (model_tries) and embeds the evidence units it has not seen before
 (cached across questions): the table counts both. Timed question by question, assistant then raw, so
 both run under the same load. ``--profile`` runs the questions a second time under cProfile and prints
 where the assistant's own time goes.
 
-(b) Indexing throughput: ``Assistant.index`` of one corpus into a fresh folder (models loaded before the
-clock starts) in chunks per second, against the raw torch encoder's ``encode`` on the very same chunk
+(b) Indexing throughput: ``Assistant.index`` of one corpus into a fresh folder (models loaded and the
+store opened before the clock starts) in chunks per second, against the raw torch encoder's ``encode`` on the very same chunk
 texts; for each embedding backend.
 
 (c) Retrieval hit@k for each backend: the gold file among the top_k hybrid hits (and among the top_k
@@ -94,7 +95,13 @@ def answers(args: argparse.Namespace, work: Path) -> None:
     first = Assistant(base.model_copy(update={"data_dir": work / "a-seeds"}))
     embedder = CountingEmbedder(first.embedder)
     generator = RecordingGenerator(first.generator)
-    raw_encoder: Any = first.embedder._model  # type: ignore[attr-defined]  # the SentenceTransformer itself
+    from sentence_transformers import SentenceTransformer
+
+    from assistant.embedding import bundled_embedding_path
+
+    # The raw side embeds with the library itself (torch), whichever backend the assistant runs.
+    raw_encoder = SentenceTransformer(str(bundled_embedding_path()), device="cpu", local_files_only=True)
+    raw_encoder.encode(["warm up"], normalize_embeddings=True, convert_to_numpy=True)
     s = base
     raw_llm = Llama(model_path=str(first.model_path), n_ctx=s.n_ctx, n_threads=s.n_threads,
                     n_threads_batch=s.n_threads, n_batch=s.n_batch, seed=s.seed, verbose=False, use_mmap=False)
@@ -186,6 +193,7 @@ def encoders(args: argparse.Namespace, work: Path) -> None:
         embedder.embed(["warm up"])
         load_s = time.perf_counter() - t0
         assistant = Assistant(settings, embedder)
+        assistant.store.count()  # the store opened (importing chromadb) before the clock, as the models are
         t0 = time.perf_counter()
         report = assistant.index([docs[args.corpus]])
         index_s = time.perf_counter() - t0
