@@ -65,8 +65,11 @@ def _name_words(name: str) -> set[str]:
 
 
 def _documents_named(token: str, names: dict[str, set[str]]) -> frozenset[str]:
-    """The files whose names hold every word of ``token`` ("man-db" in man-db-news.md)."""
+    """The files whose names hold every word of ``token`` ("man-db" in man-db-news.md); a number
+    alone names no file ("3,000" is not 000_report.txt)."""
     words = set(_NAME_WORD.findall(token.lower()))
+    if not any(c.isalpha() for c in token):
+        return frozenset()
     return frozenset(n for n, held in names.items() if words and words <= held)
 
 

@@ -83,6 +83,11 @@ def test_a_question_not_about_two_named_documents_stays_whole(question: str) -> 
     assert split_between(question, CHANGELOGS) == [question]
 
 
+def test_numbers_name_no_document() -> None:
+    question = "Were 3,000 visitors and 4,001 guests counted?"
+    assert split_between(question, ["000_report.txt", "001_notes.txt"]) == [question]
+
+
 def test_a_question_naming_two_documents_is_answered_from_each(indexed: Assistant, generator: FakeGenerator) -> None:
     generator.queue(_reply("Calloway", "Calloway and Finch"), _reply("Tomas Reyes", "Tomas Reyes"))
     answer = indexed.ask("Who designed or built the harbour and orchard works?")
