@@ -203,7 +203,8 @@ def encoders(args: argparse.Namespace, work: Path) -> None:
         vectors = embedder.embed(texts)
         if backend == "torch":
             torch_vectors = vectors
-        cosines = [sum(a * b for a, b in zip(u, v, strict=True)) for u, v in zip(torch_vectors, vectors, strict=True)]
+        cosines = ([sum(a * b for a, b in zip(u, v, strict=True)) for u, v in zip(torch_vectors, vectors, strict=True)]
+                   if torch_vectors else [float("nan")])  # torch not run first: nothing to compare with
         hits: dict[str, tuple[int, int, int]] = {}
         for name in args.hit_corpora:
             if name == args.corpus:
