@@ -4,11 +4,14 @@ One :class:`Indexing` lives on the server. The upload handler tells it which fil
 which one is being read and how many of its chunks are embedded; every page's timer reads
 :meth:`Indexing.html`, so a tab that did not start the upload sees it too:
 
->>> clock = iter([0.0, 5.0, 15.0]).__next__
+>>> clock = iter([0.0, 5.0, 15.0, 15.0]).__next__
 >>> now = Indexing(clock)
 >>> now.begin(["big.txt"]); now.reading(0); now.embedded(0, 0, 200); now.embedded(0, 50, 200)
 >>> now.lines()
 ['big.txt: 25% · about 30 s left']
+
+The rate is read over the last :data:`WINDOW_S` seconds of reports, so an estimate follows an
+embedder that speeds up or slows down (the first slices of a run are often the slowest).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.rendering import inert
 
@@ -32,6 +35,7 @@ class FileProgress:
     done: int = 0
     total: int = 0
     finished: bool = False
+    reports: list[tuple[float, int]] = field(default_factory=list)  # (when, done) as the embedder said
 
     def fraction(self) -> float:
         if self.finished:
@@ -61,9 +65,11 @@ class Indexing:
         """``done`` of file ``i``'s ``total`` chunks are embedded."""
         with self._lock:
             f = self._files[i]
+            when = self._clock()
             if f.embedding is None:
-                f.embedding = self._clock()
+                f.embedding = when
             f.done, f.total = done, total
+            f.reports.append((when, done))
 
     def reporter(self, i: int) -> Callable[[int, int], None]:
         """What file ``i``'s embedder calls with (done, total) as it goes."""
@@ -111,9 +117,17 @@ class Indexing:
             return f"{share} · estimating the time left…"
         if f.done >= f.total:
             return "100% · writing to the index…"
-        # The embedding rate so far (reading and cutting the file, done by now, would skew it).
-        left = (now - f.embedding) * (f.total - f.done) / f.done
-        return f"{share} · {_duration(left)}"
+        # The embedding rate over the last few seconds of reports (reading and cutting the file, done by
+        # now, would skew it), and the time since the last report already spent of what is left.
+        last, done = f.reports[-1]
+        window = [(t, d) for t, d in f.reports if last - WINDOW_S <= t <= last - 1.0 and d < done]
+        since, before = window[0] if window else (f.embedding, 0)
+        rate = (done - before) / (last - since) if last > since else math.inf
+        left = (f.total - done) / rate - (now - last)
+        return f"{share} · {_duration(max(left, 0.0))}"
+
+
+WINDOW_S = 6.0  # seconds of reports the rate is read over
 
 
 def _duration(seconds: float) -> str:

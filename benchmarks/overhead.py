@@ -14,8 +14,8 @@ both run under the same load. ``--profile`` runs the questions a second time und
 where the assistant's own time goes.
 
 (b) Indexing throughput: ``Assistant.index`` of one corpus into a fresh folder (models loaded and the
-store opened before the clock starts) in chunks per second, against the raw torch encoder's ``encode`` on the very same chunk
-texts; for each embedding backend.
+store opened before the clock starts) in chunks per second, against the raw torch encoder's ``encode``
+on the very same chunk texts; for each embedding backend.
 
 (c) Retrieval hit@k for each backend: the gold file among the top_k hybrid hits (and among the top_k
 dense hits alone), for the answerable cases of each corpus named, each corpus indexed on its own.

@@ -72,3 +72,21 @@ def test_the_reporting_embedder_embeds_in_slices_and_gives_the_same_vectors() ->
     assert [len(call) for call in inner.calls] == [3, 3, 1]
     assert seen == [(0, 7), (3, 7), (6, 7), (7, 7)]
     assert Reporting(inner, lambda d, t: seen.append((d, t))).embed([]) == [] and seen[-1] == (0, 0)
+
+
+def test_the_time_left_follows_an_embedder_that_speeds_up() -> None:
+    """The first slices of a run are often the slowest: the rate is read over the last few seconds."""
+    clock = Clock()
+    now = Indexing(clock)
+    now.begin(["big.txt"])
+    now.reading(0)
+    now.embedded(0, 0, 400)
+    clock.now += 20  # a slow start: 40 chunks in 20 s
+    now.embedded(0, 40, 400)
+    for done in (80, 120, 160):  # then 40 chunks every 2 s
+        clock.now += 2
+        now.embedded(0, done, 400)
+    # 240 left at 20 a second: 12 s (the rate since the start, 160 in 26 s, would say 39 s)
+    assert now.lines() == ["big.txt: 40% · about 12 s left"]
+    clock.now += 5  # no report for 5 s: they count as spent
+    assert now.lines() == ["big.txt: 40% · about 7 s left"]
