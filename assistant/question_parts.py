@@ -9,6 +9,10 @@ A part must ask something of its own: "..., and if so, for what?" or "Which Requ
 which pluggy release each dropped Python 3.8?" (one predicate for both) stay whole. A statement
 before the question ("My package needs a user id. Whom must I ask?") stays with the first part.
 The rule reads English question words.
+
+:func:`split_between` cuts one question asked of each of two documents named by their file names
+("Under which licences are Uvicorn and Black distributed?" over uvicorn.md and black.md): retrieval
+for the whole finds one of them.
 """
 
 from __future__ import annotations
@@ -90,17 +94,21 @@ def split_between(question: str, files: list[str]) -> list[str]:
     if len(files) < 2 or _TOGETHER.search(question):
         return [question]
     names = {name: _name_words(name) for name in files}
+
+    def named(token: re.Match[str]) -> frozenset[str]:
+        """The few files ``token`` names: none when it names more than half of three or more."""
+        found = _documents_named(token.group(), names)
+        return frozenset() if len(names) > 2 and len(found) * 2 > len(names) else found
+
     tokens = list(_TOKEN.finditer(question))
     for i, a in enumerate(tokens):
-        first = _documents_named(a.group(), names)
-        if not first or len(first) * 2 > len(names) and len(names) > 2:
+        if not (first := named(a)):
             continue
         for j in range(i + 1, min(i + 2 + _GAP, len(tokens))):
             if tokens[j].group().lower() != "and":
                 continue
             for k in range(j + 1, min(j + 2 + _GAP, len(tokens))):
-                other = _documents_named(tokens[k].group(), names)
-                if other and not other & first and not (len(other) * 2 > len(names) and len(names) > 2):
+                if (other := named(tokens[k])) and not other & first:
                     return _both(question, tokens, i, j, k)
             break
     return [question]
