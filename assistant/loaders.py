@@ -107,7 +107,7 @@ def _single_byte(encoding: str) -> bool:
     return encoding in _LATIN_CODE_PAGES
 
 
-@register(".txt", ".md", ".markdown")
+@register(".txt", ".md", ".markdown", ".rst")
 def _plain(data: bytes, path: Path) -> str:
     return decode_text(data, path)
 

@@ -108,7 +108,8 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         10.0, gt=0,
         description="Largest file `assistant index` reads, in MB; a larger one is reported and skipped "
-        "and the rest indexed (chunking reads about 70 KB a second, so 10 MB is over two minutes).",
+        "and the rest indexed (embedding takes in some 10 KB of text a second on two cores, so 10 MB is about "
+        "a quarter of an hour).",
     )
     max_question_chars: int = Field(
         2000, ge=1,

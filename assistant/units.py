@@ -150,7 +150,31 @@ def _unmarked(line: str) -> str:
 
 
 def _plain_inline(line: str) -> str:
-    return line.strip()
+    """reStructuredText's inline markup out of a plain-text line (Python projects write their
+    READMEs and changelogs in it): a link or role keeps its text, a literal its words.
+
+    >>> _plain_inline("`#556 <https://x.org/556>`_: see :func:`~pluggy.hook` and ``tox -e docs``::")
+    '#556: see hook and tox -e docs:'
+    """
+    line = _RST_ROLE.sub(lambda m: _role_text(m.group(1)), line)
+    line = _RST_LINK.sub(r"\1", line)
+    line = _RST_LITERAL.sub(r"\1", line)
+    line = _RST_REFERENCE.sub(r"\1", line)
+    return re.sub(r"(?<=\w)::$", ":", line.strip())  # "Install it::" introduces a literal block
+
+
+_RST_DIRECTIVE = re.compile(r"\s*\.\.(?:\s|$)")
+_RST_ROLE = re.compile(r":[\w.+-]+:`([^`]+)`")
+_RST_LINK = re.compile(r"`([^`<]+?)\s*<[^`>]*>`__?")
+_RST_LITERAL = re.compile(r"``(.+?)``")
+_RST_REFERENCE = re.compile(r"`([^`]+)`__?(?!\w)")
+
+
+def _role_text(target: str) -> str:
+    """A role's shown text: "Title <target>" shows the title, "~pkg.mod.f()" its last name."""
+    if "<" in target:
+        return target.split("<", 1)[0].strip()
+    return target[1:].rsplit(".", 1)[-1] if target.startswith("~") else target
 
 
 _FENCE = re.compile(r"(?:```|~~~)[\w+-]*")
@@ -239,8 +263,8 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
     body = _body_indent(text, lines)
     for s, e in lines:
         line = text[s:e]
-        if paragraph and not wrapped:  # each line a paragraph of its own
-            yield from _paragraph(text, paragraph, headings, body)
+        if paragraph and not wrapped and not _UNDERLINE.fullmatch(line) and not _goes_on(text, paragraph, line):
+            yield from _paragraph(text, paragraph, headings, body)  # each line a paragraph of its own
             paragraph = []
         if _UNDERLINE.fullmatch(line):  # "Title" over "=====": a heading; a rule alone: nothing
             if len(paragraph) == 1:
@@ -255,6 +279,19 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
             paragraph = []
     if paragraph:
         yield from _paragraph(text, paragraph, headings, body)
+
+
+def _goes_on(text: str, paragraph: list[tuple[int, int]], line: str) -> bool:
+    """Whether ``line`` carries on the list item ``paragraph`` opens, in text whose paragraphs are
+    otherwise one line each: set in to the item's text (deeper is an example) and opening nothing of
+    its own, as a wrapped item's later lines are in a changelog whose other items run on one line.
+
+    >>> _goes_on("- Fixed a crash when\\n", [(0, 20)], "  a hook is removed.")
+    True
+    """
+    first = text[paragraph[0][0] : paragraph[0][1]]
+    item = _ITEM.match(first)
+    return bool(item and line.strip() and _indent(first) < _indent(line) <= item.end() and not _ITEM.match(line))
 
 
 def _body_indent(text: str, lines: list[tuple[int, int]]) -> int:
@@ -328,6 +365,8 @@ def _starts(line: str, previous: str, following: str, n: int) -> str:
     """The kind of block ``line`` opens (the ``n``-th line of its paragraph), or "" when it goes on."""
     if line.lstrip().startswith("|"):
         return "row"
+    if _RST_DIRECTIVE.match(line):
+        return "code"  # ".. contents::", ".. image:: logo.png", ".. _target:": markup, no statement
     if _OUTLINE.match(line) and _is_title(line.lstrip("*"), words=16):
         return "heading"  # a GNU NEWS file's "* Noteworthy changes in release 4.9", "** Bug fixes"
     if _ITEM.match(line):

@@ -114,6 +114,15 @@ def test_supported_suffixes_include_text_and_markdown() -> None:
     assert {".txt", ".md", ".markdown"} <= set(supported_suffixes())
 
 
+def test_restructured_text_is_read_as_plain_text(tmp_path: Path) -> None:
+    path = tmp_path / "README.rst"
+    path.write_text("pluggy\n======\n\nA minimalist production ready plugin system.\n", encoding="utf-8")
+    document = load_file(path)
+    assert ".rst" in supported_suffixes()
+    assert (document.source, document.title) == ("README.rst", "pluggy")
+    assert "plugin system" in document.text
+
+
 def test_decode_text_rejects_nul_even_when_otherwise_utf8() -> None:
     with pytest.raises(DocumentError, match="x.txt"):
         decode_text(b"hello\x00world", Path("x.txt"))

@@ -151,6 +151,32 @@ def test_changelog_items_sit_under_their_release() -> None:
     ]
 
 
+def test_underlined_headings_and_wrapped_items_hold_in_text_of_long_lines() -> None:
+    # Most items run on one long line, so each line is a paragraph; the underlines still make
+    # a heading path (release above section) and a wrapped item's later line stays in the item.
+    long = "Tracing no longer breaks hook execution when a traced object has a broken repr " * 4
+    text = (f"pluggy 1.6.0 (2025-05-15)\n=========================\n\nDeprecations and Removals\n"
+            f"-------------------------\n\n- #556: Python 3.8 is no longer supported.\n\n"
+            f"- #424: {long.strip()}\n  or str. Such a value is now escaped.\n")
+    items = [(h, t) for k, h, t in shown(text) if k == "item"]
+    section = "pluggy 1.6.0 (2025-05-15) › Deprecations and Removals"
+    assert items == [
+        (section, "#556: Python 3.8 is no longer supported."),
+        (section, f"#424: {long.strip()} or str. Such a value is now escaped."),
+    ]
+
+
+def test_restructured_text_markup_is_read_not_shown() -> None:
+    text = ("Jinja\n=====\n\n.. contents::\n\n"
+            "Jinja is a Japanese `Shinto shrine`_, and uses :func:`~markupsafe.escape` through "
+            "`MarkupSafe <https://markupsafe.palletsprojects.com/>`_ and ``autoescape=True``.\n\n"
+            ".. _Shinto shrine: https://en.wikipedia.org/wiki/Shinto_shrine\n")
+    got = shown(text)
+    assert [t for k, _, t in got if k == "prose"] == [
+        "Jinja is a Japanese Shinto shrine, and uses escape through MarkupSafe and autoescape=True."]
+    assert {k for k, _, t in got if t.startswith("..")} == {"code"}
+
+
 def test_text_with_long_lines_keeps_each_line_a_paragraph() -> None:
     long = "A sentence that runs on " * 8
     text = f"A title with no stop\nDate: 2024-01-01\n\n{long.strip()}.\n"
