@@ -38,13 +38,17 @@ def question_parts(question: str) -> list[str]:
     ['What is the default UID_MAX of useradd?', 'which shell does adduser assign?']
     >>> question_parts("Does the GPL let me charge for a copy, and if so, for what?")
     ['Does the GPL let me charge for a copy, and if so, for what?']
+    >>> question_parts("How long may a user name be according to adduser.conf, and according to useradd?")
+    ['How long may a user name be according to adduser.conf?', 'How long may a user name be according to useradd?']
     """
     parts: list[str] = []
     lead = ""
     for piece in (p.strip() for p in _CUT.split(" ".join(question.split()))):
         if not piece:
             continue
-        if not parts and not _ASKING.search(piece):
+        if parts and (gapped := _gapped(parts[-1], piece)):
+            parts.append(gapped)
+        elif not parts and not _ASKING.search(piece):
             lead += piece.rstrip("?") + ("" if piece.endswith((".", ":")) else ";") + " "  # sets the scene
         elif parts and (not _ASKING.search(piece) or len(piece.split()) < 3 or _DEPENDENT.match(piece)):
             parts[-1] = f"{parts[-1].rstrip('?')}, and {piece}"
@@ -53,6 +57,37 @@ def question_parts(question: str) -> list[str]:
     if len(parts) < 2 or any(len(p.split()) < _SHORTEST for p in parts[:-1]):
         return [question]
     return [p if p.endswith("?") else p.rstrip(".") + "?" for p in parts]
+
+
+_PREPOSITION = (r"(?:according\s+to|towards?|for|in|on|at|from|under|with|by|of|since|during|after|before|"
+                r"into|over|about|between|per)")
+_GAPPED = re.compile(rf"((?:{_WH})(?:\s+(?:much|many|long|often|far|old))?\s+)?({_PREPOSITION})\s+(?!{_WH}\b)\S",
+                     re.IGNORECASE)
+_CLAUSE = re.compile(rf"\b(?:{_WH}|{_AUX})\b", re.IGNORECASE)
+
+
+def _gapped(previous: str, piece: str) -> str | None:
+    """``piece`` asked in full when it leaves out what ``previous`` said ("..., and according to the
+    useradd manual?", "..., and how much towards the ferry?"): ``previous`` up to the last place
+    its preposition stands, then ``piece``. None when ``piece`` says more than a phrase (a verb of
+    its own, a question word after its opening) or ``previous`` has no such preposition.
+
+    >>> _gapped("How much did the fund put towards the desalination pilot?", "how much towards the ferry?")
+    'How much did the fund put towards the ferry?'
+    >>> _gapped("What changed in gzip 1.12?", "in which release was zgrep fixed?") is None
+    True
+    """
+    m = _GAPPED.match(piece)
+    if not m:
+        return None
+    asked, preposition = (m.group(1) or "").strip(), m.group(2)
+    rest = piece[m.start(2) :]
+    if (asked and not previous.lower().startswith(asked.lower())) or _CLAUSE.search(rest):
+        return None
+    at = [found.start() for found in re.finditer(rf"\b{preposition}\b", previous, re.IGNORECASE)]
+    if not at:
+        return None
+    return f"{previous[: at[-1]]}{rest.rstrip('?.')}?"
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9][\w.+-]*[A-Za-z0-9+]|[A-Za-z0-9]")

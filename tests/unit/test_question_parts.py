@@ -28,6 +28,17 @@ from assistant.wiring import Assistant
      "group's name come from?",
      ["Apart from systemd-journal, membership in which group lets a user read the journal?",
       "where does that group's name come from?"]),
+    # the second part leaves out what the first said: it is asked in full
+    ("What is the default timeout in version 2, and in version 3?",
+     ["What is the default timeout in version 2?", "What is the default timeout in version 3?"]),
+    ("How many visitors came to the museum in 2023, and how many in 2024?",
+     ["How many visitors came to the museum in 2023?", "How many visitors came to the museum in 2024?"]),
+    ("Which licence covers the library according to its README, and according to the Debian copyright file?",
+     ["Which licence covers the library according to its README?",
+      "Which licence covers the library according to the Debian copyright file?"]),
+    # a part with a verb or a question word of its own is no gap
+    ("What changed in gzip 1.12, and in which release was the zgrep bug introduced?",
+     ["What changed in gzip 1.12?", "in which release was the zgrep bug introduced?"]),
 ])
 def test_a_question_asking_two_things_is_cut_into_both(question: str, parts: list[str]) -> None:
     assert question_parts(question) == parts
