@@ -127,6 +127,27 @@ def _html(data: bytes, path: Path) -> Extracted:
     return formats.html(decode_text(data, path), path.name)
 
 
+# A project's or a system's documentation names some files for what they are, with no format's
+# suffix: "README", "NEWS", "copyright", "README.Debian", "changelog.Debian". They are plain text.
+_TEXT_NAMES = frozenset({"readme", "news", "changes", "changelog", "history", "install", "copying", "license",
+                         "licence", "authors", "contributors", "thanks", "todo", "faq", "bugs", "copyright",
+                         "notice", "hacking"})
+_COMPRESSED = frozenset({".gz", ".bz2", ".xz", ".zst", ".zip", ".z"})
+
+
+def _loader(path: Path) -> TextLoader | None:
+    """The loader of ``path``'s format: by its suffix, or plain text for a documentation file named
+    for what it is ("NEWS", "README.Debian"); None for a format it has no loader for.
+
+    >>> [_loader(Path(n)) is _plain for n in ("NEWS", "README.Debian", "notes.txt", "NEWS.gz", "run")]
+    [True, True, True, False, False]
+    """
+    loader = _LOADERS.get(path.suffix.lower())
+    if loader is None and path.name.split(".", 1)[0].lower() in _TEXT_NAMES and path.suffix.lower() not in _COMPRESSED:
+        return _plain
+    return loader
+
+
 def _title(text: str, fallback: str) -> str:
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()
@@ -137,11 +158,12 @@ def _title(text: str, fallback: str) -> str:
 
 def load_file(path: Path) -> Document:
     """Load one file into a Document, or raise DocumentError saying why not."""
-    loader = _LOADERS.get(path.suffix.lower())
+    loader = _loader(path)
     if loader is None:
         raise DocumentError(
             f"{path.name}: unsupported format {path.suffix or '(none)'}; "
-            f"supported: {', '.join(supported_suffixes())}"
+            f"supported: {', '.join(supported_suffixes())}, and text files named README, NEWS, copyright "
+            "and the like"
         )
     try:
         data = path.read_bytes()
@@ -248,7 +270,7 @@ def _walk(folder: Path, report: Report) -> list[tuple[Path, Path]]:
             if sub.is_symlink() and not _inside(sub, root):
                 report(f"{sub}: a link to a folder outside {folder}; not followed")
         for name in names:
-            if name.startswith(".") or Path(name).suffix.lower() not in _LOADERS:
+            if name.startswith(".") or _loader(Path(name)) is None:
                 continue
             entry = here / name
             shown = root / entry.relative_to(folder)

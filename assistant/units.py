@@ -39,6 +39,7 @@ _QUESTION_LEVEL = 99  # under every heading; the next question takes its place
 _QUESTION_LABEL = re.compile(r"^(?:Q|Question)\s*[:.)]\s*", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"A|Answer", re.IGNORECASE)
 _UNDERLINE = re.compile(r"[^\S\n]*(?:={3,}|-{3,}|~{3,}|\*{3,})[^\S\n]*\n?")
+_CLOSERS = ")]}\"'”’"  # after a sentence's end: "(Previously, it was required.)"
 _CLOSING = frozenset(".!?:;\"'”’")  # a title may end in a bracket: "Version 2.3 (2024-01-05)"
 
 
@@ -338,7 +339,7 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
             # A title is set out to the left of the text: one deeper is an example, one level with it a line
             kind = "code" if _indent(first) > body else "heading" if _indent(first) < body or not body else "prose"
         elif kind == "prose" and _indent(first) > body and not any(
-                text[s:e].rstrip()[-1:] in ".!?:;," for s, e in group):
+                text[s:e].rstrip().rstrip(_CLOSERS)[-1:] in ".!?:;," for s, e in group):
             kind = "code"  # set in, and no line of it ends like a sentence: an example
         elif kind in ("prose", "term") and text[group[0][0] : group[-1][1]].rstrip().endswith("?"):
             # A question ("Q: How do I ...?") states nothing: it heads the answer below it.
@@ -358,7 +359,15 @@ def _term_with_text(line: str, following: str) -> bool:
         return False
     if following.strip():
         return _indent(following) == term.end()
-    return term.group(2).startswith("-") or term.group(2).endswith(":")  # "-C  list by columns", "A:  No."
+    # "-C  list by columns", "A:  No.", an exit status's "127    if the command is not found"
+    return term.group(2).startswith("-") or term.group(2).endswith(":") or term.group(2).isdigit()
+
+
+def _goes_on_sentence(previous: str, line: str) -> bool:
+    """Whether ``line`` carries on the sentence ``previous`` left open: a paragraph whose first line
+    is set in ("  The licenses for most software are designed to take away your" over "freedom to
+    share and change it.") is one paragraph, not an example and the prose after it."""
+    return line.strip()[:1].islower() and previous.rstrip().rstrip(_CLOSERS)[-1:] not in ".!?:;"
 
 
 def _starts(line: str, previous: str, following: str, n: int) -> str:
@@ -382,7 +391,7 @@ def _starts(line: str, previous: str, following: str, n: int) -> str:
         return "heading"
     if n == 0 and _is_title(line, words=8) and len(following.strip()) > 2 * len(line.strip()):
         return "heading"  # a title straight above its text
-    if n and _indent(line) < _indent(previous) and not _ITEM.match(previous):
+    if n and _indent(line) < _indent(previous) and not _ITEM.match(previous) and not _goes_on_sentence(previous, line):
         return "prose"  # back out of an indented block
     return ""
 

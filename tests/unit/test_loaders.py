@@ -123,6 +123,16 @@ def test_restructured_text_is_read_as_plain_text(tmp_path: Path) -> None:
     assert "plugin system" in document.text
 
 
+def test_documentation_files_named_for_what_they_are_are_read_as_text(tmp_path: Path) -> None:
+    for name in ("NEWS", "README.Debian", "copyright", "run", "changelog.Debian.gz"):
+        (tmp_path / name).write_bytes(b"\x1f\x8b\x08" if name.endswith(".gz") else f"{name} text\n".encode())
+    found = [p.name for p in find_files([tmp_path])]
+    assert found == ["NEWS", "README.Debian", "copyright"]
+    assert load_file(tmp_path / "README.Debian").text == "README.Debian text\n"
+    with pytest.raises(DocumentError, match="unsupported format"):
+        load_file(tmp_path / "run")
+
+
 def test_decode_text_rejects_nul_even_when_otherwise_utf8() -> None:
     with pytest.raises(DocumentError, match="x.txt"):
         decode_text(b"hello\x00world", Path("x.txt"))

@@ -177,6 +177,30 @@ def test_restructured_text_markup_is_read_not_shown() -> None:
     assert {k for k, _, t in got if t.startswith("..")} == {"code"}
 
 
+def test_a_paragraph_with_its_first_line_set_in_is_one_paragraph() -> None:
+    text = ("                            Preamble\n\n"
+            "  The licenses for most software are designed to take away your\n"
+            "freedom to share and change it.  By contrast, the license is intended\n"
+            "to guarantee your freedom.\n\n"
+            "  When we speak of free software, we are referring to freedom, not\n"
+            "price.\n")
+    assert [t for k, _, t in shown(text) if k == "prose"] == [
+        "The licenses for most software are designed to take away your freedom to share and change it.",
+        "By contrast, the license is intended to guarantee your freedom.",
+        "When we speak of free software, we are referring to freedom, not price.",
+    ]
+
+
+def test_a_man_pages_exit_statuses_are_terms_past_the_colon_sentences_share() -> None:
+    statuses = "".join(f"              {n}    if the command exited with status {n} or failed badly\n\n"
+                       for n in range(120, 127))
+    text = (f"EXIT STATUS\n       xargs exits with the following status:\n\n{statuses}"
+            "              127    if the command is not found\n\n")
+    got = shown(text)
+    assert ("term", "EXIT STATUS", "127: if the command is not found") in got
+    assert not [t for k, _, t in got if k == "code"]
+
+
 def test_text_with_long_lines_keeps_each_line_a_paragraph() -> None:
     long = "A sentence that runs on " * 8
     text = f"A title with no stop\nDate: 2024-01-01\n\n{long.strip()}.\n"
