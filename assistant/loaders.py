@@ -149,9 +149,11 @@ def _loader(path: Path) -> TextLoader | None:
 
 
 def _title(text: str, fallback: str) -> str:
+    """The first line with words: not a reStructuredText target or directive (".. _usage:"), nor a
+    rule over the title ("=====")."""
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()
-        if line:
+        if line and not line.startswith("..") and any(c.isalnum() for c in line):
             return line[:200]
     return fallback
 

@@ -15,6 +15,7 @@ answered by a text that says "the Philippines".
 >>> unnamed("What is the codename of Debian 14?", "Debian 12 is called bookworm.")
 "the documents never mention '14'"
 >>> unnamed("Which files does gzip 1.12 compress?", "Changes in release 1.12: ...")
+>>> unnamed("How long does a 2048-bit key take?", "Keysize (bits): 2048; time: 6.55 sec.")
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from assistant.kinds import PARTS
 # ("max_connections"): a thing named exactly. One character ("the 3 options") is too loose.
 _IDENTIFIER = re.compile(r"[\w#+/-]*\d[\w#.+/-]*|\w*_\w+")
 _WORD = re.compile(r"[\w'’-]+")
+_MEASURE = re.compile(r"(\d[\d.,]*)-[a-z]+")
 _NUMBER_WORDS = dict(enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                                 "ten", "eleven", "twelve")))
 MISSING_NAMES = 2
@@ -53,6 +55,11 @@ def proper_names(question: str) -> list[str]:
 
 def _identifier_in(name: str, text: str) -> bool:
     # "1.13" is not in "1.3.13" or "1.130"; "100" is in "100MB"; "_paths" is in "utils.extract_paths".
+    # A figure with its unit ("2048-bit", "30-day") is in a text that gives the figure: a table's
+    # "Keysize (bits)" column holds 2048.
+    measure = _MEASURE.fullmatch(name)
+    if measure and name not in text:
+        name = measure.group(1)
     before = r"(?<![\d.])" if name[0].isdigit() else r"(?<!\w)"
     after = r"(?!\d|\.\d)" if name[-1].isdigit() else r"(?!\w)"
     if re.search(before + re.escape(name) + after, text):

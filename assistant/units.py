@@ -35,6 +35,7 @@ _ITEM = re.compile(r"[^\S\n]*(?:[-*+•·]|\d{1,3}[.)]|\(?[a-zA-Z0-9]{1,3}\)|o(?
 _TERM_WITH_TEXT = re.compile(r"([^\S\n]*)(\S[^\t]{0,23}?)(?:[^\S\n]{2,}|\t)(?=\S)")
 _OUTLINE = re.compile(r"\*\*+ |\* .*\b\d+\.\d+")  # at the line's start, as Emacs outline mode writes them
 _LABEL = re.compile(r"\s*[A-Z][\w ]{0,30}:\s+\S")
+_OBJECT_LEVEL = 50  # below the sections, above an FAQ's questions
 _QUESTION_LEVEL = 99  # under every heading; the next question takes its place
 _QUESTION_LABEL = re.compile(r"^(?:Q|Question)\s*[:.)]\s*", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"A|Answer", re.IGNORECASE)
@@ -73,7 +74,7 @@ def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
         said = text[unit.start : unit.end].rstrip()
         if unit.kind in EVIDENCE_KINDS and said.endswith(":"):
             words = 0
-            while (j < len(found) and found[j].kind in ("code", "item", "row", "term")
+            while (j < len(found) and _example(text, found[j])
                    and words + len(text[found[j].start : found[j].end].split()) <= MAX_EXAMPLE_WORDS):
                 words += len(text[found[j].start : found[j].end].split())
                 j += 1
@@ -87,6 +88,15 @@ def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
             j = i + 1
         i = j
     return out
+
+
+def _example(text: str, unit: Unit) -> bool:
+    """Whether ``unit`` may go with the sentence ending in a colon before it: code, a list item, a
+    term or a row of a table without a header (a headed row names its columns and stands alone),
+    never a directive (".. note::")."""
+    if unit.kind == "row":
+        return not unit.label
+    return unit.kind in ("code", "item", "term") and not _RST_DIRECTIVE.match(text[unit.start : unit.end])
 
 
 def display(text: str, unit: Unit, markdown: bool = False) -> str:
@@ -161,12 +171,24 @@ def _plain_inline(line: str) -> str:
     line = _RST_LINK.sub(r"\1", line)
     line = _RST_LITERAL.sub(r"\1", line)
     line = _RST_REFERENCE.sub(r"\1", line)
+    line = _RST_STRONG.sub(r"\1", line)
+    line = re.sub(r"^:([\w .-]{1,30}):(?=\s)", r"\1:", line.strip())
     return re.sub(r"(?<=\w)::$", ":", line.strip())  # "Install it::" introduces a literal block
 
 
+# A table's rule: a grid table's "+-----+----+", "+=====+" or "|-----+----|", a simple table's "=====  =====".
+_TABLE_RULE = re.compile(r"[^\S\n]*(?:[+|](?:[-=:]{3,}[+|])+|={2,}(?:[^\S\n]+={2,})+)[^\S\n]*")
+# A field ("  :Default: gnutar") or a bold label ("**Default** - ``1000``"): a name and its value.
+_FIELD = re.compile(r"[^\S\n]*(?::[\w .-]{1,30}:|\*\*[^*\n]{1,30}\*\*[^\S\n]*[-:\u2013\u2014])[^\S\n]+\S")
+# A Sphinx object's description: ".. variable:: CPACK_DEBIAN_ARCHIVE_TYPE", ".. py:function:: f(x)".
+_RST_OBJECT = re.compile(r"[^\S\n]*\.\.[^\S\n]+(?:\w+:)?(?:variable|function|class|method|attribute|data|"
+                         r"envvar|option|cmdoption|confval|describe|object|exception|decorator|command|macro|"
+                         r"member|property|setting|type|genex|prop_\w+|module|program)::[^\S\n]+(?=\S)")
+_SIGN_OFF = re.compile(r"[^\S\n]*-- \S[^<>\n]*<[^<>@\s]+@[^<>\s]+>[^\S\n]+\S")
 _RST_DIRECTIVE = re.compile(r"\s*\.\.(?:\s|$)")
 _RST_ROLE = re.compile(r":[\w.+-]+:`([^`]+)`")
 _RST_LINK = re.compile(r"`([^`<]+?)\s*<[^`>]*>`__?")
+_RST_STRONG = re.compile(r"\*\*([^*\n]+)\*\*")
 _RST_LITERAL = re.compile(r"``(.+?)``")
 _RST_REFERENCE = re.compile(r"`([^`]+)`__?(?!\w)")
 
@@ -190,11 +212,20 @@ def _row(raw: str, header: str, inline: Callable[[str], str]) -> str:
     return "; ".join(inline(c) for c in cells if c)
 
 
-def _cells(row: str) -> list[str]:
-    row = row.strip()
-    if not row:
+def _cells(row: str, columns: list[tuple[int, int]] | None = None) -> list[str]:
+    """A table row's cells: split at "|" (a grid table's row of several lines joined cell by cell),
+    else at the ``columns`` given, else at gaps of two spaces or more (a simple table's row)."""
+    lines = [line for line in row.split("\n") if line.strip() and not _TABLE_RULE.fullmatch(line)]
+    if not lines:
         return []
-    return [c.strip() for c in row.strip("|").split("|")]
+    if "|" not in lines[0]:
+        if columns and len(lines) == 1:
+            cut = [b for _, b in columns[:-1]]
+            return [lines[0][a:b].strip() for a, b in zip([0, *cut], [*cut, len(lines[0])], strict=True)]
+        return [" ".join(c.split()) for c in re.split(r"\s{2,}", " ".join(line.strip() for line in lines))]
+    split = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
+    width = max(len(cells) for cells in split)
+    return [" ".join(cells[n] for cells in split if n < len(cells) and cells[n]) for n in range(width)]
 
 
 # --- blocks -------------------------------------------------------------------------------------
@@ -262,8 +293,18 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
     if wrapped is None:
         wrapped = _hard_wrapped(text, lines)
     body = _body_indent(text, lines)
-    for s, e in lines:
+    i = 0
+    while i < len(lines):
+        s, e = lines[i]
         line = text[s:e]
+        i += 1
+        if _TABLE_RULE.fullmatch(line):  # a grid or simple table: its rows, each under its header
+            if paragraph:
+                yield from _paragraph(text, paragraph, headings, body)
+                paragraph = []
+            rows, i = _table(text, lines, i - 1)
+            yield from (_Block(a, b, "row", headings.path, header) for a, b, header in rows)
+            continue
         if paragraph and not wrapped and not _UNDERLINE.fullmatch(line) and not _goes_on(text, paragraph, line):
             yield from _paragraph(text, paragraph, headings, body)  # each line a paragraph of its own
             paragraph = []
@@ -280,6 +321,41 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
             paragraph = []
     if paragraph:
         yield from _paragraph(text, paragraph, headings, body)
+
+
+def _table(text: str, lines: list[tuple[int, int]], at: int) -> tuple[list[tuple[int, int, str]], int]:
+    """The rows of the table whose first rule is ``lines[at]`` as (start, end, header), and the index
+    of the line after the table. A grid table's rows are "|" lines between "+---+" rules (a row of
+    several lines is one), its header the row above a "+===+" rule; a simple table's columns are the
+    runs of its "===  ===" rules, its header the lines between the first two of three rules."""
+    end = at + 1
+    while end < len(lines) and text[lines[end][0] : lines[end][1]].strip():
+        end += 1  # a table ends at a blank line
+    rules = [n for n in range(at, end) if _TABLE_RULE.fullmatch(text[lines[n][0] : lines[n][1]])]
+    grid = text[lines[at][0] : lines[at][1]].strip()[:1] in "+|"
+    if not grid and len(rules) > 3:  # a simple table's rows may stand apart: it ends at its third rule
+        end = rules[2] + 1
+        while end < len(lines) and not text[lines[end][0] : lines[end][1]].strip():
+            end += 1
+        rules = rules[:3]
+    segments = [(a + 1, b) for a, b in zip(rules, rules[1:], strict=False) if b > a + 1]
+    header = ""
+    if len(segments) > 1 and (grid and "=" in text[lines[segments[0][1]][0] : lines[segments[0][1]][1]]
+                              or not grid and len(rules) == 3):
+        first, last = segments.pop(0)
+        header = " | ".join(_cells(text[lines[first][0] : lines[last - 1][1]], _columns(text, lines, rules[0])))
+    rows: list[tuple[int, int, str]] = []
+    for first, last in segments:
+        spans = [lines[n] for n in range(first, last)] if not grid else [(lines[first][0], lines[last - 1][1])]
+        for a, b in spans:
+            if text[a:b].strip():
+                rows.append((a + _indent(text[a:b]), b, header))
+    return rows, max(end, rules[-1] + 1)
+
+
+def _columns(text: str, lines: list[tuple[int, int]], rule: int) -> list[tuple[int, int]]:
+    """The column spans a simple table's rule sets out ("=====  ======" → (0, 5), (7, 13))."""
+    return [m.span() for m in re.finditer(r"[=-]+", text[lines[rule][0] : lines[rule][1]])]
 
 
 def _goes_on(text: str, paragraph: list[tuple[int, int]], line: str) -> bool:
@@ -312,13 +388,15 @@ def _heading(text: str, line: tuple[int, int], headings: _Headings, level: int |
     """A heading line; an unnumbered level comes from its indentation, capitals ranking higher."""
     s, e = line
     title = text[s:e]
+    if directive := _RST_OBJECT.match(title):  # headed by the object's name
+        s, title = s + directive.end(), title[directive.end() :]
     if level is None and _OUTLINE.match(title):
         level = len(title) - len(title.lstrip("*")) - 1
     if level is None:
         upper = title.strip().upper() == title.strip() and any(c.isalpha() for c in title)
         level = 1 + 2 * _indent(title) - (1 if upper else 0)
     if not _LABEL.match(title):  # "Date: 2024-02-12" labels the document; it heads no section
-        headings.push(level, title)
+        headings.push(level, _plain_inline(title))
     return _Block(s + _indent(title), e, "heading", headings.path)
 
 
@@ -335,11 +413,16 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
             groups[-1][1].append((s, e))
     for kind, group in groups:
         first = text[group[0][0] : group[0][1]]
-        if kind == "heading" or (kind == "term" and len(group) == 1 and not _term_with_text(first, "")):
+        if _RST_OBJECT.match(first):
+            yield _heading(text, group[0], headings, _OBJECT_LEVEL)
+            continue
+        if kind == "heading" or (kind == "term" and len(group) == 1 and not _term_with_text(first, "")
+                                 and not _FIELD.match(first)):
             # A title is set out to the left of the text: one deeper is an example, one level with it a line
             kind = "code" if _indent(first) > body else "heading" if _indent(first) < body or not body else "prose"
         elif kind == "prose" and _indent(first) > body and not any(
-                text[s:e].rstrip().rstrip(_CLOSERS)[-1:] in ".!?:;," for s, e in group):
+                text[s:e].rstrip().rstrip(_CLOSERS)[-1:] in ".!?:;," for s, e in group) and not _reads_on(
+                text[group[0][0] : group[-1][1]]):
             kind = "code"  # set in, and no line of it ends like a sentence: an example
         elif kind in ("prose", "term") and text[group[0][0] : group[-1][1]].rstrip().endswith("?"):
             # A question ("Q: How do I ...?") states nothing: it heads the answer below it.
@@ -350,6 +433,16 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
             yield _heading(text, group[0], headings)
         else:
             yield _Block(group[0][0] + _indent(first), group[-1][1], kind, headings.path)
+
+
+def _reads_on(text: str) -> bool:
+    """Whether set-in lines read as sentences going on past a line's end, as a list item's second
+    paragraph does ("The ``fifo`` and ``lfu`` submodules have been deleted.  Therefore, statements
+    like"), not as an example: a sentence ends inside them and they have words enough."""
+    return len(text.split()) >= 8 and _SENTENCE_INSIDE.search(text) is not None
+
+
+_SENTENCE_INSIDE = re.compile(r"[a-z)\]`'\"][.!?][^\S\n]+[A-Z][a-z]")
 
 
 def _term_with_text(line: str, following: str) -> bool:
@@ -374,10 +467,19 @@ def _starts(line: str, previous: str, following: str, n: int) -> str:
     """The kind of block ``line`` opens (the ``n``-th line of its paragraph), or "" when it goes on."""
     if line.lstrip().startswith("|"):
         return "row"
+    if _RST_OBJECT.match(line):
+        return "heading"  # ".. variable:: NAME" heads NAME's description
+    if _FIELD.match(line):
+        return "term"
     if _RST_DIRECTIVE.match(line):
         return "code"  # ".. contents::", ".. image:: logo.png", ".. _target:": markup, no statement
-    if _OUTLINE.match(line) and _is_title(line.lstrip("*"), words=16):
-        return "heading"  # a GNU NEWS file's "* Noteworthy changes in release 4.9", "** Bug fixes"
+    if _SIGN_OFF.match(line):
+        return "prose"  # a Debian changelog entry's " -- Name <mail>  date": who signed it, under it
+    if _OUTLINE.match(line) and _is_title(line.lstrip("*"), words=16) and (
+            not following.strip() or _OUTLINE.match(following)):
+        # a GNU NEWS file's "* Noteworthy changes in release 4.9", "** Bug fixes", a line of its own;
+        # "* With GCC 3.2.2 and later, you should export" going on in the next line is a list item
+        return "heading"
     if _ITEM.match(line):
         return "item"
     if _term_with_text(line, following):

@@ -116,7 +116,8 @@ def test_supported_suffixes_include_text_and_markdown() -> None:
 
 def test_restructured_text_is_read_as_plain_text(tmp_path: Path) -> None:
     path = tmp_path / "README.rst"
-    path.write_text("pluggy\n======\n\nA minimalist production ready plugin system.\n", encoding="utf-8")
+    path.write_text(".. _intro:\n\n======\npluggy\n======\n\nA minimalist production ready plugin system.\n",
+                    encoding="utf-8")
     document = load_file(path)
     assert ".rst" in supported_suffixes()
     assert (document.source, document.title) == ("README.rst", "pluggy")

@@ -201,6 +201,78 @@ def test_a_man_pages_exit_statuses_are_terms_past_the_colon_sentences_share() ->
     assert not [t for k, _, t in got if k == "code"]
 
 
+GRID_TABLE = """\
+Timings
+-------
+
++----------------+------------------+
+| Keysize (bits) | single process   |
++================+==================+
+| 1024           | 0.79 sec.        |
++----------------+------------------+
+| 2048           | 6.55 sec. on a   |
+|                | quad-core CPU    |
++----------------+------------------+
+
+OpenSSL is faster.
+"""
+
+SIMPLE_TABLE = """\
+Algorithms
+==========
+
+================  ===========  =========
+Name              Polynomial   Reversed?
+================  ===========  =========
+``crc-32``        0x104C11DB7  True
+``crc-32c``       0x11EDC6F41  True
+================  ===========  =========
+"""
+
+
+@pytest.mark.parametrize(("text", "rows"), [
+    (GRID_TABLE, ["Keysize (bits): 1024; single process: 0.79 sec.",
+                  "Keysize (bits): 2048; single process: 6.55 sec. on a quad-core CPU"]),
+    (SIMPLE_TABLE, ["Name: crc-32; Polynomial: 0x104C11DB7; Reversed?: True",
+                    "Name: crc-32c; Polynomial: 0x11EDC6F41; Reversed?: True"]),
+])
+def test_a_plain_text_tables_rows_are_units_named_by_its_header(text: str, rows: list[str]) -> None:
+    got = shown(text)
+    assert [t for k, _, t in got if k == "row"] == rows
+    assert {h for k, h, _ in got if k == "row"} == {text.split("\n")[0]}  # its rules head nothing
+    assert not [t for k, _, t in got if k == "heading" and set(t) <= set("+-=| ")]
+
+
+def test_a_field_or_a_bold_label_is_a_term_under_its_heading_not_a_heading() -> None:
+    text = ("max_queue_size\n--------------\n\n**Default** - ``1000``\n\n"
+            "The maximum number of tasks in the task queue.\n\n"
+            "max_bandwidth\n-------------\n\n:Default: none\n")
+    got = shown(text)
+    assert ("term", "max_queue_size", "Default - 1000") in got
+    assert ("prose", "max_queue_size", "The maximum number of tasks in the task queue.") in got
+    assert ("term", "max_bandwidth", "Default: none") in got
+
+
+def test_a_sphinx_object_description_is_headed_by_the_objects_name() -> None:
+    text = ("Variables\n=========\n\n.. variable:: CPACK_DEBIAN_ARCHIVE_TYPE\n\n .. versionadded:: 3.7\n\n"
+            " The archive format used for creating the Debian package.\n\n * Default   : \"gnutar\"\n")
+    got = shown(text)
+    assert ("heading", "Variables › CPACK_DEBIAN_ARCHIVE_TYPE", "CPACK_DEBIAN_ARCHIVE_TYPE") in got
+    assert ("item", "Variables › CPACK_DEBIAN_ARCHIVE_TYPE", 'Default : "gnutar"') in got
+
+
+def test_a_list_items_second_paragraph_set_in_is_prose_not_an_example() -> None:
+    text = ("v5.0.0 (2021-12-21)\n===================\n\n"
+            "- Remove deprecated submodules (breaking change).\n\n"
+            "  The ``cache``, ``fifo``, ``lfu``, ``lru``, ``mru``, ``rr`` and\n"
+            "  ``ttl`` submodules have been deleted.  Therefore, statements like\n\n"
+            "  ``from cachetools.ttl import TTLCache``\n")
+    got = shown(text)
+    assert ("prose", "v5.0.0 (2021-12-21)",
+            "The cache, fifo, lfu, lru, mru, rr and ttl submodules have been deleted.") in got
+    assert [t for k, _, t in got if k == "code"] == ["``from cachetools.ttl import TTLCache``"]
+
+
 def test_text_with_long_lines_keeps_each_line_a_paragraph() -> None:
     long = "A sentence that runs on " * 8
     text = f"A title with no stop\nDate: 2024-01-01\n\n{long.strip()}.\n"
@@ -247,6 +319,35 @@ def test_gnu_news_outline_headings_scope_the_changes_below() -> None:
     got = shown(text)
     assert got[-1] == ("prose", "Noteworthy changes in release 4.9 (2022-11-06) [stable] › Bug fixes",
                        "'sed -i' no longer loops forever when its operand is a symbolic link cycle.")
+
+
+def test_a_star_item_naming_a_version_and_going_on_is_no_outline_heading() -> None:
+    text = ("4.1. My program uses the C++ STL. How can I fix it?\n\n"
+            "* With GCC 3.2.2 and later, you should export the environment variable\n"
+            "GLIBCPP_FORCE_NEW before running your program.\n\n"
+            "* With GCC 3.4 and later, that variable has changed name to\nGLIBCXX_FORCE_NEW.\n\n"
+            "4.2. The stack traces given by Memcheck aren't helpful. How can I improve them?\n\n"
+            "Make sure you are compiling with -g to add debug information.\n")
+    got = shown(text)
+    assert not [t for k, _, t in got if k == "heading" and "GCC" in t]
+    assert ("item", "4.1. My program uses the C++ STL. How can I fix it?",
+            "With GCC 3.2.2 and later, you should export the environment variable GLIBCPP_FORCE_NEW before "
+            "running your program.") in got
+    assert [h for k, h, _ in got if k == "prose"] == [
+        "4.2. The stack traces given by Memcheck aren't helpful. How can I improve them?"]
+
+
+def test_a_debian_changelog_sign_off_is_evidence_under_its_entry() -> None:
+    text = ("apt (2.5.2) unstable; urgency=medium\n\n"
+            "  Installing or upgrading a binary package now upgrades other binaries from\n"
+            "  the same source package if they have the same candidate version.\n\n"
+            " -- Julian Andres Klode <juliank@ubuntu.com>  Sun, 24 Jul 2022 15:45:15 +0200\n\n"
+            "apt (2.4.0) unstable; urgency=medium\n\n"
+            "  GPG verification now first tries only the trusted.gpg.d keys.\n\n"
+            " -- Julian Andres Klode <jak@debian.org>  Tue, 22 Feb 2022 20:01:00 +0100\n")
+    signed = [(k, h) for k, h, t in shown(text) if "Klode" in t]
+    assert signed == [("prose", "apt (2.5.2) unstable; urgency=medium"),
+                      ("prose", "apt (2.4.0) unstable; urgency=medium")]
 
 
 def test_list_items_indented_with_no_break_spaces_are_items() -> None:
