@@ -173,7 +173,7 @@ def _plain_inline(line: str) -> str:
     line = _RST_REFERENCE.sub(r"\1", line)
     line = _RST_STRONG.sub(r"\1", line)
     line = re.sub(r"^:([\w .-]{1,30}):(?=\s)", r"\1:", line.strip())
-    return re.sub(r"(?<=\w)::$", ":", line.strip())  # "Install it::" introduces a literal block
+    return re.sub(r"(?<=\w)::(?=\s|$)", ":", line.strip())  # "Install it::" introduces a literal block
 
 
 # A table's rule: a grid table's "+-----+----+", "+=====+" or "|-----+----|", a simple table's "=====  =====".
@@ -185,6 +185,8 @@ _RST_OBJECT = re.compile(r"[^\S\n]*\.\.[^\S\n]+(?:\w+:)?(?:variable|function|cla
                          r"envvar|option|cmdoption|confval|describe|object|exception|decorator|command|macro|"
                          r"member|property|setting|type|genex|prop_\w+|module|program)::[^\S\n]+(?=\S)")
 _SIGN_OFF = re.compile(r"[^\S\n]*-- \S[^<>\n]*<[^<>@\s]+@[^<>\s]+>[^\S\n]+\S")
+_RST_CODE = re.compile(r"[^\S\n]*\.\.[^\S\n]+(?:code|code-block|sourcecode|literalinclude|parsed-literal|doctest|"
+                       r"highlight|math|productionlist)::")
 _RST_DIRECTIVE = re.compile(r"\s*\.\.(?:\s|$)")
 _RST_ROLE = re.compile(r":[\w.+-]+:`([^`]+)`")
 _RST_LINK = re.compile(r"`([^`<]+?)\s*<[^`>]*>`__?")
@@ -293,6 +295,7 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
     if wrapped is None:
         wrapped = _hard_wrapped(text, lines)
     body = _body_indent(text, lines)
+    literal = _Literal(text, headings, body)
     i = 0
     while i < len(lines):
         s, e = lines[i]
@@ -300,27 +303,47 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
         i += 1
         if _TABLE_RULE.fullmatch(line):  # a grid or simple table: its rows, each under its header
             if paragraph:
-                yield from _paragraph(text, paragraph, headings, body)
+                yield from literal.read(paragraph)
                 paragraph = []
             rows, i = _table(text, lines, i - 1)
             yield from (_Block(a, b, "row", headings.path, header) for a, b, header in rows)
             continue
         if paragraph and not wrapped and not _UNDERLINE.fullmatch(line) and not _goes_on(text, paragraph, line):
-            yield from _paragraph(text, paragraph, headings, body)  # each line a paragraph of its own
+            yield from literal.read(paragraph)  # each line a paragraph of its own
             paragraph = []
         if _UNDERLINE.fullmatch(line):  # "Title" over "=====": a heading; a rule alone: nothing
             if len(paragraph) == 1:
                 yield _heading(text, paragraph[0], headings, 0 if "=" in line else 1)
             elif paragraph:
-                yield from _paragraph(text, paragraph, headings, body)
+                yield from literal.read(paragraph)
             paragraph = []
         elif line.strip():
             paragraph.append((s, e))
         elif paragraph:
-            yield from _paragraph(text, paragraph, headings, body)
+            yield from literal.read(paragraph)
             paragraph = []
     if paragraph:
-        yield from _paragraph(text, paragraph, headings, body)
+        yield from literal.read(paragraph)
+
+
+class _Literal:
+    """Paragraphs in order, and the literal blocks among them: the block set in under a paragraph that
+    ends in "::" or under a ``.. code::`` directive is code, whatever its lines end with (JSON's ",")."""
+
+    def __init__(self, text: str, headings: _Headings, body: int) -> None:
+        self.text, self.headings, self.body = text, headings, body
+        self.under: int | None = None  # the indentation of the line that opened a literal block
+
+    def read(self, paragraph: list[tuple[int, int]]) -> Iterator[_Block]:
+        first = self.text[paragraph[0][0] : paragraph[0][1]]
+        if (self.under is not None and _indent(first) > self.under) or first.strip() == "::":
+            yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], "code", self.headings.path)
+            return
+        last = self.text[paragraph[-1][0] : paragraph[-1][1]].rstrip()
+        # ".. note::" ends in "::" too, but its text is prose
+        opens = (last.endswith("::") and not _RST_DIRECTIVE.match(first)) or _RST_CODE.match(first)
+        self.under = _indent(first) if opens else None
+        yield from _paragraph(self.text, paragraph, self.headings, self.body)
 
 
 def _table(text: str, lines: list[tuple[int, int]], at: int) -> tuple[list[tuple[int, int, str]], int]:

@@ -395,3 +395,13 @@ def test_a_sentence_stopping_before_its_object_takes_the_line_set_apart_after_it
     # A sentence that ends as a sentence does not take the code after it.
     done = "Run the tests.\n\n    make test\n\nThen read the report.\n"
     assert [t for _, _, t in shown(done, kinds=EVIDENCE)][0] == "Run the tests."
+
+
+def test_a_literal_block_is_code_whatever_its_lines_end_with() -> None:
+    text = ("Main JSON Output\n----------------\n\nThe CLI prints JSON.\n\n.. code:: json\n\n"
+            "   {\n       \"path\": \"sample.1.fr.srt\",\n       \"encoding\": \"cp1252\",\n   }\n\n"
+            "Run it like this::\n\n   normalizer -m file.srt,\n\n.. note::\n\n   The output is one line.\n")
+    got = shown(text)
+    assert [k for k, _, t in got if "cp1252" in t] == ["code"]
+    assert ("prose", "Main JSON Output", "Run it like this: normalizer -m file.srt,") in got  # with its example
+    assert ("prose", "Main JSON Output", "The output is one line.") in got
