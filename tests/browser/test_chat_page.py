@@ -261,6 +261,7 @@ def test_visitors_wait_their_turn_and_see_it(served: Served, new_page: Any) -> N
     for page, question in ((first, "Which publication does the Pakistani editor Rao Abdul work for?"),
                           (second, "Which province was described as one of the birthplaces of China's modern "
                                    "pharmaceutical industry?")):
+        page.wait_for_selector("#status:has-text('Ready')")  # a click before the page is wired does nothing
         page.fill("#question textarea", question)
     first.click("#ask")
     second.click("#ask")

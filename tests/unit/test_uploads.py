@@ -286,7 +286,7 @@ BAD_UPLOADS = {
     "encrypted pdf": ("locked.pdf", documents.encrypted_pdf(), "encrypted PDF"),
     "zip as docx": ("minutes.docx", documents.zip_not_docx(), "a zip archive but not a Word document"),
     "navigation only": ("menu.html", documents.navigation_only_html().encode(), "no main text found"),
-    "no suffix": ("README", b"The old mill ground flour.", "unsupported format (none)"),
+    "no suffix": ("mill-notes", b"The old mill ground flour.", "unsupported format (none)"),
 }
 
 
