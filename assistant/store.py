@@ -5,7 +5,10 @@ Chroma never tries to fetch one.
 
 With a server (:class:`ChromaServerStore`) the data folder still holds the writer lock, the
 generation token and the lexical index (:mod:`assistant.lexical`); the server sees every
-client's writes at once, so nothing is reopened there.
+client's writes at once, so nothing is reopened there. A server collection therefore belongs to
+one data folder: the folder has a random id (its ``folder-id`` file), the collection records it in
+its metadata, and a store whose folder's id differs is refused (another folder's writer lock would
+not keep two writers apart, and each lexical index would hold only part of the collection).
 
 One process writes a data folder at a time (``indexing.writer_lock``); any number
 read it, a running server among them. Chroma caches what it has read of a folder
@@ -23,6 +26,7 @@ between two batches) does not count as indexed, so the next run writes it again.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -53,6 +57,9 @@ T = TypeVar("T")
 GENERATION_FILE = "generation"
 WRITER_LOCK = "writer.lock"
 WRITER_PID = "writer.pid"
+FOLDER_ID = "folder-id"
+OWNER_ID = "data_folder_id"  # collection metadata: the id of the data folder a server collection belongs to
+OWNER_PATH = "data_folder"  # and where that folder was when it took it, for the message
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,33 @@ def bump_generation(folder: Path) -> str:
     return token
 
 
+def folder_id(folder: Path) -> str | None:
+    """The data folder's own random id, made the first time it is asked for; None when the folder has
+    none and cannot be written (it then owns no collection).
+
+    Put in place whole by a hard link, which fails if the file exists: two processes making it at
+    once both end with the one that came first.
+    """
+    path = folder / FOLDER_ID
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    scratch = folder / f".{FOLDER_ID}.{os.getpid()}"
+    try:
+        scratch.write_text(uuid.uuid4().hex, encoding="utf-8")
+        with contextlib.suppress(FileExistsError):
+            os.link(scratch, path)
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            scratch.unlink(missing_ok=True)
+
+
 _NO_SPACE = ("disk is full", "no space left", "database or disk is full")
 _READ_ONLY = ("readonly database", "read-only file system", "permission denied")
 
@@ -293,9 +327,7 @@ class ChromaStore:
         self._client = self._connect()
         try:
             self._collection = self._client.get_or_create_collection(
-                self._name,
-                embedding_function=None,
-                metadata={"hnsw:space": "cosine", "embedding_model": self._embedding_name},
+                self._name, embedding_function=None, metadata=self._new_metadata()
             )
         except Exception as exc:
             raise self._problem(exc, opening=True) or exc from None
@@ -306,6 +338,10 @@ class ChromaStore:
                 f"{self._embedding_name!r} (the embedding_model and embedding_backend settings); set them "
                 f"back, or {self._elsewhere()}"
             )
+
+    def _new_metadata(self) -> dict[str, str]:
+        """The metadata a collection is made with (an existing one keeps its own)."""
+        return {"hnsw:space": "cosine", "embedding_model": self._embedding_name}
 
     def describe(self) -> str:
         return f"the index in {self.folder}"
@@ -492,6 +528,8 @@ class ChromaServerStore(ChromaStore):
 
     ``folder`` (the data folder) keeps the writer lock and the generation token, as for a local
     folder; the server itself sees every client's writes at once, so nothing is ever reopened.
+    The collection belongs to the data folder that made it (or first used it empty): another data
+    folder's store is refused with IndexStateError. Processes sharing the one folder share it.
     """
 
     def __init__(self, url: str, folder: Path, collection: str, embedding_name: str,
@@ -531,11 +569,22 @@ class ChromaServerStore(ChromaStore):
         except Exception as exc:
             raise self._problem(exc) or exc from None
 
+    def _new_metadata(self) -> dict[str, str]:
+        return {**super()._new_metadata(), **self._owner()}
+
+    def _owner(self) -> dict[str, str]:
+        """This data folder as a collection's owner ({} if the folder has no id and cannot have one)."""
+        if not self._folder_id:
+            return {}
+        return {OWNER_ID: self._folder_id, OWNER_PATH: str(self.folder.resolve())}
+
     def _open(self) -> None:
+        self._folder_id = folder_id(self.folder)
         try:
             super()._open()
         except Exception as exc:
             raise self._problem(exc) or exc from None
+        self._check_owner()
 
     def _reopen(self) -> None:
         self._generation = read_generation(self.folder)
@@ -543,3 +592,38 @@ class ChromaServerStore(ChromaStore):
             self._collection = self._client.get_collection(self._name, embedding_function=None)
         except Exception as exc:
             raise self._problem(exc) or exc from None
+        self._check_owner()  # the collection may have been deleted and made again from another folder
+
+    def _check_owner(self) -> None:
+        """Refuse a collection of another data folder; an empty one that nobody owns becomes this folder's.
+
+        A collection that holds chunks but no owner (written before owners were recorded) is left as it is.
+        """
+        metadata = dict(self._collection.metadata or {})
+        owner = metadata.get(OWNER_ID)
+        try:
+            if owner is None and self._folder_id and self._collection.count() == 0:
+                # Chroma refuses hnsw keys in a change of metadata; the distance stays in the collection's
+                # configuration. The metadata given replaces the old, so the rest is given again.
+                kept = {key: value for key, value in metadata.items() if not key.startswith("hnsw:")}
+                self._collection.modify(metadata={**kept, **self._owner()})
+                owner = self._folder_id
+        except Exception as exc:
+            raise self._problem(exc) or exc from None
+        if owner is None or owner == self._folder_id:
+            return
+        where = metadata.get(OWNER_PATH)
+        if where == str(self.folder.resolve()):
+            # Deleted and made again (to rebuild its lexical index, say), or a folder of that path on another
+            # machine: only the user knows which.
+            raise IndexStateError(
+                f"{self.describe()} belongs to another data folder that was at {where} (deleted and made again "
+                "since, or on another machine): each keeps its own writer lock and lexical index; if this "
+                f"folder replaces it, write its id {owner} into {self.folder / FOLDER_ID}, or use another "
+                "collection (the `collection` setting)"
+            )
+        raise IndexStateError(
+            f"{self.describe()} belongs to another data folder{f' ({where})' if where else ''}, not "
+            f"{self.folder}: each keeps its own writer lock and lexical index; use another collection (the "
+            "`collection` setting), or that data folder (--data-dir, or ASSISTANT_DATA_DIR)"
+        )

@@ -20,9 +20,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fakes import FakeEmbedder  # noqa: E402
-from store_contract import OpenStore, StoreContract  # noqa: E402
+from store_contract import CHUNKS, OpenStore, StoreContract, vectors  # noqa: E402
 
-from assistant.errors import StoreServerError  # noqa: E402
+from assistant.errors import IndexStateError, StoreServerError  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 from assistant.store import ChromaServerStore  # noqa: E402
 from assistant.wiring import Assistant  # noqa: E402
@@ -119,6 +119,72 @@ def test_index_reindex_remove_and_answer_against_the_server(server: ChromaServer
     hits = reader.retriever.retrieve("Which publication does the Pakistani editor Rao Abdul work for?")
     assert gone.source not in {h.chunk.source for h in hits}
     assert gone.path not in real.store.indexed_files()
+
+
+def test_a_collection_belongs_to_one_data_folder(server: ChromaServer, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    name = f"owned-{uuid.uuid4().hex[:8]}"
+    store = ChromaServerStore(server.url, first, name, FakeEmbedder.name)
+    store.add(CHUNKS, vectors(CHUNKS))
+    with pytest.raises(IndexStateError) as err:
+        ChromaServerStore(server.url, second, name, FakeEmbedder.name)
+    assert str(err.value) == (
+        f"the collection {name!r} on the Chroma server at {server.url} belongs to another data folder "
+        f"({first.resolve()}), not {second}: each keeps its own writer lock and lexical index; use another "
+        "collection (the `collection` setting), or that data folder (--data-dir, or ASSISTANT_DATA_DIR)")
+
+    # The first folder goes on, and so does a second process on it (a server beside `assistant index`).
+    assert store.count() == len(CHUNKS)
+    again = ChromaServerStore(server.url, first, name, FakeEmbedder.name)
+    again.delete_path(CHUNKS[0].path)
+    assert store.count() == again.count() == 1
+    # The second folder can have a collection of its own.
+    own = f"other-{uuid.uuid4().hex[:8]}"
+    other = ChromaServerStore(server.url, second, own, FakeEmbedder.name)
+    other.add(CHUNKS, vectors(CHUNKS))
+    assert other.count() == len(CHUNKS) and store.count() == 1
+    with pytest.raises(IndexStateError, match="belongs to another data folder"):
+        ChromaServerStore(server.url, first, own, FakeEmbedder.name)
+
+    # The first folder deleted and made again at the same place (its lexical index to be rebuilt): the
+    # message says how it takes the collection back.
+    owner = (first / "folder-id").read_text(encoding="utf-8")
+    (first / "folder-id").unlink()
+    with pytest.raises(IndexStateError) as err:
+        ChromaServerStore(server.url, first, name, FakeEmbedder.name)
+    assert str(err.value) == (
+        f"the collection {name!r} on the Chroma server at {server.url} belongs to another data folder that was "
+        f"at {first.resolve()} (deleted and made again since, or on another machine): each keeps its own writer "
+        f"lock and lexical index; if this folder replaces it, write its id {owner} into {first / 'folder-id'}, or "
+        "use another collection (the `collection` setting)")
+    (first / "folder-id").write_text(owner, encoding="utf-8")
+    assert ChromaServerStore(server.url, first, name, FakeEmbedder.name).count() == 1
+
+
+def test_an_empty_collection_nobody_owns_becomes_the_first_folders(server: ChromaServer, tmp_path: Path) -> None:
+    """A collection made before owners were recorded, or by another program: the first data folder to use
+    it while it is empty takes it, keeping its distance (cosine) and embedding model; one that already
+    holds chunks is left as it was."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.HttpClient(host="localhost", port=server.port,
+                                 settings=ChromaSettings(anonymized_telemetry=False))
+    empty, full = f"empty-{uuid.uuid4().hex[:8]}", f"full-{uuid.uuid4().hex[:8]}"
+    for name in (empty, full):
+        made = client.create_collection(name, embedding_function=None,
+                                        metadata={"hnsw:space": "cosine", "embedding_model": FakeEmbedder.name})
+    made.add(ids=[c.id for c in CHUNKS], embeddings=vectors(CHUNKS))
+
+    store = ChromaServerStore(server.url, tmp_path / "first", empty, FakeEmbedder.name)
+    with pytest.raises(IndexStateError, match="belongs to another data folder"):
+        ChromaServerStore(server.url, tmp_path / "second", empty, FakeEmbedder.name)
+    store.add(CHUNKS, vectors(CHUNKS))
+    (_, score), *_ = store.query(FakeEmbedder.vector(CHUNKS[2].text), 1)
+    assert score == pytest.approx(1.0, abs=1e-5)  # still cosine
+    with pytest.raises(IndexStateError, match=f"built with embedding model {FakeEmbedder.name!r}"):
+        ChromaServerStore(server.url, tmp_path / "first", empty, "another-model")
+    assert ChromaServerStore(server.url, tmp_path / "second", full, FakeEmbedder.name).count() == len(CHUNKS)
 
 
 def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
