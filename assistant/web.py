@@ -227,7 +227,8 @@ def _document_rows(server: Server) -> list[list[Any]]:
 def build(server: Server) -> gr.Blocks:
     settings = server.assistant.settings
     # Gradio deletes what it cached for the page (uploads never added, by a client that never came
-    # back) once a day old; what a visitor adds, removes or leaves is deleted at once (add_uploads).
+    # back) once a day old; what a visitor adds (added or refused), removes or leaves is deleted at once
+    # (add_uploads, discard).
     with gr.Blocks(title="Offline document assistant", delete_cache=(3600, 86400)) as page:
         gr.Markdown("## Ask your documents\nEvery sentence cites the passage it rests on; click a [n] "
                     "to read it. When the documents do not answer, the assistant says so.", elem_id="intro")
@@ -449,8 +450,8 @@ def build(server: Server) -> gr.Blocks:
             now = server.indexing.html()
             return gr.update() if now == (shown_now or "") else now
 
-        def add_files(files: list[str] | None) -> tuple[Any, ...]:
-            return add_uploads(server, files or [], gradio_cache()), None
+        def add_files(files: list[dict[str, Any]] | None) -> tuple[Any, ...]:
+            return add_uploads(server, uploaded_paths(files), gradio_cache()), None
 
         def ask_removal(paths: list[str], evt: gr.SelectData) -> tuple[Any, ...]:
             """A click on a row's Remove: ask first, naming the file (nothing is removed yet)."""
@@ -465,8 +466,8 @@ def build(server: Server) -> gr.Blocks:
         def drop_upload(removed: gr.DeletedFileData) -> None:
             uploads_module.discard(Path(removed.file.path), gradio_cache())
 
-        def track_uploads(files: list[str] | None, pending: list[str]) -> list[str]:
-            return sorted({*pending, *(files or [])})
+        def track_uploads(files: list[dict[str, Any]] | None, pending: list[str]) -> list[str]:
+            return sorted({*pending, *uploaded_paths(files)})
 
         def drop_uploads(pending: list[str]) -> list[str]:
             _discard_all(pending)
@@ -541,15 +542,19 @@ def build(server: Server) -> gr.Blocks:
                     api_visibility="private")
         save.click(lambda done, history: save_case(server, done, history), [exchanges, turns], notice,
                    api_visibility="private")
-        # Gradio's copies of uploads: deleted once added, removed from the list, or when the page is left.
-        uploads.upload(track_uploads, [uploads, pending], pending, queue=False, api_visibility="private")
+        # Gradio's copies of uploads: deleted once added or refused, removed from the list, or when the page
+        # is left. The handlers take the upload list unprocessed (preprocess=False): Gradio's processing
+        # would refuse a type not in file_types itself, before add_uploads could report it and delete the
+        # copy, and it leaves an empty scratch file in the cache each time it runs.
+        uploads.upload(track_uploads, [uploads, pending], pending, queue=False, api_visibility="private",
+                       preprocess=False)
         uploads.delete(drop_upload, None, None, queue=False, api_visibility="private")
         uploads.clear(drop_uploads, pending, pending, queue=False, api_visibility="private")
         page.unload(leave)
         # Indexing has a queue of its own: questions are answered meanwhile (the store's readers go on
         # while it writes; the embedder takes turns slice by slice).
         added = add.click(lambda: PENDING, None, library_notice, queue=False, api_visibility="private").then(
-            add_files, uploads, [library_notice, uploads], show_progress="hidden",
+            add_files, uploads, [library_notice, uploads], show_progress="hidden", preprocess=False,
                   concurrency_id="indexing", api_visibility="private")
         documents.select(ask_removal, listed, [to_remove, confirm, confirm_text], queue=False,
                          api_visibility="private")
@@ -586,6 +591,14 @@ def build(server: Server) -> gr.Blocks:
 def gradio_cache() -> Path:
     """Gradio's cache folder, where a browser's uploads land and the files the page offers are kept."""
     return Path(gr.utils.get_upload_folder())
+
+
+def uploaded_paths(files: list[dict[str, Any]] | None) -> list[str]:
+    """The paths of Gradio's copies in the File component's unprocessed value, a list of FileData dicts.
+
+    Gradio has already checked that each is in its cache (a path a client names elsewhere is refused).
+    """
+    return [str(f["path"]) for f in files or [] if isinstance(f, dict) and f.get("path")]
 
 
 def _discard_all(paths: list[str] | None) -> None:

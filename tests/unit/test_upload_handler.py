@@ -7,15 +7,18 @@ may stay there, and nothing outside the cache is ever deleted.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant import rendering
 from assistant.types import Answer, Timings
 from assistant.uploads import discard
-from assistant.web import Server, add_uploads, export_conversation, export_path, forget_export
+from assistant.web import Server, add_uploads, build, export_conversation, export_path, forget_export
 from assistant.wiring import Assistant
 
 MILL = "The old mill at Brackwater ground flour until 1952. Its wheel is eleven metres across.\n"
@@ -50,6 +53,41 @@ def test_added_and_refused_uploads_leave_nothing_in_the_cache(indexed: Assistant
     assert seen == [(0, "mill.txt"), (1, "tool.txt"), (2, "report.pdf")]
     assert list(cache.iterdir()) == []
     assert sorted(p.name for p in indexed.settings.upload_folder.iterdir()) == ["mill.txt"]
+
+
+def test_the_pages_add_handler_refuses_with_a_reason_and_deletes_gradios_copy_at_once(
+    make_assistant: Callable[..., Assistant], cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As Gradio runs the Add button's handler, with what a client that does not filter by type sends:
+    a file of a type the page does not take, one over the upload limit and one that cannot be read are
+    each refused with the reason, and Gradio's copy of each is deleted at once, as an added one's is
+    (nothing is left in the cache, not even an empty scratch file). A refused file outside the cache
+    is left alone."""
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
+    server = Server(make_assistant(max_upload_mb=0.001))  # 1,000 bytes
+    outside = tmp_path / "setup.exe"
+    outside.write_bytes(b"MZ\x90\x00 a program")
+    files = [_uploaded(cache, "a1", "mill.txt", MILL), _uploaded(cache, "b2", "tool.exe", b"MZ\x90\x00 a program"),
+             _uploaded(cache, "c3", "big.txt", "The mill. " * 200),  # 2,000 bytes
+             _uploaded(cache, "d4", "report.pdf", b"MZ not a pdf"), str(outside)]
+    payload = [{"path": name, "orig_name": Path(name).name, "meta": {"_type": "gradio.FileData"}} for name in files]
+
+    async def press_add() -> list[Any]:
+        page = build(server)  # in a running event loop, where Gradio makes none of its own
+        add = next(fn for fn in page.fns.values() if fn.name == "add_files")
+        return list((await page.process_api(add, [payload]))["data"])
+
+    notice, cleared = asyncio.run(press_add())
+    lines = notice.splitlines()
+    assert lines[0] == "- Added mill.txt."
+    assert lines[1].startswith("- **Not added:** tool.exe: unsupported format .exe; supported: ")
+    assert lines[2] == ("- **Not added:** big.txt: larger than the 0.001 MB upload limit "
+                        "&#40;max&#95;upload&#95;mb&#41;. Nothing in the index changed.")
+    assert lines[3].startswith("- **Not added:** report.pdf: not a readable PDF")
+    assert lines[4].startswith("- **Not added:** setup.exe: unsupported format .exe")
+    assert cleared is None
+    assert list(cache.iterdir()) == []
+    assert outside.read_bytes() == b"MZ\x90\x00 a program"
 
 
 def test_a_second_visitors_file_of_the_same_name_is_kept_and_the_notice_says_so(
