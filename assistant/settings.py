@@ -77,8 +77,9 @@ class Settings(BaseSettings):
         None,
         description="Address of a running Chroma server (e.g. http://localhost:8000, started with "
         "`chroma run --path FOLDER --port 8000`) that holds the vectors instead of data_dir. data_dir "
-        "still holds the lexical index (lexical.sqlite3), the writer lock and the uploads, so index "
-        "from one data_dir per server collection. Empty means the local folder data_dir.",
+        "still holds the lexical index (lexical.sqlite3), the writer lock and the uploads, so a server "
+        "collection belongs to the one data_dir that made it; another gets a clear error. Empty means "
+        "the local folder data_dir.",
     )
     docs: list[Path] = Field(
         default_factory=_default_docs,
