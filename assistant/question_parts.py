@@ -76,10 +76,18 @@ def _gapped(previous: str, piece: str) -> str | None:
     'How much did the fund put towards the ferry?'
     >>> _gapped("What changed in gzip 1.12?", "in which release was zgrep fixed?") is None
     True
+
+    A piece that opens as ``previous`` does and leaves out the noun after the opening ("..., and
+    what minimum did man-db require?") is given that noun back.
+
+    >>> _gapped("What minimum Autoconf version did libpipeline require?", "what minimum did man-db require?")
+    'What minimum Autoconf version did man-db require?'
+    >>> _gapped("Which library does Jinja use?", "which library does man-db use?") is None
+    True
     """
     m = _GAPPED.match(piece)
     if not m:
-        return None
+        return _noun_left_out(previous, piece)
     asked, preposition = (m.group(1) or "").strip(), m.group(2)
     rest = piece[m.start(2) :]
     if (asked and not previous.lower().startswith(asked.lower())) or _CLAUSE.search(rest):
@@ -88,6 +96,18 @@ def _gapped(previous: str, piece: str) -> str | None:
     if not at:
         return None
     return f"{previous[: at[-1]]}{rest.rstrip('?.')}?"
+
+
+_OPENING = re.compile(rf"({_WH}(?:\s+(?!{_AUX}\b)[\w-]+)*?)\s+({_AUX})\b", re.IGNORECASE)
+
+
+def _noun_left_out(previous: str, piece: str) -> str | None:
+    """``piece`` with the words ``previous`` has between the same opening and its verb, when
+    ``piece`` goes straight from the opening to its verb; None otherwise."""
+    short, full = _OPENING.match(piece), _OPENING.match(previous)
+    if not short or not full or not full.group(1).lower().startswith(short.group(1).lower() + " "):
+        return None
+    return f"{full.group(1)} {piece[short.start(2) :]}"
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9][\w.+-]*[A-Za-z0-9+]|[A-Za-z0-9]")

@@ -36,6 +36,11 @@ from assistant.wiring import Assistant
     ("Which licence covers the library according to its README, and according to the Debian copyright file?",
      ["Which licence covers the library according to its README?",
       "Which licence covers the library according to the Debian copyright file?"]),
+    # the second part opens as the first and leaves out its noun: the noun is given back
+    ("What minimum Autoconf version did libpipeline require, and what minimum did man-db require?",
+     ["What minimum Autoconf version did libpipeline require?", "What minimum Autoconf version did man-db require?"]),
+    ("How many ferry crossings were cancelled in 2023, and how many were cancelled in 2024?",
+     ["How many ferry crossings were cancelled in 2023?", "How many ferry crossings were cancelled in 2024?"]),
     # a part with a verb or a question word of its own is no gap
     ("What changed in gzip 1.12, and in which release was the zgrep bug introduced?",
      ["What changed in gzip 1.12?", "in which release was the zgrep bug introduced?"]),
