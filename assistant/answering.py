@@ -27,6 +27,8 @@ from assistant.sentences import sentence_spans
 from assistant.types import Answer, Chunk, Citation, Hit, Passage, Sentence, Timings
 
 OnText = Callable[[str], None]
+_JOINED = re.compile(r"^(?:and|also|then)\s+(?=(?:what|which|who|whom|whose|where|when|why|how)\b(?!\s+about\b))",
+                     re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,9 @@ class Answerer:
         for part in parts:
             if answers and on_text:
                 on_text(" ")
+            # "And which command updates Rust?": the "and" joined the two questions, and is no part of the
+            # second; what follows it may still point back ("And what does it cost?").
+            part = _JOINED.sub("", part)
             standalone = first if not answers else (
                 f"{first} {part}" if is_follow_up(part) or len(set(terms(part))) < 2 else part)
             answers.append(self._answered(part, standalone, on_text, 0.0))

@@ -151,3 +151,17 @@ def test_split_questions_can_be_turned_off(make_assistant, generator: FakeGenera
     assistant.ask("Which firm designed the breakwater at Port Ellery, and who built the cider press of "
                   "Hillside Orchard?")
     assert len(generator.calls) == 1
+
+
+def test_the_and_that_joined_two_questions_is_no_part_of_the_second(
+        indexed: Assistant, generator: FakeGenerator) -> None:
+    # "And" opens a follow-up in a conversation; here it only joins the questions: the second is
+    # searched for and asked on its own, not joined to the first.
+    generator.queue(_reply("Calloway", "Calloway and Finch"), _reply("Tomas Reyes", "Tomas Reyes"))
+    answer = indexed.ask("Which firm designed the breakwater at Port Ellery? And who built the cider press "
+                         "of Hillside Orchard?")
+    assert not answer.refused, answer.notes
+    asked = [c.prompt.split("Question: ")[-1].split("\n")[0] for c in generator.calls]
+    assert asked == ["Which firm designed the breakwater at Port Ellery?",
+                     "who built the cider press of Hillside Orchard?"]
+    assert {c.source for c in answer.citations} == {"harbour.txt", "orchard.md"}
