@@ -75,7 +75,7 @@ _ASKS_VERSION = re.compile(r"(?:(?:starting )?(?:with|from|since|as of) )?"
                            r"(?:version|release)s?(?=\s*(?:[?,.]|$)|\s+(?:of|in|for|on|did|does|do|is|was|were|"
                            r"has|had|have|will|would|can|could|should|must|first|introduced|added|made|removed|"
                            r"dropped|changed|brought|fixed|became|started|needs?|needed|requires?|required|"
-                           r"supports?|supported|ships?|shipped)\b)")
+                           r"supports?|supported|ships?|shipped|up|onwards?|upwards)\b)")
 _VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+|\b(?:version|release) \d|\bv\d", re.IGNORECASE)
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|month|date|day)s?\b|\bon what\b")
 

@@ -177,6 +177,8 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
     ("What is the minimum GCC version required to build it?", "version"),
     ("What is the release date of 1.12?", None),  # not a version: "release" names the date
     ("Since which version has it been installed setgid?", "version"),
+    ("From which Python version up can it build wheels?", "version"),
+    ("Which release onwards supports it?", "version"),
     ("What are the three release channels of Rust?", None),
     ("What is in the release notes?", None),
 ])
