@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,10 @@ def test_the_pages_add_handler_refuses_with_a_reason_and_deletes_gradios_copy_at
         add = next(fn for fn in page.fns.values() if fn.name == "add_files")
         return list((await page.process_api(add, [payload]))["data"])
 
-    notice, cleared = asyncio.run(press_add())
+    # In a thread of its own: a browser test run before in this process leaves an event loop running in
+    # the main thread (Playwright's), where asyncio.run refuses to start another.
+    with ThreadPoolExecutor(1) as pool:
+        notice, cleared = pool.submit(lambda: asyncio.run(press_add())).result()
     lines = notice.splitlines()
     assert lines[0] == "- Added mill.txt."
     assert lines[1].startswith("- **Not added:** tool.exe: unsupported format .exe; supported: ")
