@@ -128,11 +128,12 @@ class EvidenceSelector:
         asked = stressed or question  # a follow-up's own words say what it asks for
         shape = answer_shape(asked)
         own = self._embed([stressed])[0] if stressed else vector
-        for (chunk, start, end, text, _, plain), v in zip(candidates, vectors, strict=True):
+        for (chunk, start, end, text, heading, plain), v in zip(candidates, vectors, strict=True):
             dense = sum(a * b for a, b in zip(vector, v, strict=True))
             near = sum(a * b for a, b in zip(own, v, strict=True)) if stressed else dense
             score = (1 - w) * dense + w * lexical.overlap(question, plain)
-            rank = score if self.idf == "index" else (1 - w) * near + w * local.overlap(plain)
+            rank = score if self.idf == "index" else (
+                (1 - w) * near + w * local.overlap(plain, f"{chunk.title} {heading}"))
             rank += self.shape_bonus * fits(shape, asked, text)
             scored.append((score, chunk, start, end, text, rank, ()))
         if self.count == 0:
@@ -224,10 +225,16 @@ class _LocalWeights:
                     for t in self.wanted for df in [sum(t in s for s in sets)]}
         self.total = sum(self.idf.values())
 
-    def overlap(self, text: str) -> float:
+    def overlap(self, text: str, context: str = "") -> float:
+        """The share of the question's weight that ``text`` holds; a term of its ``context`` (the
+        document's title and the headings above it) counts as held. "What is the minimum Python
+        version needed to run Black?" is answered in Black's README by "It requires Python 3.10+ to
+        run.", which says "it"; the sentence that names Black ("If you want to run Black without
+        installing Python, ...") does not answer it."""
         if not self.total:
             return 0.0
-        return sum(self.idf[t] for t in self.wanted & set(terms(text))) / self.total
+        held = self.wanted & (set(terms(text)) | set(terms(context)))
+        return sum(self.idf[t] for t in held) / self.total
 
 
 def _of_kind_asked(question: str, scored: list[_Scored], count: int) -> list[_Scored]:

@@ -1,0 +1,35 @@
+"""A question's terms count as held by a unit when the document's title or the headings above it say them."""
+
+from __future__ import annotations
+
+from fakes import FakeEmbedder
+
+from assistant.evidence import EvidenceSelector
+from assistant.lexical import TextWeights
+from assistant.types import Chunk, Hit
+
+QUESTION = "What is the minimum Python version needed to run Black?"
+README = (
+    "# Black\n\n"
+    "## Installation\n\n"
+    "It requires Python 3.10+ to run.\n\n"
+    "## Standalone\n\n"
+    "If you want to run Black without installing Python, download a standalone executable.\n"
+)
+
+
+def _best(text: str, title: str) -> str:
+    chunk = Chunk("c1", "README.md", "/docs/README.md", title, text, 0, len(text), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
+    passage, = selector.select(QUESTION, FakeEmbedder.vector(QUESTION), [Hit(chunk, 1.0)], TextWeights([text]))
+    return passage.text
+
+
+def test_a_sentence_that_says_it_is_read_under_its_documents_title() -> None:
+    assert _best(README, "Black") == "It requires Python 3.10+ to run."
+
+
+def test_without_the_title_the_sentence_naming_the_subject_wins() -> None:
+    # The same README with neither a title nor a heading naming Black: nothing says what "it" is.
+    text = README.replace("# Black\n\n", "# Tool\n\n")
+    assert _best(text, "Tool").startswith("If you want to run Black without installing Python")
