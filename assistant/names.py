@@ -41,6 +41,25 @@ def named_identifiers(question: str) -> list[str]:
     return [t for t in found if len(t) > 1 and ".." not in t]
 
 
+# A sentence ends before the next one's capital; "e.g. FOO" and "i.e. BAR" end none.
+_SENTENCE_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])\s+(?=[A-Z\"“])")
+# "like [3/120]", "such as libc6", "e.g. FOO=1": an example the asker gives, not what the question is about.
+_EXAMPLE = re.compile(r"\b(?:like|such as|e\.g\.|for example|for instance)\s+\S+", re.IGNORECASE)
+
+
+def asked_identifiers(question: str) -> list[str]:
+    """The exactly named things of the sentences that ask (those ending in a question mark), without the
+    examples the asker gives. A sentence before them sets the scene in the asker's words ("My editor wants a
+    compile_commands.json. Which Ninja subtool makes one?"): the documents may name it otherwise.
+
+    >>> asked_identifiers("Ninja prints a prefix like [3/120]. What is its format string in Ninja 1.11?")
+    ['1.11']
+    """
+    sentences = _SENTENCE_END.split(question.strip())
+    asking = [s for s in sentences if s.rstrip().endswith("?")] or sentences
+    return named_identifiers(_EXAMPLE.sub(" ", " ".join(asking)))
+
+
 def proper_names(question: str) -> list[str]:
     """The capitalised words of ``question`` that do not open a sentence, in lower case."""
     names = []
@@ -81,7 +100,7 @@ def unnamed(question: str, documents: str) -> str | None:
 
 
 def _unnamed(question: str, text: str) -> str | None:
-    missing = [name for name in named_identifiers(question) if not _identifier_in(name, text)]
+    missing = [name for name in asked_identifiers(question) if not _identifier_in(name, text)]
     if missing:
         return f"the documents never mention {missing[0]!r}"
     names = proper_names(question)

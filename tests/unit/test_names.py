@@ -75,3 +75,16 @@ def test_the_check_can_be_turned_off(make_assistant, generator: FakeGenerator) -
     generator.queue("2,400,000 pounds [1]")
     answer = assistant.ask("What was the cost of the harbour wall rebuilt in 1993?")
     assert not any("never mention" in note for note in answer.notes)
+
+
+@pytest.mark.parametrize(("question", "documents", "refused"), [
+    # An example the asker gives is not what the question is about.
+    ("Ninja prints a prefix like [3/120]. What is the default format string?", "NINJA_STATUS: [%f/%t]", False),
+    ("How do I hold a package such as libc6?", "apt-mark hold package_name", False),
+    # A sentence that sets the scene in the asker's words: the documents may name it otherwise.
+    ("My editor wants a compile_commands.json. Which Ninja tool writes one?", "compdb: dump a database", False),
+    # The sentence that asks still names what it is about.
+    ("I use Debian. What is the codename of Debian 14?", "Debian 12 is called bookworm.", True),
+])
+def test_only_the_asking_sentence_names_what_must_be_there(question: str, documents: str, refused: bool) -> None:
+    assert (unnamed(question, documents) is not None) is refused
