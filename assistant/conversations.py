@@ -15,6 +15,13 @@ Edit), and of each checked answer what Export writes: its text, sentences and ci
 conversation exports every exchange, in order, as before it was kept. A record kept before answers
 were (no ``exchanges``) still opens; its export holds what is asked after it is opened.
 
+Every tab of the page holds the list it loaded, and a save writes a whole list. So each save and
+each use of the list starts from what the storage holds at that moment, whichever tab wrote it: the
+page's script reads the stored string and the server decrypts it (:func:`stored_in_browser`), and
+:func:`merged` takes of each conversation its newest record. A deleted conversation is remembered
+by a small record of its deletion (the newest :data:`FORGOTTEN`), which outweighs every older copy,
+so a tab that loaded it before cannot bring it back; a conversation saved after its deletion stays.
+
 Save as test case still covers only what is answered after opening (Regenerate makes the last
 answer again, to save it). A test case is made of the passages given to the model with their
 chunks, the prompt and the raw output: 11 kB for the median case in tests/recordings/, against the
@@ -25,6 +32,8 @@ index. A reopened answer is a :class:`Reopened`, so the page tells it from one i
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import re
@@ -35,6 +44,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
 from assistant.types import Answer, Citation, Sentence, Timings
 
 KEPT = 30  # conversations a browser keeps; the oldest goes first
@@ -43,7 +55,9 @@ KEPT = 30  # conversations a browser keeps; the oldest goes first
 # page's script with only a console message, losing the conversation. 2.5 MB is 3.3 million characters:
 # 30 conversations of 20 questions take 2.7 MB (benchmarks/browser_storage.py), of 30 they would not fit.
 KEPT_BYTES = 2_500_000
+FORGOTTEN = 100  # deletions remembered (about 60 bytes each), so no tab brings the conversation back
 TITLE_CHARS = 80
+STORAGE_KEY = "assistant-conversations"  # the browser storage's key for the list (gr.BrowserState's)
 DELETE = "Delete"  # the action in each row of the list
 _KEY_FILE = "browser-state.key"
 _SOURCE_ID = re.compile(r'(id="|href="#)src-[^-"]+-(\d+)"')
@@ -90,24 +104,55 @@ def kept(stored: list[Record] | None, key: str, messages: list[dict[str, Any]], 
     A conversation with no question yet is not kept; at most :data:`KEPT` are, and the oldest go
     first while the list takes more than :data:`KEPT_BYTES` (the one being kept always stays).
     """
-    others = [r for r in stored or [] if r.get("id") != key]
     if not any(m.get("role") == "user" for m in messages):
-        return others
+        return [r for r in stored or [] if r.get("id") != key]
     record = {"id": key, "title": title(messages), "at": time.time() if now is None else now,
               "messages": [{"role": m.get("role"), "content": _text(m)} for m in messages],
               "turns": [list(t) for t in turns],
               "exchanges": [_exchange_record(q, a) for q, a in exchanges or []],
               "last": None if last is None else {"text": last.text, "turns": [list(t) for t in last.turns],
                                                  "exchanges": last.exchanges}}
-    out = [record, *others][:KEPT]
-    while len(out) > 1 and _size(out) > KEPT_BYTES:
-        out.pop()  # the list is in the order conversations were last kept: the last is the oldest
-    return out
+    return merged([r for r in stored or [] if r.get("id") != key], [record], first=key)
+
+
+def merged(*lists: list[Record] | None, first: str | None = None) -> list[Record]:
+    """One list of what ``lists`` hold (each tab's copy, the browser's storage): of each conversation the
+    newest of its records and its deletion (a deletion outweighs a record of the same time).
+
+    The conversations come newest first (``first``, the one being kept, before them all, and always
+    kept), then the newest :data:`FORGOTTEN` deletions; bounded by :data:`KEPT` and :data:`KEPT_BYTES`
+    as :func:`kept` says.
+    """
+    newest: dict[str, Record] = {}
+    for record in (r for listed in lists for r in listed or []):
+        key = record.get("id") if isinstance(record, dict) else None
+        if not isinstance(key, str):
+            continue
+        held = newest.get(key)
+        if held is None or (_at(record), _deleted(record)) > (_at(held), _deleted(held)):
+            newest[key] = record
+    deletions = sorted((r for r in newest.values() if _deleted(r)), key=_at, reverse=True)[:FORGOTTEN]
+    out = sorted((r for r in newest.values() if not _deleted(r)),
+                 key=lambda r: (r["id"] != first, -_at(r)))[:KEPT]
+    while len(out) > 1 and _size([*out, *deletions]) > KEPT_BYTES:
+        out.pop()  # the oldest
+    return [*out, *deletions]
 
 
 def _size(stored: list[Record]) -> int:
     """Bytes of ``stored`` as the page's script writes it (``JSON.stringify``, then UTF-8)."""
     return len(json.dumps(stored, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _at(record: Record) -> float:
+    try:
+        return float(record.get("at", 0))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _deleted(record: Record) -> bool:
+    return bool(record.get("deleted"))
 
 
 def rows(stored: list[Record] | None) -> list[list[str]]:
@@ -116,11 +161,49 @@ def rows(stored: list[Record] | None) -> list[list[str]]:
 
 
 def newest_first(stored: list[Record] | None) -> list[Record]:
-    return sorted(stored or [], key=lambda r: float(r.get("at", 0)), reverse=True)
+    """The conversations listed (not the deletions remembered), newest first."""
+    return sorted((r for r in stored or [] if not _deleted(r)), key=_at, reverse=True)
 
 
-def without(stored: list[Record] | None, key: str) -> list[Record]:
-    return [r for r in stored or [] if r.get("id") != key]
+def without(stored: list[Record] | None, key: str, now: float | None = None) -> list[Record]:
+    """``stored`` with conversation ``key`` deleted: its record gives way to a record of its deletion."""
+    held = max((_at(r) for r in stored or [] if r.get("id") == key), default=0.0)
+    deletion = {"id": key, "at": max(time.time() if now is None else now, held), "deleted": True}
+    return merged(stored, [deletion])
+
+
+def find(stored: list[Record] | None, key: str) -> Record | None:
+    """Conversation ``key``'s record, or None if it is not kept (or was deleted)."""
+    return next((r for r in stored or [] if r.get("id") == key and not _deleted(r)), None)
+
+
+def stored_in_browser(stored: str | None, secret: str) -> list[Record]:
+    """The list that the browser's storage holds: ``stored`` is the string ``gr.BrowserState`` wrote there.
+
+    Gradio's page encrypts the JSON with CryptoJS (``AES.encrypt`` with a passphrase): AES-256-CBC,
+    the key and IV made from the passphrase, the SHA-256 of ``secret`` in hex, and 8 random bytes of
+    salt by OpenSSL's EVP_BytesToKey (MD5, one round); stored as base64 of ``Salted__``, the salt and
+    the ciphertext, after a base64 IV and a colon that the derivation leaves unused. Nothing there,
+    another secret's or damaged: an empty list.
+    """
+    _, _, sealed = (stored or "").partition(":")
+    try:
+        data = base64.b64decode(sealed, validate=True)
+        if len(data) < 32 or data[:8] != b"Salted__" or len(data) % 16:
+            return []
+        salt, body = data[8:16], data[16:]
+        passphrase = hashlib.sha256(secret.encode("utf-8")).hexdigest().encode("ascii")
+        derived = block = b""
+        while len(derived) < 48:
+            block = hashlib.md5(block + passphrase + salt, usedforsecurity=False).digest()
+            derived += block
+        decryptor = Cipher(algorithms.AES(derived[:32]), modes.CBC(derived[32:48])).decryptor()
+        unpadder = padding.PKCS7(128).unpadder()
+        plain = unpadder.update(decryptor.update(body) + decryptor.finalize()) + unpadder.finalize()
+        value = json.loads(plain.decode("utf-8"))
+    except ValueError:  # base64, padding (another secret), UTF-8 and JSON errors are all ValueErrors
+        return []
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
 
 
 def opened(record: Record) -> tuple[list[dict[str, Any]], Turns, Exchanges, Last | None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import json
 import os
 import queue
 import shutil
@@ -46,6 +47,8 @@ SEARCHING = "Searching the documents and reading the passages…"
 PENDING = '<span class="pending">Indexing…</span>'
 ASSETS = Path(__file__).with_name("web_assets")
 EXPORTS = "conversation-exports"  # folder in Gradio's cache with one export per session
+# The page's script for an event whose last input is ``in_storage``: what the browser's storage holds now.
+READ_STORED = f"(...inputs) => [...inputs.slice(0, -1), localStorage.getItem({json.dumps(conversations.STORAGE_KEY)})]"
 REFRESH_S = 2.0  # how often an open page looks for changes to the index and the status
 REMOVE, REMOVE_COLUMN = "Remove", 2  # the action in each row of the documents table
 FORMATS = (".txt", ".md", ".pdf", ".docx", ".html")  # as the upload's label names them
@@ -242,8 +245,11 @@ def build(server: Server) -> gr.Blocks:
         last = gr.State(None)  # the last question (conversations.Last), for Regenerate and Edit
         editing = gr.State(None)  # the Last that the question being edited replaces when sent
         key = gr.State(None)  # the conversation's key in the browser's list
-        kept = gr.BrowserState([], storage_key="assistant-conversations",
-                               secret=conversations.browser_secret(settings.data_dir))
+        secret = conversations.browser_secret(settings.data_dir)
+        kept = gr.BrowserState([], storage_key=conversations.STORAGE_KEY, secret=secret)  # this tab's list
+        # What the browser's storage holds when the list is saved or used, whichever tab wrote it: the page's
+        # script (READ_STORED) puts it in as the event's last input. Never shown, never set.
+        in_storage = gr.Textbox(visible=False)
         with gr.Tab("Chat", id="chat"):
             chatbot = gr.Chatbot(label="Conversation", height=520, elem_id="conversation",
                                  latex_delimiters=[], buttons=["copy"], feedback_options=None)
@@ -413,33 +419,48 @@ def build(server: Server) -> gr.Blocks:
             server.new_conversation(request.session_hash or "")
             return [], [], [], "", gr.update(value=None, interactive=False), None, None, None
 
+        def now_stored(tab: list[dict[str, Any]] | None, storage: str | None) -> list[dict[str, Any]]:
+            """This tab's list merged with what the browser's storage holds now (another tab may have saved)."""
+            return conversations.merged(tab, conversations.stored_in_browser(storage, secret))
+
         def keep(current_key: str | None, messages: Messages, history: Turns, done: Exchanges,
-                 previous: Last | None, stored: list[dict[str, Any]], request: gr.Request) -> tuple[Any, ...]:
+                 previous: Last | None, stored: list[dict[str, Any]], storage: str | None,
+                 request: gr.Request) -> tuple[Any, ...]:
             """The conversation saved in the browser's list as it is now (not while a question is under way)."""
             if server.asking(request.session_hash or "") or not messages:
                 return gr.update(), gr.update(), gr.update()
             current_key = current_key or conversations.new_id()
-            stored = conversations.kept(stored, current_key, messages, history, previous, done)
+            stored = conversations.kept(now_stored(stored, storage), current_key, messages, history, previous, done)
             return current_key, stored, conversations.rows(stored)
 
-        def pick_past(stored: list[dict[str, Any]], current_key: str | None, evt: gr.SelectData,
-                      request: gr.Request) -> tuple[Any, ...]:
-            """A click in the list of past conversations: its question opens it, its Delete deletes it."""
+        def pick_past(stored: list[dict[str, Any]], current_key: str | None, storage: str | None,
+                      evt: gr.SelectData, request: gr.Request) -> tuple[Any, ...]:
+            """A click in the list of past conversations: its question opens it, its Delete deletes it.
+
+            The row is one of this tab's list as shown; what is opened or deleted, and the list shown
+            after, are of that list merged with the browser's storage (another tab may have saved).
+            """
             row, column = evt.index if isinstance(evt.index, (list, tuple)) else (evt.index, None)
             listed_now = conversations.newest_first(stored)
             unchanged = (gr.update(),) * 10
             if not isinstance(row, int) or not 0 <= row < len(listed_now):
                 return unchanged
-            record = listed_now[row]
+            clicked = listed_now[row]["id"]
+            stored = now_stored(stored, storage)
             if column == 1:
-                stored = conversations.without(stored, record["id"])
-                gone = None if record["id"] == current_key else gr.update()
+                stored = conversations.without(stored, clicked)
+                gone = None if clicked == current_key else gr.update()
                 return (*(gr.update(),) * 7, gone, stored, conversations.rows(stored))
+            record = conversations.find(stored, clicked)
+            if record is None:  # deleted in another tab
+                return (*(gr.update(),) * 3, wording.DELETED_ELSEWHERE, *(gr.update(),) * 4, stored,
+                        conversations.rows(stored))
             session = request.session_hash or ""
             server.new_conversation(session)  # an answer being made must not come back
             messages, history, done, previous = conversations.opened(record)
             exported = _exported(done, session) if done else gr.update(value=None, interactive=False)
-            return (messages, history, done, "", exported, previous, None, record["id"], gr.update(), gr.update())
+            return (messages, history, done, "", exported, previous, None, record["id"], stored,
+                    conversations.rows(stored))
 
         def halt(request: gr.Request) -> str:
             server.stop_flag(request.session_hash or "").set()
@@ -532,14 +553,14 @@ def build(server: Server) -> gr.Blocks:
                       show_progress_on=chatbot, concurrency_id="model",
                       api_visibility="private" if start is again else "public") \
                 .then(finish, chosen, [*controls, status], queue=False, api_visibility="private") \
-                .then(keep, [key, chatbot, turns, exchanges, last, kept], [key, kept, past], queue=False,
-                      api_visibility="private")
+                .then(keep, [key, chatbot, turns, exchanges, last, kept, in_storage], [key, kept, past],
+                      js=READ_STORED, queue=False, api_visibility="private")
         edit.click(edit_last, last, [question, editing, notice], queue=False, api_visibility="private")
         stop.click(halt, None, notice, queue=False, api_visibility="private")
         for reset in (new.click, chatbot.clear):
             reset(start_over, None, [*outputs, last, editing, key], queue=False, api_visibility="private")
-        past.select(pick_past, [kept, key], [*outputs, last, editing, key, kept, past], queue=False,
-                    api_visibility="private")
+        past.select(pick_past, [kept, key, in_storage], [*outputs, last, editing, key, kept, past],
+                    js=READ_STORED, queue=False, api_visibility="private")
         save.click(lambda done, history: save_case(server, done, history), [exchanges, turns], notice,
                    api_visibility="private")
         # Gradio's copies of uploads: deleted once added or refused, removed from the list, or when the page

@@ -32,6 +32,8 @@ def not_removed(name: str, reason: str) -> str:
 EDITING = ("Editing your last question: **Ask** replaces the last question and its answer "
            "(**New chat** starts over instead).")
 
+DELETED_ELSEWHERE = "That conversation was deleted in another tab of this page."
+
 SETTINGS_SCOPE = ("These settings apply to this page only: other visitors, and your other tabs, keep their own. "
                   "A reload goes back to the server's settings.")
 

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fakes import FakeGenerator, source_number
 
 from assistant import rendering
 from assistant.conversations import (
     DELETE,
+    FORGOTTEN,
     KEPT,
     KEPT_BYTES,
     Last,
     Reopened,
     browser_secret,
+    find,
     kept,
+    merged,
     newest_first,
     opened,
     rows,
+    stored_in_browser,
     title,
     without,
 )
@@ -159,8 +168,88 @@ def test_a_reopened_answer_is_not_saved_as_a_test_case_and_a_new_one_is(indexed:
 def test_without_deletes_one() -> None:
     stored = kept([], "a", _exchange("one", "x"), [], None, now=1.0)
     stored = kept(stored, "b", _exchange("two", "y"), [], None, now=2.0)
-    assert [r["id"] for r in without(stored, "b")] == ["a"]
-    assert without(stored, "nothing") == stored
+    assert [r["id"] for r in newest_first(without(stored, "b", now=3.0))] == ["a"]
+    assert rows(without(stored, "b", now=3.0)) == [["one", DELETE]]
+    assert newest_first(without(stored, "nothing", now=3.0)) == newest_first(stored)
+
+
+def _ids(stored: list) -> list[str]:
+    return [r["id"] for r in newest_first(stored)]
+
+
+def test_two_tabs_saving_in_turn_keep_both_and_a_deletion_outweighs_older_copies() -> None:
+    tab_a: list = []  # both tabs loaded the empty list
+    tab_b: list = []
+    storage = tab_a = kept(merged(tab_a, []), "a", _exchange("one", "x"), [], None, now=1.0)
+    storage = tab_b = kept(merged(tab_b, storage), "b", _exchange("two", "y"), [], None, now=2.0)
+    assert _ids(storage) == ["b", "a"]  # the second tab's save kept the first tab's conversation
+
+    storage = tab_a = without(merged(tab_a, storage), "a", now=3.0)  # deleted in the first tab
+    assert _ids(tab_a) == ["b"] and rows(tab_a) == [["two", DELETE]]
+    storage = tab_b = kept(merged(tab_b, storage), "c", _exchange("three", "z"), [], None, now=4.0)
+    assert _ids(storage) == ["c", "b"], "the second tab's old copy brought the deleted conversation back"
+    assert find(storage, "a") is None and find(storage, "b") is not None
+    assert merged(storage, tab_a, [*tab_b, {"id": "b", "at": 0.5, "title": "an older copy"}]) == storage
+
+    # Saved after its deletion (continued in a tab that had it open): the newer record wins.
+    again = kept(merged(tab_b, storage), "a", _exchange("one", "x, again"), [], None, now=5.0)
+    assert _ids(again) == ["a", "c", "b"] and find(again, "a") == again[0]
+
+
+def test_merging_takes_the_newest_record_and_keeps_the_bounds() -> None:
+    old = kept([], "a", _exchange("one", "old answer"), [], None, now=1.0)
+    new = kept([], "a", _exchange("one", "new answer"), [], None, now=2.0)
+    assert merged(old, new) == merged(new, old) == new
+    many = [kept([], f"c{i}", _exchange(f"question {i}", "answer"), [], None, now=float(i))[0]
+            for i in range(KEPT + 5)]
+    assert _ids(merged(many[::2], many[1::2])) == [f"c{i}" for i in range(KEPT + 4, 4, -1)]
+    deletions = [{"id": f"d{i}", "at": float(i), "deleted": True} for i in range(FORGOTTEN + 10)]
+    remembered = merged(many[:3], deletions)
+    assert _ids(remembered) == ["c2", "c1", "c0"]
+    assert [r["id"] for r in remembered[3:]] == [f"d{i}" for i in range(FORGOTTEN + 9, 9, -1)]
+    assert merged([{"title": "no id"}, "not a record", {"id": 3}], None) == []  # type: ignore[list-item]
+    long_answer = "Imogen Varga keeps the lamp. " * 4000  # about 116 kB of JSON
+    big = [kept([], f"c{i}", _exchange(f"question {i}", long_answer), [], None, now=float(i))[0]
+           for i in range(KEPT)]
+    bounded = merged(big[:15], big[15:])
+    assert len(json.dumps(bounded).encode("utf-8")) <= KEPT_BYTES and _ids(bounded)[0] == f"c{KEPT - 1}"
+    assert _ids(bounded) == [f"c{i}" for i in range(KEPT - 1, KEPT - 1 - len(bounded), -1)]
+
+
+# As Chromium's Gradio page wrote [{"id": "c1", "title": "Wer hält die Lampe? ünïcödé ✓", "at": 1.5,
+# "messages": [{"role": "user", "content": "x" * 100}]}, {"id": "c2", "at": 2.0, "deleted": True}] under
+# the secret "s3cret-Key_value" (gr.BrowserState 6.31).
+WRITTEN_BY_THE_PAGE = (
+    "hR5kplzSfYUl1D4M0l71FA==:U2FsdGVkX1+B5Z1T1govz2A3edUb8vGtj+H52T2P7YQrbc/ED0jodipvsxx/9gfML5SWtAgsfJt0ZT/"
+    "EL1RahLKNHAUi9tgCUqKbu2GzN0FIy6btxvQbYiY9gURL8pbtGrv+dz1v933201jfUCHYasLDZoTVimOHWsqdYknGJBxLnrRZB14hpe0w"
+    "ogQCy0ObnFpOquWSwCw71VLJlFW/RXgyF3HanF1Xei7zuRPjXIfOBD9427+N3Adp859dgo6JLxmEzN37P40VsbX6gNfDiLqe2KLRguuCY3"
+    "v6nCyjntM0+WCe5ABGSgy0o2WhofVLw539YkZzFX5Z2cjRd9rD3Uoj8lYaoE0bR0n56MqWrMM=")
+
+
+def _sealed(plain: str, secret: str) -> str:
+    """``plain`` as gr.BrowserState's script stores it (CryptoJS AES with a passphrase), for the test."""
+    passphrase, salt = hashlib.sha256(secret.encode()).hexdigest().encode(), os.urandom(8)
+    derived = block = b""
+    while len(derived) < 48:
+        block = hashlib.md5(block + passphrase + salt).digest()
+        derived += block
+    padder = padding.PKCS7(128).padder()
+    encryptor = Cipher(algorithms.AES(derived[:32]), modes.CBC(derived[32:])).encryptor()
+    body = encryptor.update(padder.update(plain.encode()) + padder.finalize()) + encryptor.finalize()
+    return base64.b64encode(os.urandom(16)).decode() + ":" + base64.b64encode(b"Salted__" + salt + body).decode()
+
+
+def test_the_list_is_read_from_the_string_the_page_stored() -> None:
+    assert stored_in_browser(WRITTEN_BY_THE_PAGE, "s3cret-Key_value") == [
+        {"id": "c1", "title": "Wer hält die Lampe? ünïcödé ✓", "at": 1.5,
+         "messages": [{"role": "user", "content": "x" * 100}]},
+        {"id": "c2", "at": 2.0, "deleted": True}]
+    stored = kept([], "a", _exchange("Who keeps the lamp? ✓", CITED * 50), [], None, now=1.0)
+    assert stored_in_browser(_sealed(json.dumps(stored), "key"), "key") == stored
+    for unreadable in (None, "", "garbage", "a:b", WRITTEN_BY_THE_PAGE[:-8], _sealed('{"id": "a"}', "key"),
+                       _sealed("not JSON", "key")):
+        assert stored_in_browser(unreadable, "key") == []
+    assert stored_in_browser(WRITTEN_BY_THE_PAGE, "another secret") == []
 
 
 def test_the_browser_secret_is_made_once_and_kept_private(tmp_path: Path) -> None:
