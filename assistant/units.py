@@ -138,26 +138,23 @@ def _join(lines: list[str]) -> str:
     return " ".join(out.split())
 
 
-_LINK = re.compile(r"!?\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
-_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`+)")
-
-
 def _inline(line: str) -> str:
-    """Markdown's inline markers out of a line: links keep their text, emphasis and code marks go;
-    a `code span` is kept as written ("_click_default_help")."""
-    out, pos = [], 0
-    for span in _CODE_SPAN.finditer(line):
-        out += [_unmarked(line[pos : span.start()]), span.group(2).strip()]
-        pos = span.end()
-    out.append(_unmarked(line[pos:]))
-    return "".join(out).strip()
+    """Markdown's inline markup out of a line, as CommonMark reads it: links and images keep their
+    text, emphasis and code marks go, escapes are resolved, and what only looks like markup stays
+    ("arg_", "2 * 3", an escaped "\\*").
+
+    >>> _inline("Set **`__version__`** in [`__init__.py`](x) or *see* <https://a.org/b>, not arg_ or 2 * 3")
+    'Set __version__ in __init__.py or see https://a.org/b, not arg_ or 2 * 3'
+    """
+    parsed = _parser().parseInline(line)
+    pieces = [_REFERENCE.sub(r"\1", token.content) if token.type == "text" else token.content
+              for token in (parsed[0].children or () if parsed else ()) if token.type in _INLINE_TEXT]
+    return "".join(pieces).strip()
 
 
-def _unmarked(line: str) -> str:
-    line = _LINK.sub(r"\1", line)
-    line = re.sub(r"<(https?://[^>]+)>", r"\1", line)
-    line = _EMPHASIS.sub("", line)
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", line)
+_INLINE_TEXT = frozenset({"text", "code_inline", "html_inline", "image"})  # an image: its alt text
+# A reference link ("[Mangum][mangum]") whose definition, elsewhere in the file, one line does not hold.
+_REFERENCE = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 
 
 def _plain_inline(line: str) -> str:
@@ -521,6 +518,7 @@ def _starts(line: str, previous: str, following: str, n: int) -> str:
     return ""
 
 
+@lru_cache(maxsize=1)
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table")

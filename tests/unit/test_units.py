@@ -405,3 +405,16 @@ def test_a_literal_block_is_code_whatever_its_lines_end_with() -> None:
     assert [k for k, _, t in got if "cp1252" in t] == ["code"]
     assert ("prose", "Main JSON Output", "Run it like this: normalizer -m file.srt,") in got  # with its example
     assert ("prose", "Main JSON Output", "The output is one line.") in got
+
+
+@pytest.mark.parametrize(("source", "seen"), [
+    # What only looks like emphasis stays: a name ending in an underscore, a product of figures.
+    ("Prefix their names with arg_. It helps.", "Prefix their names with arg_."),
+    ("The limit is 2 * 3 MiB by default.", "The limit is 2 * 3 MiB by default."),
+    ("Escaped markers stay: \\*args and \\_private.", "Escaped markers stay: *args and _private."),
+    # Markup goes: emphasis, code marks, links (also by reference), autolinks.
+    ("Set **`__version__`** in [the module](x.py).", "Set __version__ in the module."),
+    ("[Mangum][mangum] adapts ASGI apps; see <https://a.org/b>.", "Mangum adapts ASGI apps; see https://a.org/b."),
+])
+def test_markdown_inline_markup_is_read_as_commonmark_reads_it(source: str, seen: str) -> None:
+    assert shown(source + "\n", markdown=True)[0][2] == seen
