@@ -1,6 +1,7 @@
 """What kind of answer a question asks for, and whether a text holds one.
 
-"How many ...?" wants a number, "How much did it cost?" an amount of money and
+"How many ...?" wants a number (as "How long / large / often ...?" do: a measure is a figure),
+"How much did it cost?" an amount of money and
 "When ...?" a date; a short answer of another kind ("Tianjin" for "Roughly how
 many attended?") is the small model picking the wrong span, however well the
 span is supported by its source.
@@ -43,7 +44,7 @@ _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 _QUANTITY = r"(?:number|amount|percentage|share|proportion|cost|price|value|investment|revenue|budget|" \
             r"population|total|size|distance|capacity|rate)s?"
 _ASKS_NUMBER = re.compile(
-    rf"\bhow (?:many|much)\b|\bwhat {_QUANTITY}\b"
+    rf"\bhow (?:many|much|long|large|big|far|often|old|tall|high|wide|deep|heavy|small|fast)\b|\bwhat {_QUANTITY}\b"
     rf"|\bwhat (?:is|was|are|were|will be) (?:the |its |their )?(?:[\w-]+ )?{_QUANTITY}\b"
 )
 # Words of money: "how much" beside one of them, or "what is the cost", asks for an amount of money.

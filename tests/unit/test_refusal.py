@@ -162,6 +162,11 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
     ("Roughly how many people attended?", "number"),
     ("How much did it cost?", "money"),
     ("How much water can it hold?", "number"),
+    # A measure is a figure too: a size, a length of time, a distance, a frequency.
+    ("How large can a single comment block be?", "number"),
+    ("By default, how long does it wait before retrying?", "number"),
+    ("How often is a new stable version released?", "number"),
+    ("How far off may the timestamps be?", "number"),
     ("What was the total fare revenue in 2024?", "money"),
     ("What was Acme's total revenue in 2024?", "money"),
     ("What will the plant cost to run each year?", "money"),
