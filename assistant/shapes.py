@@ -2,7 +2,8 @@
 
 "Which contractor ...?" is answered by a sentence naming someone ("... by Brenlow Civil
 Engineering"), "Which option turns it off?" by one holding an option or identifier ("--fast"),
-"In which directory ...?" by one holding a path, "How many ...?" by one holding a figure (the
+"In which directory ...?" by one holding a path, "What email address ...?" or "Where do I send bug
+reports?" by one holding an address, "How many ...?" by one holding a figure (the
 kinds of :mod:`assistant.kinds`). A sentence that only repeats the question's own words
 ("the contractor will need safe access") matches it as well as the answer does and answers
 nothing; a small bonus for holding something of the asked shape, not already in the question,
@@ -46,14 +47,20 @@ _CODE_TOKEN = re.compile(r"(?<!\w)--?[A-Za-z][\w-]*|\b\w+_\w+\b|\b\w+\(\)|\b[A-Z
 _PATH_TOKEN = re.compile(r"(?:~|\.{0,2})/[\w.-]+|\b[\w-]+\.(?:conf|cfg|toml|ini|json|ya?ml|txt|md|py|sh|d|rc)\b")
 # A capitalised word inside a sentence (not the first word of one).
 _NAME_TOKEN = re.compile(r"(?<=[^\s.!?:]\s)[A-Z][\w&.-]+")
+# "What email address ...?", "Where do I send bug reports?": an address to write to, or a page to go to.
+_ASKS_ADDRESS = re.compile(r"\be-?mail\b|\bmailing list\b|\bwhere (?:\w+ ){0,3}(?:send|report|submit|mail)\b")
+_ADDRESS_TOKEN = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]*\w|\bhttps?://\S+")
 
 
 def answer_shape(question: str) -> str | None:
-    """``"name"``, ``"code"``, ``"path"``, a kind of :func:`assistant.kinds.asked_kind`, or None."""
+    """``"name"``, ``"code"``, ``"path"``, ``"address"`` (an email address or a web page), a kind of
+    :func:`assistant.kinds.asked_kind`, or None."""
     for part in asking_parts(question):
         kind = asked_kind(part)
         if kind:
             return kind
+        if _ASKS_ADDRESS.search(part):
+            return "address"
         m = _ASKING.match(part)
         if not m:
             continue
@@ -70,7 +77,7 @@ def fits(shape: str | None, question: str, text: str) -> bool:
     """Whether ``text`` holds something of ``shape`` that ``question`` does not already say."""
     if shape is None:
         return False
-    pattern = {"name": _NAME_TOKEN, "code": _CODE_TOKEN, "path": _PATH_TOKEN}.get(shape)
+    pattern = {"name": _NAME_TOKEN, "code": _CODE_TOKEN, "path": _PATH_TOKEN, "address": _ADDRESS_TOKEN}.get(shape)
     if pattern is None:
         return holds(shape, text)
     said = {w.lower() for w in words(question)}

@@ -17,6 +17,8 @@ from assistant.types import Chunk, Hit
     ("Which option turns that safety check off?", "code"),
     ("Which tabulate keyword argument stops number parsing?", "code"),
     ("In which directory does pipx create the environments?", "path"),
+    ("What email address can I escalate to?", "address"),
+    ("Where should I send bug reports for GNU time?", "address"),
     ("How many buses are in the fleet?", "number"),
     ("Starting with which release does -l work?", "version"),
     ("What is the plan for the harbour?", None),
@@ -34,6 +36,9 @@ def test_the_shape_is_read_where_the_question_starts_asking(question: str, shape
     ("code", "Set disable_numparse=True in the call.", True),
     ("code", "As a safety measure the check runs; it is slow.", False),
     ("path", "Environments live in ~/.local/pipx/venvs.", True),
+    ("address", "You may escalate to the CNA at security@lists.openjsf.org.", True),
+    ("address", "Report bugs at https://bugs.example.org/tasn1 please.", True),
+    ("address", "To report bugs, please send electronic mail to bug-time.org.", False),  # no address: garbled
     ("path", "Each app gets an environment of its own.", False),
     ("number", "It has 38 buses.", True),
     (None, "Anything at all.", False),
