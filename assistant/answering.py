@@ -344,7 +344,7 @@ def supported(raw: str, passages: list[Passage], question: str = "") -> tuple[li
         for start, end in sentence_spans(text):
             piece = text[start:end]
             sentence = None
-            if set(terms(piece)) - asked and not any(_same(k.text, piece) for k in kept):
+            if _says_more(piece, question, asked) and not any(_same(k.text, piece) for k in kept):
                 sentence = citations.supported_by(piece, markers, passages, asked)
             if sentence is not None:
                 kept.append(sentence)
@@ -355,8 +355,25 @@ def supported(raw: str, passages: list[Passage], question: str = "") -> tuple[li
 def _nothing_copied(raw: str, read: list[Passage], question: str) -> bool:
     """Whether the model's answer shares no word with what it read, beyond the question's: it
     guessed ("Dr. Zhang") because the sentence does not hold the answer."""
-    said = set(terms(" ".join(text for text, _ in citations.parse(raw)))) - set(terms(question))
-    return not said & set(terms(" ".join(p.text for p in read)))
+    answer = " ".join(text for text, _ in citations.parse(raw))
+    said = (set(terms(answer)) - set(terms(question))) | (_compounds(answer) - _compounds(question))
+    text = " ".join(p.text for p in read)
+    return not said & (set(terms(text)) | _compounds(text))
+
+
+# A name joined of words ("build.ninja", "x86_64", "--keep-going", "/usr/lib"): one thing, new as a
+# whole even where the question says each of its words ("Which build file does ninja look for?").
+_COMPOUND = re.compile(r"--?[A-Za-z][\w-]*|[\w-]+(?:[./_][\w-]+)+")
+
+
+def _compounds(text: str) -> set[str]:
+    return {m.group().lower() for m in _COMPOUND.finditer(text)}
+
+
+def _says_more(piece: str, question: str, asked: frozenset[str]) -> bool:
+    """Whether ``piece`` says something the question does not: a word of its own, or a name joined
+    of the question's words ("build.ninja")."""
+    return bool(set(terms(piece)) - asked or _compounds(piece) - _compounds(question))
 
 
 def _not_of_kind(raw: str, question: str) -> bool:

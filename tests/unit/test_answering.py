@@ -584,6 +584,16 @@ def test_verify_drops_a_repeat_that_lost_its_full_stop_to_the_marker() -> None:
     assert flagged
 
 
+def test_verify_keeps_a_name_joined_of_the_questions_words() -> None:
+    # "build.ninja" is new, though the question says "build" and "ninja"; "ninja build" says nothing.
+    passages = [_passage(1, "By default, it looks for a file named build.ninja in the current directory.")]
+    question = "Which build file does ninja look for?"
+    sentences, flagged = verify("build.ninja [1].\n", passages, question)
+    assert [s.text for s in sentences] == ["build.ninja"] and not flagged
+    _, flagged = verify("ninja build [1].\n", passages, question)
+    assert flagged
+
+
 def test_verify_flags_a_repaired_citation_inside_a_run_on() -> None:
     # Regression: the flag used to compare kept sentences with parse() segments by position.
     raw = "Calloway and Finch designed the breakwater. Ingrid Vale discovered the comet Vale-3 [1].\n"
