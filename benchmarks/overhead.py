@@ -1,7 +1,8 @@
 """What the assistant costs over the raw libraries it calls, and what the ONNX encoders change.
 
     .venv/bin/python benchmarks/overhead.py [--questions 8] [--corpus port_marren] [--hit-corpora seeds port_marren]
-                                            [--backends torch onnx onnx-int8] [--no-answers] [--profile]
+                                            [--backends torch onnx onnx-int8] [--repeats 1] [--threads N]
+                                            [--no-answers] [--profile]
 
 (a) Answer latency: ``Assistant.ask`` (bundled GGUF and MiniLM, an index of seeds/ and of one corpus of
 tests/eval/, questions from their case files) against raw llama-cpp-python's ``create_completion`` on
@@ -15,7 +16,12 @@ where the assistant's own time goes.
 
 (b) Indexing throughput: ``Assistant.index`` of one corpus into a fresh folder (models loaded and the
 store opened before the clock starts) in chunks per second, against the raw torch encoder's ``encode``
-on the very same chunk texts; for each embedding backend.
+on the very same chunk texts, timed right after it so both run under the same load; for each embedding
+backend, ``--repeats`` times over (backends in turn), the median of the ratios printed. The same texts are
+also embedded by the backend's encoder alone (``embed``, no chunking or store), against the raw torch
+encoder timed right after: what the encoder itself gains. ``--threads N`` runs torch and ONNX Runtime on N
+threads each (both default to one a core): on a machine that other work keeps busy, torch's two threads
+waiting on each other took 2 to 10 times as long from run to run, and one thread each gives steadier ratios.
 
 (c) Retrieval hit@k for each backend: the gold file among the top_k hybrid hits (and among the top_k
 dense hits alone), for the answerable cases of each corpus named, each corpus indexed on its own.
@@ -162,13 +168,17 @@ def answers(args: argparse.Namespace, work: Path) -> None:
         print(out.getvalue()[-6000:])
 
 
-def _raw_torch_rate(texts: list[str], batch: int) -> float:
+def _raw_torch_encoder(texts: list[str]) -> Any:
     from sentence_transformers import SentenceTransformer
 
     from assistant.embedding import bundled_embedding_path
 
     model = SentenceTransformer(str(bundled_embedding_path()), device="cpu", local_files_only=True)
     model.encode(texts[:4])
+    return model
+
+
+def _raw_torch_rate(model: Any, texts: list[str], batch: int) -> float:
     t0 = time.perf_counter()
     model.encode(texts, batch_size=batch, normalize_embeddings=True, convert_to_numpy=True)
     return len(texts) / (time.perf_counter() - t0)
@@ -186,20 +196,43 @@ def encoders(args: argparse.Namespace, work: Path) -> None:
     rows = []
     texts: list[str] = []
     torch_vectors: list[Vector] = []
+    raw_model: Any = None
+    embedders: dict[str, tuple[Embedder, float]] = {}
+    timings: dict[str, list[tuple[float, float, float, float]]] = {b: [] for b in args.backends}
+    chunks: dict[str, int] = {}
+    indexed: dict[str, Any] = {}
+    for repeat in range(args.repeats):
+        for backend in args.backends:
+            settings = base.model_copy(update={"embedding_backend": backend,
+                                               "data_dir": work / f"b-{backend}-{args.corpus}-{repeat}"})
+            if backend not in embedders:
+                t0 = time.perf_counter()
+                loaded = Assistant(settings).embedder
+                loaded.embed(["warm up"])
+                embedders[backend] = (loaded, time.perf_counter() - t0)
+            embedder = embedders[backend][0]
+            assistant = Assistant(settings, embedder)
+            assistant.store.count()  # the store opened (importing chromadb) before the clock, as the models are
+            t0 = time.perf_counter()
+            report = assistant.index([docs[args.corpus]])
+            index_s = time.perf_counter() - t0
+            if not texts:
+                texts = [c.text for c in sorted(assistant.store.all_chunks(), key=lambda c: c.id)]
+                raw_model = _raw_torch_encoder(texts)
+            raw_rate = _raw_torch_rate(raw_model, texts, base.embedding_batch_size)
+            t0 = time.perf_counter()
+            embedder.embed(texts)
+            embed_rate = len(texts) / (time.perf_counter() - t0)
+            raw_rate_2 = _raw_torch_rate(raw_model, texts, base.embedding_batch_size)
+            timings[backend].append((report.chunks_added / index_s, raw_rate, embed_rate, raw_rate_2))
+            chunks[backend], indexed[backend] = report.chunks_added, assistant
+            print(f"  {backend} ({repeat + 1}/{args.repeats}): indexed {report.chunks_added} chunks in {index_s:.1f}s, "
+                  f"{report.chunks_added / index_s / raw_rate:.2f}x raw torch; encoder alone "
+                  f"{embed_rate / raw_rate_2:.2f}x (load average {os.getloadavg()[0]:.1f})", file=sys.stderr)
     for backend in args.backends:
-        settings = base.model_copy(update={"embedding_backend": backend, "data_dir": work / f"b-{backend}-0"})
-        t0 = time.perf_counter()
-        embedder = Assistant(settings).embedder
-        embedder.embed(["warm up"])
-        load_s = time.perf_counter() - t0
-        assistant = Assistant(settings, embedder)
-        assistant.store.count()  # the store opened (importing chromadb) before the clock, as the models are
-        t0 = time.perf_counter()
-        report = assistant.index([docs[args.corpus]])
-        index_s = time.perf_counter() - t0
-        if not texts:
-            texts = [c.text for c in sorted(assistant.store.all_chunks(), key=lambda c: c.id)]
-            raw_rate = _raw_torch_rate(texts, base.embedding_batch_size)
+        embedder, load_s = embedders[backend]
+        assistant = indexed[backend]
+        settings = assistant.settings
         vectors = embedder.embed(texts)
         if backend == "torch":
             torch_vectors = vectors
@@ -225,21 +258,40 @@ def encoders(args: argparse.Namespace, work: Path) -> None:
                 found += any(h.chunk.source.startswith(g) for h in dense.retrieve(case.question, vector)
                              for g in case.gold)
             hits[name] = (hybrid, found, total)
-        rate = report.chunks_added / index_s
-        rows.append((backend, load_s, report.chunks_added, index_s, rate, raw_rate, cosines, hits))
-        print(f"  {backend}: indexed {report.chunks_added} chunks in {index_s:.1f}s", file=sys.stderr)
+        rows.append((backend, load_s, chunks[backend], timings[backend], cosines, hits))
 
-    print(f"\n(b) indexing throughput on {args.corpus} (chunks/s) against the raw torch encoder on the same texts")
-    print(f"{'backend':<10} {'load s':>7} {'chunks':>6} {'index s':>8} {'index /s':>8} {'raw torch /s':>12} "
-          f"{'ratio':>6} {'cos to torch min/median':>24}")
-    for backend, load_s, n, index_s, rate, raw, cos, _ in rows:
-        print(f"{backend:<10} {load_s:>7.1f} {n:>6} {index_s:>8.1f} {rate:>8.2f} {raw:>12.2f} {rate / raw:>5.2f}x "
-              f"{min(cos):>11.6f} / {statistics.median(cos):.6f}")
+    print(f"\n(b) indexing throughput on {args.corpus} (chunks/s) against the raw torch encoder on the same texts, "
+          f"medians of {args.repeats} run(s), each ratio taken within one run")
+    print(f"{'backend':<10} {'load s':>7} {'chunks':>6} {'index /s':>8} {'raw torch /s':>12} {'ratio':>6} "
+          f"{'ratios':>18} {'encoder /s':>10} {'ratio':>6} {'cos to torch min/median':>24}")
+    for backend, load_s, n, runs, cos, _ in rows:
+        index_ratios = [r[0] / r[1] for r in runs]
+        embed_ratios = [r[2] / r[3] for r in runs]
+        print(f"{backend:<10} {load_s:>7.1f} {n:>6} {statistics.median(r[0] for r in runs):>8.2f} "
+              f"{statistics.median(r[1] for r in runs):>12.2f} {statistics.median(index_ratios):>5.2f}x "
+              f"{' '.join(f'{x:.2f}' for x in index_ratios):>18} {statistics.median(r[2] for r in runs):>10.2f} "
+              f"{statistics.median(embed_ratios):>5.2f}x {min(cos):>11.6f} / {statistics.median(cos):.6f}")
     print(f"\n(c) hit@{base.top_k}: gold file among the top {base.top_k} hybrid hits (dense alone), answerable cases")
     print(f"{'backend':<10} " + " ".join(f"{n:>18}" for n in args.hit_corpora))
     for backend, *_, hits in rows:
         print(f"{backend:<10} " + " ".join(f"{h:>5}/{t:<3} ({d:>3}/{t:<3})" for h, d, t in
                                            (hits[n] for n in args.hit_corpora)))
+
+
+def _limit_threads(n: int) -> None:
+    """torch and every ONNX Runtime session made from now on run on ``n`` threads."""
+    import onnxruntime
+    import torch
+
+    torch.set_num_threads(n)
+    made = onnxruntime.SessionOptions
+
+    def options() -> Any:
+        o = made()
+        o.intra_op_num_threads = n
+        return o
+
+    onnxruntime.SessionOptions = options
 
 
 def main() -> int:
@@ -248,10 +300,14 @@ def main() -> int:
     parser.add_argument("--corpus", default="port_marren", help="the tests/eval corpus beside seeds/")
     parser.add_argument("--hit-corpora", nargs="+", default=["seeds", "port_marren"])
     parser.add_argument("--backends", nargs="+", default=["torch", "onnx", "onnx-int8"])
+    parser.add_argument("--repeats", type=int, default=1, help="(b) runs of every backend in turn; medians printed")
+    parser.add_argument("--threads", type=int, default=0, help="threads for torch and ONNX Runtime (0: their own)")
     parser.add_argument("--no-answers", action="store_true", help="skip (a)")
     parser.add_argument("--no-encoders", action="store_true", help="skip (b) and (c)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
+    if args.threads:
+        _limit_threads(args.threads)
     print(f"load average at start: {os.getloadavg()}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="overhead-") as tmp:
         if not args.no_answers:

@@ -43,13 +43,20 @@ def test_float_onnx_gives_the_torch_vectors(cache: Path) -> None:
 
 
 def test_int8_is_close_but_not_the_same(cache: Path) -> None:
+    import onnx
+
     torch = make_embedder(None, "torch")
     torch_vectors = torch.embed(TEXTS)
     int8 = make_embedder(None, "onnx-int8", cache_dir=cache)
     assert int8.name == f"{torch.name}+onnx-int8"
     vectors = int8.embed(TEXTS)
     assert all(abs(sum(x * x for x in v) - 1) < 1e-4 for v in vectors)
-    assert min(_cosines(torch_vectors, vectors)) > 0.8
+    # Per-channel 7-bit weights: 0.977 here, 0.972 at worst on 605 chunks of tests/eval (per tensor, 0.80).
+    assert min(_cosines(torch_vectors, vectors)) > 0.96
+    # Fused before quantising (what makes it faster): attention, LayerNorms and GELU are single operators.
+    (quantised,) = cache.glob("*-onnx-int8.onnx")
+    ops = {node.op_type for node in onnx.load(str(quantised)).graph.node}
+    assert {"QAttention", "SkipLayerNormalization", "BiasGelu", "EmbedLayerNormalization"} <= ops
 
 
 def test_a_torch_index_is_searched_by_onnx_and_refused_by_int8(tmp_path: Path) -> None:

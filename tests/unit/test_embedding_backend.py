@@ -93,3 +93,45 @@ def test_the_assistant_builds_the_backend_the_settings_name(monkeypatch: pytest.
     settings = load_settings(embedding_backend="onnx-int8", data_dir=Path("idx"))
     assert Assistant(settings).embedder == "onnx embedder"
     assert asked == [(None, "onnx-int8", 4, encoder_cache(Path("idx") / "encoders"))]
+
+
+def test_onnx_batches_texts_of_like_token_counts_and_keeps_their_order() -> None:
+    import threading
+
+    import numpy as np
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+
+    from assistant.onnx_embedding import OnnxEmbedder
+
+    words = ["a", "b", "c", "d", "e", "f", "x", "longwordlongword"]
+    vocab = {"[PAD]": 0, "[UNK]": 1, **{w: i + 2 for i, w in enumerate(words)}}
+    tokenizer = Tokenizer(WordLevel(vocab, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = Whitespace()
+
+    class Session:
+        """Hidden state of a token: (its id, 1); so a text's pooled vector is (mean id, 1), normalised."""
+
+        def __init__(self) -> None:
+            self.shapes: list[tuple[int, ...]] = []
+
+        def run(self, _: object, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+            ids = feed["input_ids"]
+            self.shapes.append(ids.shape)
+            assert (ids[feed["attention_mask"] == 0] == 0).all()  # padded with [PAD]
+            return [np.stack([ids, np.ones_like(ids)], axis=-1).astype(np.float32)]
+
+    embedder = object.__new__(OnnxEmbedder)
+    session = Session()
+    embedder._tokenizer, embedder._session, embedder._pad = tokenizer, session, 0
+    embedder._inputs, embedder.batch_size, embedder._lock = {"input_ids", "attention_mask"}, 2, threading.Lock()
+    # By characters the order is 0, 1, 3, 2 and the first batch (6 tokens and 1) is mostly padding;
+    # by tokens, 1 (6) with 3 (5), then 0 (1) with 2 (1).
+    texts = ["longwordlongword", "a b c d e f", "x", "a b c d e"]
+    vectors = embedder.embed(texts)
+    assert session.shapes == [(2, 6), (2, 1)]
+    for text, vector in zip(texts, vectors, strict=True):
+        ids = [vocab[w] for w in text.split()]
+        expected = np.array([sum(ids) / len(ids), 1.0])
+        assert np.allclose(vector, expected / np.linalg.norm(expected))
