@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from assistant.embedding import embedder_name, make_embedder
 from assistant.errors import ModelError, SettingsError
-from assistant.onnx_embedding import _max_tokens, cache_key, encoder_cache, runs
+from assistant.onnx_embedding import _max_tokens, cache_key, encoder_cache, exported, runs
 from assistant.settings import load_settings
 
 
@@ -76,6 +78,35 @@ def test_cache_key_changes_with_backend_and_weights(tmp_path: Path) -> None:
     assert first != cache_key(folder, "onnx-int8")
     (folder / "model.safetensors").write_bytes(b"y" * 11)
     assert cache_key(folder, "onnx") != first
+
+
+def test_cache_key_ignores_the_time_a_reinstall_gives_the_same_weights(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"pooling_mode_mean_tokens": True}, ["Transformer", "Pooling"])
+    weights = folder / "model.safetensors"
+    weights.write_bytes(bytes(range(256)) * 4096)  # 1 MB
+    first = cache_key(folder, "onnx")
+    os.utime(weights, (1_000_000, 1_000_000))
+    assert cache_key(folder, "onnx") == first
+    changed = bytearray(weights.read_bytes())
+    changed[len(changed) // 2] ^= 1  # one byte in the middle, same size
+    weights.write_bytes(bytes(changed))
+    assert cache_key(folder, "onnx") != first
+
+
+def test_exports_unused_for_a_month_are_deleted_and_the_used_ones_kept(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"pooling_mode_mean_tokens": True}, ["Transformer", "Pooling"])
+    cache = tmp_path / "encoders"
+    cache.mkdir()
+    fp32, int8 = cache / cache_key(folder, "onnx"), cache / cache_key(folder, "onnx-int8")
+    old, recent, half = cache / "model-1-oldstamp-v1-onnx.onnx", cache / "other-2-v2-onnx.onnx", cache / "x.part"
+    month_ago = time.time() - 31 * 86400
+    for path in (fp32, int8, old, recent, half):
+        path.write_bytes(b"onnx")
+    for path in (fp32, int8, old, half):
+        os.utime(path, (month_ago, month_ago))
+    assert exported(folder, "onnx-int8", cache) == int8  # both exist: nothing is exported
+    assert sorted(p.name for p in cache.iterdir()) == sorted([fp32.name, int8.name, recent.name])
+    assert fp32.stat().st_mtime > month_ago + 86400  # marked as used now
 
 
 def test_unknown_backend_or_missing_folder_is_a_model_error(tmp_path: Path) -> None:
