@@ -21,6 +21,7 @@ import re
 import statistics
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 from assistant.errors import DocumentError
 
@@ -239,8 +240,12 @@ def html(text: str, name: str) -> Extracted:
     """The main content of a page as Markdown; a page with nothing but navigation and boilerplate
     is refused (trafilatura, favouring precision, finds no main text in it)."""
     import trafilatura
+    from trafilatura.utils import load_html
 
-    found = trafilatura.extract(text, output_format="markdown", include_tables=True, include_formatting=True,
+    tree = load_html(text)
+    if tree is None:
+        raise DocumentError(f"{name}: not readable as HTML; skipped")
+    found = trafilatura.extract(_pre_as_code(tree), output_format="markdown", include_tables=True, include_formatting=True,
                                 include_links=False, include_images=False, include_comments=False,
                                 favor_precision=True)
     if not found or not found.strip():
@@ -248,3 +253,19 @@ def html(text: str, name: str) -> Extracted:
                             "boilerplate); skipped")
     # trafilatura ends a table row with "| "; a clean row reads the same and cites cleaner.
     return Extracted("\n".join(line.rstrip() for line in found.strip().split("\n")) + "\n")
+
+
+def _pre_as_code(tree: Any) -> Any:
+    """Every ``<pre>`` holds a ``<code>`` of its plain text: trafilatura fences only ``<pre><code>``, and the
+    ``<pre class="example">`` of Texinfo, DocBook and AsciiDoc pages (a command's output, a sample
+    file) came out as prose lines, read as sentences and quoted as answers."""
+    from lxml import etree
+
+    for pre in tree.iter("pre"):
+        if pre.find(".//code") is None:
+            text = pre.text_content()
+            for child in list(pre):
+                pre.remove(child)
+            pre.text = None
+            etree.SubElement(pre, "code").text = text
+    return tree

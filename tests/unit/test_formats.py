@@ -248,6 +248,17 @@ def test_html_units_keep_their_heading_path(tmp_path: Path) -> None:
     assert row.kind == "row" and row.label.startswith("| Year")
 
 
+def test_html_example_in_pre_without_code_is_a_code_block_not_prose(tmp_path: Path) -> None:
+    page = documents.html([("h1", "Timing a command"), ("p", "Here the search is timed."),
+                           ("pre", "eg$ time grep <b>nobody</b> /etc/aliases\nnobody:/dev/null\n0.07user 0.50system"),
+                           ("p", "Send bug reports to the maintainers of the package.")])
+    doc = load_file(_write(tmp_path, "time.html", page))
+    found = {doc.text[u.start:u.end].strip(): u.kind for u in units(doc.text, markdown=is_markdown(doc.source))}
+    example = next(t for t in found if "grep" in t)
+    assert found[example] == "code" and "nobody:/dev/null" in example and "**" not in example
+    assert found["Send bug reports to the maintainers of the package."] == "prose"
+
+
 def test_html_page_of_only_navigation_is_refused_with_the_reason(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match=r"^menu\.html: no main text found \(the page holds only navigation"):
         load_file(_write(tmp_path, "menu.html", documents.navigation_only_html()))
