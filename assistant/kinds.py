@@ -42,10 +42,13 @@ _MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)
 _DAY = re.compile(r"\b(?:[12]?\d|3[01])(?:st|nd|rd|th)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 _QUANTITY = r"(?:number|amount|percentage|share|proportion|cost|price|value|investment|revenue|budget|" \
-            r"population|total|size|distance|capacity|rate)s?"
+            r"population|total|size|distance|capacity|rate|length|limit|interval|delay|timeout|duration|" \
+            r"period|count|depth|width|height|weight|speed|frequency|threshold|payout)s?"
+# "What is the default maximum line length?": a measure after up to three words asks for a figure.
 _ASKS_NUMBER = re.compile(
     rf"\bhow (?:many|much|long|large|big|far|often|old|tall|high|wide|deep|heavy|small|fast)\b|\bwhat {_QUANTITY}\b"
-    rf"|\bwhat (?:is|was|are|were|will be) (?:the |its |their )?(?:[\w-]+ )?{_QUANTITY}\b"
+    rf"|\bwhat (?:is|was|are|were|will be) (?:the |its |their )?(?:[\w-]+ ){{0,3}}?{_QUANTITY}\b"
+    rf"|\b(?:which|what) numeric\b"
 )
 # Words of money: "how much" beside one of them, or "what is the cost", asks for an amount of money.
 _MONEY = r"(?:money|invest\w*|fund\w*|costs?|spen[dt]\w*|pa(?:y|ys|id)|prices?|budgets?|revenues?|worth|fees?|" \

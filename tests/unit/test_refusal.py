@@ -171,6 +171,11 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
     ("What was Acme's total revenue in 2024?", "money"),
     ("What will the plant cost to run each year?", "money"),
     ("What did the councillor say about the cost?", None),
+    # A measure after a few words that qualify it: a figure.
+    ("What is the default maximum line length it formats to?", "number"),
+    ("What is the longest update interval it accepts?", "number"),
+    ("Which numeric uid is reserved for the web server?", "number"),
+    ("What is the default log format?", None),
     ("When did it open?", "date"),
     ("In which year was it built?", "date"),
     ("Who designed it?", None),
