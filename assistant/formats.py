@@ -245,14 +245,29 @@ def html(text: str, name: str) -> Extracted:
     tree = load_html(text)
     if tree is None:
         raise DocumentError(f"{name}: not readable as HTML; skipped")
-    found = trafilatura.extract(_pre_as_code(tree), output_format="markdown", include_tables=True, include_formatting=True,
-                                include_links=False, include_images=False, include_comments=False,
-                                favor_precision=True)
+    found = trafilatura.extract(_pre_as_code(tree), output_format="markdown", include_tables=True,
+                                include_formatting=True, include_links=False, include_images=False,
+                                include_comments=False, favor_precision=True)
     if not found or not found.strip():
         raise DocumentError(f"{name}: no main text found (the page holds only navigation, links or "
                             "boilerplate); skipped")
     # trafilatura ends a table row with "| "; a clean row reads the same and cites cleaner.
-    return Extracted("\n".join(line.rstrip() for line in found.strip().split("\n")) + "\n")
+    return Extracted(_code_spans_apart([line.rstrip() for line in found.strip().split("\n")]) + "\n")
+
+
+# Two code spans trafilatura wrote side by side: "`-a``--append`" for <dt><code>-a</code></dt><dt><code>--append
+# </code></dt>, which Markdown reads as one span "-a``--append".
+_ADJACENT_SPANS = re.compile(r"(?<=[^`\s])``(?=[^`\s])")
+
+
+def _code_spans_apart(lines: list[str]) -> str:
+    """The lines joined, two code spans side by side set apart by a space; code blocks left as they are."""
+    out, fenced = [], False
+    for line in lines:
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        out.append(line if fenced or line.lstrip().startswith("```") else _ADJACENT_SPANS.sub("` `", line))
+    return "\n".join(out)
 
 
 def _pre_as_code(tree: Any) -> Any:

@@ -25,8 +25,6 @@ def _pdf_blocks(pdf: FPDF, blocks: Sequence[Block]) -> None:
             pdf.set_font(FONT, "B", 18 if kind == "h1" else 14)
             pdf.multi_cell(0, 9, content, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
-        elif kind == "pre":  # as Texinfo and DocBook write an example: no <code> inside
-            body.append(f'<pre class="example">{content}</pre>')
         elif kind == "table":
             pdf.set_font(FONT, size=11)
             with pdf.table() as table:
@@ -86,8 +84,6 @@ def docx(blocks: Sequence[Block], title: str = "") -> bytes:
             document.add_heading(content, 1 if kind == "h1" else 2)
         elif kind == "item":
             document.add_paragraph(content, style="List Bullet")
-        elif kind == "pre":  # as Texinfo and DocBook write an example: no <code> inside
-            body.append(f'<pre class="example">{content}</pre>')
         elif kind == "table":
             table = document.add_table(rows=len(content), cols=len(content[0]))
             for r, cells in enumerate(content):

@@ -12,7 +12,7 @@ from assistant.errors import DocumentError
 from assistant.loaders import load_file, load_paths, supported_suffixes
 from assistant.tokens import TiktokenCounter
 from assistant.types import Chunk, Citation, Passage
-from assistant.units import units
+from assistant.units import display, units
 
 REPORT_PAGES = [
     [("h1", "Harbour Report 2024"), ("h2", "Summary"),
@@ -257,6 +257,15 @@ def test_html_example_in_pre_without_code_is_a_code_block_not_prose(tmp_path: Pa
     example = next(t for t in found if "grep" in t)
     assert found[example] == "code" and "nobody:/dev/null" in example and "**" not in example
     assert found["Send bug reports to the maintainers of the package."] == "prose"
+
+
+def test_html_terms_side_by_side_stay_two_code_spans() -> None:
+    # GNU time's manual as shipped: <dt><code>-a</code></dt><dt><code>--append</code></dt> came out as
+    # "`-a``--append`", one code span reading "-a``--append".
+    doc = load_file(Path(__file__).parents[1] / "eval" / "guides" / "docs" / "time.html")
+    shown = [display(doc.text, u, markdown=True) for u in units(doc.text, markdown=True) if u.kind != "code"]
+    assert any(s.startswith("-a --append") and "Append the resource use" in s for s in shown)
+    assert not any("``" in s for s in shown)
 
 
 def test_html_page_of_only_navigation_is_refused_with_the_reason(tmp_path: Path) -> None:
