@@ -8,7 +8,7 @@ read raises :class:`DocumentError` with a one-line reason.
 * Word .docx (python-docx): Markdown, body paragraphs and tables in order: the title and headings
   as ``#`` lines, list paragraphs as ``- `` items, tables as Markdown tables (first row the header).
 * HTML (trafilatura): the page's main content as Markdown (headings, lists, tables); navigation,
-  ads, scripts and footers are left out.
+  ads, scripts and footers are left out. The page's ``<title>`` is the document's title.
 
 Word and HTML come out as Markdown so that their units are cut by the Markdown parser and keep
 their heading path (see :func:`assistant.chunking.is_markdown`).
@@ -28,10 +28,12 @@ from assistant.errors import DocumentError
 
 @dataclass(frozen=True)
 class Extracted:
-    """A file's text; ``pages[i]`` is the offset in ``text`` where page i + 1 starts (empty: no pages)."""
+    """A file's text; ``pages[i]`` is the offset in ``text`` where page i + 1 starts (empty: no pages);
+    the title the file gives itself, if it has one (an HTML page's ``<title>``)."""
 
     text: str
     pages: tuple[int, ...] = ()
+    title: str = ""
 
 
 # ---------------------------------------------------------------- PDF
@@ -245,14 +247,31 @@ def html(text: str, name: str) -> Extracted:
     tree = load_html(text)
     if tree is None:
         raise DocumentError(f"{name}: not readable as HTML; skipped")
-    found = trafilatura.extract(_pre_as_code(tree), output_format="markdown", include_tables=True,
-                                include_formatting=True, include_links=False, include_images=False,
-                                include_comments=False, favor_precision=True)
+    found = trafilatura.extract(_pre_as_code(_without_permalinks(tree)), output_format="markdown",
+                                include_tables=True, include_formatting=True, include_links=False,
+                                include_images=False, include_comments=False, favor_precision=True)
     if not found or not found.strip():
         raise DocumentError(f"{name}: no main text found (the page holds only navigation, links or "
                             "boilerplate); skipped")
     # trafilatura ends a table row with "| "; a clean row reads the same and cites cleaner.
-    return Extracted(_code_spans_apart([line.rstrip() for line in found.strip().split("\n")]) + "\n")
+    lines = [line.rstrip() for line in found.strip().split("\n")]
+    return Extracted(_code_spans_apart(lines) + "\n", title=_page_title(tree, lines[0]))
+
+
+def _page_title(tree: Any, first: str) -> str:
+    """The page's ``<title>``, after the main text's opening heading when the title leaves that out.
+
+    Not the main text's first line alone: a page may open on "Last modified: March 24, 2025". A
+    document's title is read as part of each of its units (see :mod:`assistant.evidence`) and shown
+    with its citations. A ``<title>`` often names the site only ("Harbour Times"), and the heading the
+    article ("The harbour bridge"): then both."""
+    from assistant.lexical import words
+
+    page = " ".join((tree.findtext(".//title") or "").split())
+    heading = first.lstrip("#").strip() if first.startswith("#") else ""
+    if heading and not set(words(heading.lower())) <= set(words(page.lower())):
+        return f"{heading} · {page}" if page else heading
+    return page
 
 
 # Two code spans trafilatura wrote side by side: "`-a``--append`" for <dt><code>-a</code></dt><dt><code>--append
@@ -268,6 +287,25 @@ def _code_spans_apart(lines: list[str]) -> str:
             fenced = not fenced
         out.append(line if fenced or line.lstrip().startswith("```") else _ADJACENT_SPANS.sub("` `", line))
     return "\n".join(out)
+
+
+_PERMALINK_SIGNS = frozenset("¶#§🔗∞")
+
+
+def _without_permalinks(tree: Any) -> Any:
+    """Without the links whose whole text is a sign (Sphinx's and MkDocs' "¶" after each heading, Texinfo's
+    after each term): they were read as words of every heading ("3. Python Packaging¶ › ...")."""
+    for link in list(tree.iter("a")):
+        if link.text_content().strip() in _PERMALINK_SIGNS:
+            tail = link.tail or ""
+            parent, previous = link.getparent(), link.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + tail
+            elif parent is not None:
+                parent.text = (parent.text or "") + tail
+            if parent is not None:
+                parent.remove(link)
+    return tree
 
 
 def _pre_as_code(tree: Any) -> Any:

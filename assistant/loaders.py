@@ -178,7 +178,7 @@ def load_file(path: Path) -> Document:
     return Document(
         source=path.name,
         path=str(path.resolve()),
-        title=_title(extracted.text, path.stem),
+        title=extracted.title[:200] or _title(extracted.text, path.stem),
         text=extracted.text,
         sha256=hashlib.sha256(data).hexdigest(),
         pages=extracted.pages,

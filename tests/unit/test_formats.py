@@ -231,7 +231,7 @@ ARTICLE = [
 @pytest.mark.parametrize("name", ["bridge.html", "bridge.htm", "BRIDGE.HTML"])
 def test_html_keeps_the_article_and_drops_navigation_ads_and_scripts(tmp_path: Path, name: str) -> None:
     doc = load_file(_write(tmp_path, name, documents.html(ARTICLE)))
-    assert doc.title == "The harbour bridge"
+    assert doc.title == "The harbour bridge · Harbour Times"  # the article's heading, then the page's <title>
     for kept in ("opened in 1932", "4.2 million pounds", "| 1934 | 1.5 million |", "- Painting every"):
         assert kept in doc.text
     for dropped in ("Buy cheap watches", "tracker", "Sponsored", "About us", "Copyright", "newsletter",
@@ -266,6 +266,24 @@ def test_html_terms_side_by_side_stay_two_code_spans() -> None:
     shown = [display(doc.text, u, markdown=True) for u in units(doc.text, markdown=True) if u.kind != "code"]
     assert any(s.startswith("-a --append") and "Append the resource use" in s for s in shown)
     assert not any("``" in s for s in shown)
+
+
+def test_html_title_is_the_pages_title_not_its_first_line(tmp_path: Path) -> None:
+    page = documents.html([("p", "Last modified: March 24, 2025"), ("h2", "Section 1"),
+                           ("p", "These terms apply to the use of the model and its outputs.")],
+                          title="Model Terms of Use | Example Developers")
+    assert load_file(_write(tmp_path, "terms.html", page)).title == "Model Terms of Use | Example Developers"
+
+
+def test_html_permalink_signs_are_no_part_of_headings_or_terms(tmp_path: Path) -> None:
+    page = documents.html([("h1", 'The harbour bridge<a class="headerlink" href="#bridge">¶</a>'),
+                           ("h2", 'Costs<a class="headerlink" href="#costs" title="Permalink">¶</a>'),
+                           ("p", "The bridge cost 4.2 million pounds, paid over twenty years by a toll."),
+                           ("p", '<code>-v</code><a class="copiable-anchor" href="#v"> &para;</a> prints more.')])
+    doc = load_file(_write(tmp_path, "bridge.html", page))
+    assert "¶" not in doc.text and "-v` prints more." in doc.text
+    cost = next(u for u in units(doc.text, markdown=True) if "4.2 million" in doc.text[u.start:u.end])
+    assert cost.heading == "The harbour bridge › Costs"
 
 
 def test_html_page_of_only_navigation_is_refused_with_the_reason(tmp_path: Path) -> None:
