@@ -30,9 +30,11 @@ from typing import Protocol
 from charset_normalizer import from_bytes
 
 from assistant import formats
+from assistant.chunking import is_markdown
 from assistant.errors import DocumentError
 from assistant.formats import Extracted
 from assistant.types import Document
+from assistant.units import title_line
 
 TextLoader = Callable[[bytes, Path], str | Extracted]
 _LOADERS: dict[str, TextLoader] = {}
@@ -148,11 +150,12 @@ def _loader(path: Path) -> TextLoader | None:
     return loader
 
 
-def _title(text: str, fallback: str) -> str:
-    """The first line with words: not a reStructuredText target or directive (".. _usage:"), nor a
-    rule over the title ("=====")."""
+def _title(text: str, fallback: str, markdown: bool) -> str:
+    """The first line with words as the reader sees them (:func:`assistant.units.title_line`): not a
+    reStructuredText target or directive (".. _usage:"), a rule over the title ("====="), nor a README's
+    badges."""
     for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
+        line = title_line(line.strip(), markdown)
         if line and not line.startswith("..") and any(c.isalnum() for c in line):
             return line[:200]
     return fallback
@@ -178,7 +181,7 @@ def load_file(path: Path) -> Document:
     return Document(
         source=path.name,
         path=str(path.resolve()),
-        title=extracted.title[:200] or _title(extracted.text, path.stem),
+        title=extracted.title[:200] or _title(extracted.text, path.stem, is_markdown(path.name)),
         text=extracted.text,
         sha256=hashlib.sha256(data).hexdigest(),
         pages=extracted.pages,

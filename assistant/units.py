@@ -123,6 +123,28 @@ def display(text: str, unit: Unit, markdown: bool = False) -> str:
     return inline(joined) if unit.kind != "code" else joined
 
 
+def title_line(line: str, markdown: bool = False) -> str:
+    """A line as a document's title: its words as the reader sees them, without a Markdown badge
+    or image, an HTML tag ("<p align="center">") or an Emacs mode line ("-*- outline -*-").
+
+    >>> title_line("[![Black Logo](https://x.org/logo.png)](https://x.org)", markdown=True)
+    ''
+    >>> title_line("## The *Uncompromising* Code Formatter", True), title_line("GNU sed NEWS    -*- outline -*-")
+    ('The Uncompromising Code Formatter', 'GNU sed NEWS')
+    """
+    line = _MODE_LINE.sub(" ", line).strip()
+    if markdown:
+        line = _inline(_HTML_TAG.sub(" ", _IMAGE.sub(" ", line)).strip().lstrip("#").strip())
+    else:
+        line = _plain_inline(line)
+    return " ".join(line.split())
+
+
+_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_MODE_LINE = re.compile(r"-\*-.*?-\*-")
+
+
 def _join(lines: list[str]) -> str:
     """Hard-wrapped lines back into one: a word hyphenated at a line's end is mended."""
     out = ""

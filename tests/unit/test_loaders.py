@@ -30,6 +30,20 @@ def test_markdown_title_drops_heading_hashes_and_skips_blank_lines(tmp_path: Pat
     assert "It grows apples." in doc.text
 
 
+def test_readme_title_is_its_first_words_not_its_badges_or_tags(tmp_path: Path) -> None:
+    path = tmp_path / "README.md"
+    path.write_text('<p align="center">\n  <img src="logo.png" alt="Orchard">\n</p>\n\n'
+                    "[![Build status](https://ci.example/badge.svg)](https://ci.example) ![PyPI](https://x/v.svg)\n\n"
+                    "## The *friendly* orchard planner\n\nIt plans apple orchards.\n", encoding="utf-8")
+    assert load_file(path).title == "The friendly orchard planner"
+
+
+def test_plain_title_without_an_editors_mode_line(tmp_path: Path) -> None:
+    path = tmp_path / "NEWS"
+    path.write_text("GNU orchard NEWS                                    -*- outline -*-\n\n* Noteworthy\n")
+    assert load_file(path).title == "GNU orchard NEWS"
+
+
 def test_markdown_suffix_is_case_insensitive(tmp_path: Path) -> None:
     path = tmp_path / "README.MD"
     path.write_text("# Title\nBody text.\n", encoding="utf-8")
