@@ -146,14 +146,16 @@ _MODE_LINE = re.compile(r"-\*-.*?-\*-")
 
 
 def _join(lines: list[str]) -> str:
-    """Hard-wrapped lines back into one: a word hyphenated at a line's end is mended."""
+    """Hard-wrapped lines back into one: a word hyphenated at a line's end is mended, and so is a name
+    broken after an underscore (a typeset manual's "ASN1_MAX_" + "NAME_SIZE")."""
     out = ""
     for line in lines:
         if not line:
             continue
         if out.endswith("\u2010"):  # groff's hyphenation mark: "WATCH_INTER‐" + "VAL"
             out = out[:-1] + line
-        elif out.endswith("-") and out[-2:-1].isalpha() and line[:1].islower():
+        elif (out.endswith("-") and out[-2:-1].isalpha() and line[:1].islower()) or (
+                out.endswith("_") and out[-2:-1].isalnum() and line[:1].isalnum()):
             out += line
         else:
             out = f"{out} {line}" if out else line

@@ -94,6 +94,13 @@ def test_man_page_sentences_run_over_line_ends_and_hyphenation_is_mended() -> No
             "Sort entries alphabetically if none of -cftuvSUX nor --sort is specified.") in got
 
 
+def test_a_name_broken_after_an_underscore_at_a_line_end_is_one_name() -> None:
+    text = ("Returns ASN1_SUCCESS on success, or ASN1_ELEMENT_NOT_FOUND if the name is an identifier with\n"
+            "more than ASN1_MAX_\nNAME_SIZE characters, and CPACK_DEBIAN_ is left as it is.\n")
+    (unit,) = units(text, wrapped=True)
+    assert "more than ASN1_MAX_NAME_SIZE characters, and CPACK_DEBIAN_ is left" in display(text, unit)
+
+
 def test_man_page_options_are_terms_with_their_text() -> None:
     got = [text for kind, _, text in shown(MAN_PAGE, kinds=frozenset({"term"}))]
     assert got == [
