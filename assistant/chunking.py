@@ -28,7 +28,7 @@ CHUNKING_VERSION = 9  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1
 # 7: a definition's later sentences name its term. 8: plain-text tables give rows named by their header;
 # fields, bold labels, Sphinx objects, Debian sign-offs; underlines in text of long lines. 9: an HTML <pre>
 # without <code> (Texinfo, DocBook) is a code block; HTML: permalink signs dropped, the page's <title> is the title;
-# a Markdown title without badges or tags.
+# a Markdown title without badges or tags; HTML without <main> keeps its headings, <dl> terms open their text.
 
 
 class Chunker:

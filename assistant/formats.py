@@ -247,9 +247,10 @@ def html(text: str, name: str) -> Extracted:
     tree = load_html(text)
     if tree is None:
         raise DocumentError(f"{name}: not readable as HTML; skipped")
-    found = trafilatura.extract(_pre_as_code(_without_permalinks(tree)), output_format="markdown",
-                                include_tables=True, include_formatting=True, include_links=False,
-                                include_images=False, include_comments=False, favor_precision=True)
+    tree = _pre_as_code(_definitions_as_paragraphs(_with_main(_without_link_lines(_without_permalinks(tree)))))
+    found = trafilatura.extract(tree, output_format="markdown", include_tables=True, include_formatting=True,
+                                include_links=False, include_images=False, include_comments=False,
+                                favor_precision=True)
     if not found or not found.strip():
         raise DocumentError(f"{name}: no main text found (the page holds only navigation, links or "
                             "boilerplate); skipped")
@@ -294,9 +295,12 @@ _PERMALINK_SIGNS = frozenset("¶#§🔗∞")
 
 def _without_permalinks(tree: Any) -> Any:
     """Without the links whose whole text is a sign (Sphinx's and MkDocs' "¶" after each heading, Texinfo's
-    after each term): they were read as words of every heading ("3. Python Packaging¶ › ...")."""
+    after each term): they were read as words of every heading ("3. Python Packaging¶ › ..."). Nor the
+    empty anchors that only mark a place (``<a id="TRANSOpenCOTSClient"></a>``): trafilatura dropped the
+    paragraph after one, a DocBook page's function signatures among them."""
     for link in list(tree.iter("a")):
-        if link.text_content().strip() in _PERMALINK_SIGNS:
+        text = link.text_content().strip()
+        if text in _PERMALINK_SIGNS or (not text and link.find(".//img") is None):
             tail = link.tail or ""
             parent, previous = link.getparent(), link.getprevious()
             if previous is not None:
@@ -305,20 +309,104 @@ def _without_permalinks(tree: Any) -> Any:
                 parent.text = (parent.text or "") + tail
             if parent is not None:
                 parent.remove(link)
+    # A heading that is a link to itself (mdBook's, Texinfo's) is text: trafilatura dropped such headings
+    # as links, so the Rust book's and GNU time's pages had no sections.
+    for heading in tree.xpath("//h1|//h2|//h3|//h4|//h5|//h6"):
+        for link in list(heading.iter("a")):
+            link.drop_tag()
+    return tree
+
+
+_BLOCKS = frozenset({"p", "div", "ul", "ol", "dl", "pre", "table", "blockquote"})
+
+
+def _definitions_as_paragraphs(tree: Any) -> Any:
+    """Each term of a definition list (``<dt>``) put before its definition's first paragraph, as
+    "`-a`, `--append`: Append the resource use ...": trafilatura dropped a ``<dd>``'s bare text (of
+    Ninja's "%s" / "The number of started edges." only the terms were left) and otherwise gave the term
+    and its definition as two list items, the term apart from what it means."""
+    from lxml import etree
+
+    for dl in list(tree.iter("dl")):
+        terms: list[Any] = []
+        for child in list(dl):
+            if child.tag == "dt":
+                text = " ".join(child.text_content().split())
+                if text:
+                    term = etree.Element("code" if child.find(".//code") is not None else "span")
+                    term.text = text
+                    terms.append(term)
+                dl.remove(child)
+            elif child.tag == "dd":
+                if not any(c.tag in _BLOCKS for c in child):  # bare text: into a paragraph of its own
+                    paragraph = etree.Element("p")
+                    paragraph.text, child.text = child.text, None
+                    for c in list(child):
+                        paragraph.append(c)
+                    child.append(paragraph)
+                first = next((c for c in child if c.tag == "p"), None)
+                if terms and first is not None:
+                    for n, term in enumerate(terms):
+                        term.tail = ", " if n < len(terms) - 1 else ": " + (first.text or "")
+                        first.insert(n, term)
+                    first.text = None
+                terms = []
+                child.tag = "div"
+        dl.tag = "div"
+    return tree
+
+
+def _without_link_lines(tree: Any) -> Any:
+    """Without the paragraphs that are links and little else ("Next: Redirecting Output, Previous: ...,
+    Up: ... [Contents][Index]" atop each section of a Texinfo page): navigation, not text."""
+    for paragraph in list(tree.iter("p")):
+        links = paragraph.findall(".//a")
+        linked = sum(len(a.text_content().split()) for a in links)
+        if len(links) >= 2 and len(paragraph.text_content().split()) - linked <= 4:
+            parent = paragraph.getparent()
+            if parent is not None:
+                parent.remove(paragraph)
+    return tree
+
+
+def _with_main(tree: Any) -> Any:
+    """A page with no ``<main>`` or ``<article>`` gets its body wrapped in one. trafilatura finds the main
+    content by such elements; without one it gathered the page's paragraphs only, and every heading of a
+    Texinfo or DocBook manual (GNU time's, Ninja's) was lost with the sections they name."""
+    from lxml import etree
+
+    body = tree.find(".//body")
+    if body is None or tree.xpath("//main|//article"):
+        return tree
+    main = etree.Element("main")
+    main.text, body.text = body.text, None
+    for child in list(body):
+        main.append(child)
+    body.append(main)
     return tree
 
 
 def _pre_as_code(tree: Any) -> Any:
-    """Every ``<pre>`` holds a ``<code>`` of its plain text: trafilatura fences only ``<pre><code>``, and the
-    ``<pre class="example">`` of Texinfo, DocBook and AsciiDoc pages (a command's output, a sample
-    file) came out as prose lines, read as sentences and quoted as answers."""
+    """Every ``<pre>`` holds a ``<code>``, and every ``<code>`` only its plain text.
+
+    trafilatura fences only ``<pre><code>``: the ``<pre class="example">`` of Texinfo, DocBook and AsciiDoc
+    pages (a command's output, a sample file) came out as prose lines, read as sentences and quoted as
+    answers. And markup inside code (Sphinx's ``<code><span>python</span><em>X</em>.<em>Y</em></code>``)
+    was torn apart: "`python` shall provide ... *X*.*Y*"."""
     from lxml import etree
 
     for pre in tree.iter("pre"):
         if pre.find(".//code") is None:
-            text = pre.text_content()
-            for child in list(pre):
-                pre.remove(child)
-            pre.text = None
-            etree.SubElement(pre, "code").text = text
+            _as_text(pre)
+            etree.SubElement(pre, "code").text, pre.text = pre.text, None
+    for code in tree.iter("code"):
+        _as_text(code)
     return tree
+
+
+def _as_text(element: Any) -> None:
+    """``element`` with its plain text in place of its children."""
+    text = element.text_content()
+    for child in list(element):
+        element.remove(child)
+    element.text = text

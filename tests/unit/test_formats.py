@@ -264,7 +264,7 @@ def test_html_terms_side_by_side_stay_two_code_spans() -> None:
     # "`-a``--append`", one code span reading "-a``--append".
     doc = load_file(Path(__file__).parents[1] / "eval" / "guides" / "docs" / "time.html")
     shown = [display(doc.text, u, markdown=True) for u in units(doc.text, markdown=True) if u.kind != "code"]
-    assert any(s.startswith("-a --append") and "Append the resource use" in s for s in shown)
+    assert any(s.startswith("-a, --append: Append the resource use") for s in shown)
     assert not any("``" in s for s in shown)
 
 
@@ -284,6 +284,39 @@ def test_html_permalink_signs_are_no_part_of_headings_or_terms(tmp_path: Path) -
     assert "¶" not in doc.text and "-v` prints more." in doc.text
     cost = next(u for u in units(doc.text, markdown=True) if "4.2 million" in doc.text[u.start:u.end])
     assert cost.heading == "The harbour bridge › Costs"
+
+
+GUIDES = Path(__file__).parents[1] / "eval" / "guides" / "docs"
+
+
+def test_html_manual_without_main_element_keeps_its_sections_and_terms_with_their_meaning() -> None:
+    # GNU time's manual as Texinfo makes it: no <main> or <article>, so trafilatura kept only the paragraphs
+    # (no heading at all), definition lists gave a term and its text apart, and "Next: ..." lines stayed.
+    doc = load_file(GUIDES / "time.html")
+    shown = {display(doc.text, u, markdown=True): u for u in units(doc.text, markdown=True)}
+    seconds = shown["e: Elapsed real (wall clock) time used by the process, in seconds."]
+    assert seconds.heading.endswith("1.2 The Format String › 1.2.1 Time Resources")
+    assert not any(text.startswith("Next:") for text in shown)
+
+
+def test_html_definition_whose_text_is_bare_is_kept_with_its_term() -> None:
+    # Ninja's manual (AsciiDoc's DocBook): <dd> with bare text was dropped, only "%s", "%t", ... were left.
+    doc = load_file(GUIDES / "manual.html")
+    shown = [display(doc.text, u, markdown=True) for u in units(doc.text, markdown=True)]
+    assert "%s: The number of started edges." in shown
+    assert "%t: The total number of edges that must be run to complete the build." in shown
+
+
+def test_html_paragraph_after_an_empty_anchor_and_code_with_markup_inside_are_kept_whole(tmp_path: Path) -> None:
+    page = documents.html([("h1", "Transport API"), ("p", "The functions below open and close transports."),
+                           ("p", '<a id="Open"></a><code class="funcdef">Conn <strong>Open</strong>(</code>'
+                                 'const char *<var>address</var><code>)</code>;'),
+                           ("p", "Installation of <code><span>python</span><em>X</em>.<em>Y</em></code> "
+                                 "provides the modules.")])
+    doc = load_file(_write(tmp_path, "api.html", page))
+    shown = [display(doc.text, u, markdown=True) for u in units(doc.text, markdown=True)]
+    assert "Conn Open(const char *address );" in shown
+    assert "Installation of pythonX.Y provides the modules." in shown
 
 
 def test_html_page_of_only_navigation_is_refused_with_the_reason(tmp_path: Path) -> None:
