@@ -281,13 +281,34 @@ _ADJACENT_SPANS = re.compile(r"(?<=[^`\s])``(?=[^`\s])")
 
 
 def _code_spans_apart(lines: list[str]) -> str:
-    """The lines joined, two code spans side by side set apart by a space; code blocks left as they are."""
+    """The lines joined, two code spans side by side set apart by a space, and a table without a header
+    given an empty one; code blocks left as they are."""
     out, fenced = [], False
-    for line in lines:
+    for n, line in enumerate(lines):
         if line.lstrip().startswith("```"):
             fenced = not fenced
-        out.append(line if fenced or line.lstrip().startswith("```") else _ADJACENT_SPANS.sub("` `", line))
+        if fenced or line.lstrip().startswith("```"):
+            out.append(line)
+            continue
+        if _starts_headerless_table(lines, n):
+            # trafilatura writes a table with no <th> as rows alone, which Markdown reads as a paragraph
+            # of pipes ("| `query` | dump the inputs ... | | `browse` | ..."): no row was a unit of its own.
+            columns = len(_TABLE_CELL_SEPARATOR.findall(line)) - 1
+            out += ["|" + " |" * columns, "|" + "---|" * columns]
+        out.append(_ADJACENT_SPANS.sub("` `", line))
     return "\n".join(out)
+
+
+_TABLE_CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
+_DELIMITER_ROW = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*")
+
+
+def _starts_headerless_table(lines: list[str], n: int) -> bool:
+    """Whether line ``n`` opens a run of table rows ("| a | b |") that has no delimiter row under its first."""
+    def row(i: int) -> bool:
+        return 0 <= i < len(lines) and lines[i].startswith("|") and lines[i].rstrip().endswith("|")
+    return (row(n) and not row(n - 1) and not (n + 1 < len(lines) and _DELIMITER_ROW.fullmatch(lines[n + 1]))
+            and not _DELIMITER_ROW.fullmatch(lines[n]))
 
 
 _PERMALINK_SIGNS = frozenset("¶#§🔗∞")

@@ -230,8 +230,10 @@ _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 def _row(raw: str, header: str, inline: Callable[[str], str]) -> str:
     cells = _cells(raw)
     names = _cells(header)
-    if names and len(names) == len(cells):
+    if any(names) and len(names) == len(cells):
         return "; ".join(f"{inline(n)}: {inline(c)}" for n, c in zip(names, cells, strict=True) if c)
+    if len(cells) == 2 and all(cells):  # a table without a header, of a name and what it is
+        return f"{inline(cells[0])}: {inline(cells[1])}"
     return "; ".join(inline(c) for c in cells if c)
 
 

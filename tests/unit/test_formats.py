@@ -307,6 +307,15 @@ def test_html_definition_whose_text_is_bare_is_kept_with_its_term() -> None:
     assert "%t: The total number of edges that must be run to complete the build." in shown
 
 
+def test_html_table_without_a_header_gives_a_row_per_unit() -> None:
+    # Ninja's table of tools has no <th>: its rows came out as one paragraph of pipes.
+    doc = load_file(GUIDES / "manual.html")
+    rows = {display(doc.text, u, markdown=True): u for u in units(doc.text, markdown=True) if u.kind == "row"}
+    assert "query: dump the inputs and outputs of a given target." in rows
+    assert any(text.startswith("inputs: given a list of targets") and "Available since Ninja 1.11." in text
+               for text in rows)
+
+
 def test_html_paragraph_after_an_empty_anchor_and_code_with_markup_inside_are_kept_whole(tmp_path: Path) -> None:
     page = documents.html([("h1", "Transport API"), ("p", "The functions below open and close transports."),
                            ("p", '<a id="Open"></a><code class="funcdef">Conn <strong>Open</strong>(</code>'
