@@ -20,6 +20,7 @@ import io
 import re
 import statistics
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,11 +109,30 @@ def _without_running_lines(pages: list[str]) -> list[str]:
             return n == 2 and label(line)
         return n >= max(3, RUNNING_SHARE * len(pages)) or (n >= 3 and bool(_PAGE_NUMBER.search(line.strip())))
 
+    numbered = _numbered_headers(split, edges)
     out = []
-    for lines in split:
-        drop = {i for i in edges(lines) if running(lines[i])}
+    for page, lines in enumerate(split):
+        drop = {i for i in edges(lines) if running(lines[i]) or (page, i) in numbered}
         out.append("\n".join(line for i, line in enumerate(lines) if i not in drop).strip("\n"))
     return out
+
+
+def _numbered_headers(split: list[list[str]], edges: Callable[[list[str]], list[int]]) -> set[tuple[int, int]]:
+    """(page, line) of the headers that end with the page's printed number ("Chapter 2: ASN.1 structure
+    handling 3"): their text changes with each chapter, so they recur on too few pages to be found as
+    repeated lines, but their numbers run with the pages. A number counts when it is the page's index
+    plus the offset that at least three pages share."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for page, lines in enumerate(split):
+        for i in edges(lines):
+            line = lines[i].strip()
+            if (m := _ENDING_NUMBER.search(line)) and len(line.split()) > 1:
+                found.setdefault(int(m.group()) - page, []).append((page, i))
+    offset, places = max(found.items(), key=lambda kv: len({p for p, _ in kv[1]}), default=(0, []))
+    return set(places) if len({p for p, _ in places}) >= 3 else set()
+
+
+_ENDING_NUMBER = re.compile(r"(?<=\s)\d{1,4}$")
 
 
 def _runs_on(before: str, after: str) -> bool:

@@ -285,6 +285,8 @@ def _is_title(line: str, words: int = 12) -> bool:
     s = line.strip()
     if not s or s[-1] in _CLOSING or s[-1] == "," or len(s.split()) > words or _ITEM.match(line):
         return False
+    if s[-1] in ")]" and s[-2:-1] in (".", "!", "?"):  # "(sorry, no pseudonyms.)": a sentence ended inside
+        return False
     return s.split()[-1].lower() not in _GOES_ON
 
 

@@ -107,6 +107,26 @@ def test_a_sentence_left_open_goes_on_over_a_wide_gap_between_lines(tmp_path: Pa
     assert "Summary\n\nIf a glob" in doc.text and "result.\n\nOtherwise" in doc.text, doc.text
 
 
+def test_chapter_headers_ending_with_the_page_number_are_left_out(tmp_path: Path) -> None:
+    """A typeset manual's header names the chapter and the page ("Chapter 2: Structures 3"): its text
+    changes with each chapter, so it recurs on too few pages to be found as a repeated line, but its
+    number runs with the pages."""
+    from fpdf import FPDF
+
+    chapters = {1: "Introduction", 2: "Structures", 3: "Structures", 4: "Utilities", 5: "Utilities"}
+    out = FPDF()
+    for page, chapter in chapters.items():
+        out.add_page()
+        out.set_font(documents.FONT, size=9)
+        out.cell(0, 8, f"Chapter {1 + (page > 1) + (page > 3)}: {chapter} {page + 2}")
+        out.ln(14)
+        out.set_font(documents.FONT, size=11)
+        out.multi_cell(0, 6, f"Page {page} explains the {chapter.lower()} of the library in some detail.")
+    doc = load_file(_write(tmp_path, "manual.pdf", bytes(out.output())))
+    assert "Chapter" not in doc.text, doc.text
+    assert "Page 3 explains the structures of the library in some detail." in doc.text
+
+
 @pytest.mark.parametrize(("sections", "pages"), [(150, 3), (70, 2)])
 def test_running_headers_and_page_numbers_are_left_out(tmp_path: Path, sections: int, pages: int) -> None:
     """A header and a page number on every page would stand inside a sentence that runs over the

@@ -94,6 +94,15 @@ def test_man_page_sentences_run_over_line_ends_and_hyphenation_is_mended() -> No
             "Sort entries alphabetically if none of -cftuvSUX nor --sort is specified.") in got
 
 
+def test_a_short_line_whose_sentence_ends_inside_brackets_is_prose_not_a_heading() -> None:
+    text = ("Signing off\n\nThe sign-off line certifies that you wrote the patch.\n\n"
+            "Use your real name (sorry, no pseudonyms or anonymous contributions.)\n\n"
+            "Version 2.3 (2024-01-05)\n\nThe release fixes two bugs.\n")
+    kinds = {display(text, u): u.kind for u in units(text)}
+    assert kinds["Use your real name (sorry, no pseudonyms or anonymous contributions.)"] == "prose"
+    assert kinds["Version 2.3 (2024-01-05)"] == "heading"
+
+
 def test_a_name_broken_after_an_underscore_at_a_line_end_is_one_name() -> None:
     text = ("Returns ASN1_SUCCESS on success, or ASN1_ELEMENT_NOT_FOUND if the name is an identifier with\n"
             "more than ASN1_MAX_\nNAME_SIZE characters, and CPACK_DEBIAN_ is left as it is.\n")
