@@ -4,7 +4,9 @@ read raises :class:`DocumentError` with a one-line reason.
 * PDF (pypdfium2): the text layer as plain text, page after page, each page starting on a new line,
   with the offset where each page starts, so any span of the text names its page(s). A wide gap
   between lines becomes a blank line, so the plain-text reader sees paragraphs and headings;
-  running headers, footers and page numbers are left out.
+  running headers, footers and page numbers are left out. Lines whose cells stand apart in
+  columns that line up are a table, written as rows ``| 0x0A | 32 bytes | SHA-256 |`` (under
+  ``|---|---|---|`` when the first row names columns of figures).
 * Word .docx (python-docx): Markdown, body paragraphs and tables in order: the title and headings
   as ``#`` lines, list paragraphs as ``- `` items, tables as Markdown tables (first row the header).
 * HTML (trafilatura): the page's main content as Markdown (headings, lists, tables); navigation,
@@ -150,39 +152,124 @@ PARAGRAPH_GAP = 0.8
 
 
 def _page_text(page: object) -> str:
-    """A page's text layer, line by line as PDFium segments it; pieces side by side (table cells)
-    share a line, and a wide vertical gap becomes a blank line."""
+    """A page's text layer, line by line as PDFium segments it; pieces side by side share a line,
+    and a wide vertical gap becomes a blank line. Lines whose cells stand apart, in columns that
+    line up, as many on each line of a run, are a table: "| 0x0A | 32 bytes | SHA-256 |"."""
     textpage = page.get_textpage()  # type: ignore[attr-defined]
-    lines: list[tuple[float, float, list[str]]] = []  # (bottom, top, pieces), top of the page first
+    lines: list[tuple[float, float, list[_Cell]]] = []  # (bottom, top, cells), top of the page first
     try:
         for i in range(textpage.count_rects()):
             left, bottom, right, top = textpage.get_rect(i)
-            piece = str(textpage.get_text_bounded(left, bottom, right, top)).strip()
-            if not piece:
+            cells = _cells(textpage, left, bottom, right, top)
+            if not cells:
                 continue
             if lines and lines[-1][0] <= (bottom + top) / 2 <= lines[-1][1]:
-                lines[-1][2].append(piece)
+                line = lines[-1][2]
+                near = cells[0].left - line[-1].right <= CELL_GAP * 0.5 * (top - bottom)
+                if near or _BULLET.fullmatch(line[-1].text):
+                    line[-1] = _Cell(line[-1].left, cells[0].right, f"{line[-1].text} {cells[0].text}")
+                    cells = cells[1:]
+                line.extend(cells)
             else:
-                lines.append((bottom, top, [piece]))
+                lines.append((bottom, top, cells))
     finally:
         textpage.close()
         page.close()  # type: ignore[attr-defined]
     # A line's box is as tall as its letters: "season." has no ascender, so its top sits lower than
     # its neighbours'. Each line is taken at least as tall as the page's usual line.
     usual = statistics.median(top - bottom for bottom, top, _ in lines) if lines else 0.0
+    texts = _as_tables([cells for *_, cells in lines], usual)
     out: list[str] = []
-    for i, (bottom, top, pieces) in enumerate(lines):
+    for i, (bottom, top, _) in enumerate(lines):
         if i:
             above_bottom, above_top = lines[i - 1][0], lines[i - 1][1]
             top = max(top, bottom + usual)
             gap = above_bottom - top
             # A sentence left open goes on, however wide the gap ("... the result from the | magic sniffing").
             wide = gap > PARAGRAPH_GAP * max(top - bottom, above_top - above_bottom)
-            out.append("\n\n" if wide and not _runs_on(out[-1], " ".join(pieces)) else "\n")
-        out.append(" ".join(pieces))
+            if texts[i].startswith("|") and texts[i - 1].startswith("|"):
+                wide = False  # a table's rows stay together
+            elif texts[i].startswith("|") != texts[i - 1].startswith("|"):
+                wide = True  # and apart from the text around them
+            out.append("\n\n" if wide and not _runs_on(out[-1], texts[i]) else "\n")
+        out.append(texts[i])
     # PDFium ends lines inside a piece with \r\n and marks a hyphen it found at a line's end as \x02.
     text = "".join(out).replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "-").replace("\x00", "")
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+
+
+def _header(rows: list[list[_Cell]]) -> bool:
+    """Whether the first row names the columns: it holds no figure, and in some column every row
+    below holds one ("ID | Size | Check name" over "0x0A | 32 bytes | SHA-256"). Options and their
+    meanings ("-flip horizontal | Mirror image") have no such column."""
+    def figure(text: str) -> bool:
+        return any(ch.isdigit() for ch in text)
+
+    return not any(figure(c.text) for c in rows[0]) and any(
+        all(figure(row[k].text) for row in rows[1:]) for k in range(len(rows[0])))
+
+
+@dataclass(frozen=True)
+class _Cell:
+    left: float
+    right: float
+    text: str
+
+
+# Two pieces of a line, or two words of a piece, further apart than this many average character widths
+# stand in different cells (a word space is about one wide; a justified line's, under two).
+CELL_GAP = 2.5
+_BULLET = re.compile(r"[•◦▪‣·*–-]")
+
+
+def _cells(textpage: Any, left: float, bottom: float, right: float, top: float) -> list[_Cell]:
+    """The text of a box as cells: one, unless a space in it spans a wide gap (a table set in a
+    monospace font keeps its blanks, and PDFium reads a run of them as one space)."""
+    piece = str(textpage.get_text_bounded(left, bottom, right, top)).strip()
+    if not piece:
+        return []
+    whole = [_Cell(left, right, piece)]
+    if " " not in piece:
+        return whole
+    first = textpage.get_index(left + 0.5, (bottom + top) / 2, 2.0, 2.0)
+    if first is None or str(textpage.get_text_range(first, len(piece))) != piece:
+        return whole
+    boxes = [textpage.get_charbox(first + k) for k in range(len(piece))]
+    widths = [b[2] - b[0] for ch, b in zip(piece, boxes, strict=True) if ch.isalnum()]
+    if not widths:
+        return whole
+    em = statistics.median(widths)
+    cells, start = [], 0
+    for k in range(1, len(piece) - 1):
+        if piece[k] == " " and boxes[k + 1][0] - boxes[k - 1][2] > CELL_GAP * em:
+            cells.append(_Cell(boxes[start][0], boxes[k - 1][2], piece[start:k].strip()))
+            start = k + 1
+    cells.append(_Cell(boxes[start][0], right, piece[start:].strip()))
+    return [c for c in cells if c.text]
+
+
+def _as_tables(lines: list[list[_Cell]], usual: float) -> list[str]:
+    """Each run of two or more lines of as many cells (two or more), each cell starting where the
+    one above it starts, written as table rows, the first marked as the header (over "|---|---|")
+    when it names columns of figures. Any other line is its cells' text. (Sentences that happen to
+    leave a wide gap on two lines do not line up.)"""
+    out = [" ".join(c.text for c in cells) for cells in lines]
+
+    def aligned(a: list[_Cell], b: list[_Cell]) -> bool:
+        return len(a) == len(b) > 1 and all(abs(x.left - y.left) <= usual for x, y in zip(a, b, strict=True))
+
+    i = 0
+    while i < len(lines):
+        j = i + 1
+        while j < len(lines) and aligned(lines[i], lines[j]):
+            j += 1
+        if j - i >= 2:
+            rows = [f"| {' | '.join(c.text for c in cells)} |" for cells in lines[i:j]]
+            if _header(lines[i:j]):
+                rows[0] += "\n|" + "---|" * len(lines[i])
+            out[i:j] = rows
+        i = j
+    return out
 
 
 def _pdfium_reason(exc: Exception) -> str:

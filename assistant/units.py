@@ -198,6 +198,7 @@ def _plain_inline(line: str) -> str:
 
 
 # A table's rule: a grid table's "+-----+----+", "+=====+" or "|-----+----|", a simple table's "=====  =====".
+_PIPE_DELIMITER = re.compile(r"[^\S\n]*\|(?:[^\S\n]*:?-{3,}:?[^\S\n]*\|)+[^\S\n]*\n?")
 _TABLE_RULE = re.compile(r"[^\S\n]*(?:[+|](?:[-=:]{3,}[+|])+|={2,}(?:[^\S\n]+={2,})+)[^\S\n]*")
 # A field ("  :Default: gnutar") or a bold label ("**Default** - ``1000``"): a name and its value.
 _FIELD = re.compile(r"[^\S\n]*(?::[\w .-]{1,30}:|\*\*[^*\n]{1,30}\*\*[^\S\n]*[-:\u2013\u2014])[^\S\n]+\S")
@@ -285,6 +286,8 @@ def _is_title(line: str, words: int = 12) -> bool:
     s = line.strip()
     if not s or s[-1] in _CLOSING or s[-1] == "," or len(s.split()) > words or _ITEM.match(line):
         return False
+    if not any(c.isalnum() for c in s):  # a rule or a diagram's border: "+-------+-------+"
+        return False
     if s[-1] in ")]" and s[-2:-1] in (".", "!", "?"):  # "(sorry, no pseudonyms.)": a sentence ended inside
         return False
     return s.split()[-1].lower() not in _GOES_ON
@@ -326,6 +329,24 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
         s, e = lines[i]
         line = text[s:e]
         i += 1
+        if _PIPE_DELIMITER.fullmatch(line) and paragraph and text[slice(*paragraph[-1])].lstrip()[:1] == "|":
+            # "| ID | Size |" over "|---|---|": the rows below are named by that header (a Markdown
+            # table in plain text, or a table read out of a PDF)
+            hs, he = paragraph.pop()
+            header = text[hs:he]
+            if paragraph:
+                yield from literal.read(paragraph)
+            paragraph = []
+            yield _Block(hs + _indent(header), he, "row", headings.path)
+            while i < len(lines) and text[lines[i][0] : lines[i][1]].lstrip()[:1] == "|":
+                s, e = lines[i]
+                i += 1
+                if i < len(lines) and _PIPE_DELIMITER.fullmatch(text[lines[i][0] : lines[i][1]]):
+                    header, i = text[s:e], i + 1  # a header further down starts a table of its own
+                    yield _Block(s + _indent(text[s:e]), e, "row", headings.path)
+                else:
+                    yield _Block(s + _indent(text[s:e]), e, "row", headings.path, header)
+            continue
         if _TABLE_RULE.fullmatch(line):  # a grid or simple table: its rows, each under its header
             if paragraph:
                 yield from literal.read(paragraph)
@@ -432,14 +453,21 @@ def _hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
     return sum(n for n in lengths if n > 100) * 2 < sum(lengths)  # most of the text in short lines
 
 
+# "3.1.7. CRC32", "2.1 ASN.1 syntax"; not a version heading such as "1.0.3 2009-06-05" or "2.31.0 (2023-05-22)"
+_SECTION_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})+)\.?\s+[^\W\d_]")
+
+
 def _heading(text: str, line: tuple[int, int], headings: _Headings, level: int | None = None) -> _Block:
-    """A heading line; an unnumbered level comes from its indentation, capitals ranking higher."""
+    """A heading line; a numbered one's level is its number's depth, an unnumbered one's comes from
+    its indentation, capitals ranking higher."""
     s, e = line
     title = text[s:e]
     if directive := _RST_OBJECT.match(title):  # headed by the object's name
         s, title = s + directive.end(), title[directive.end() :]
     if level is None and _OUTLINE.match(title):
         level = len(title) - len(title.lstrip("*")) - 1
+    if level is None and (number := _SECTION_NUMBER.match(title)):
+        level = number.group(1).count(".")  # "4.3.1. Unpadded Size" sits under "4.3. List of Records", level 1
     if level is None:
         upper = title.strip().upper() == title.strip() and any(c.isalpha() for c in title)
         level = 1 + 2 * _indent(title) - (1 if upper else 0)

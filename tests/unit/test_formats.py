@@ -392,3 +392,31 @@ def test_a_chunk_without_pages_names_none() -> None:
     chunk = Chunk("id", "a.txt", "/a.txt", "A", "text", 0, 4, "sha")
     assert chunk.pages_of(0, 4) == ()
     assert Citation.of(Passage(1, chunk, "text", 0, 4, 1.0)).page_label == ""
+
+
+def test_pdf_table_rows_are_units_named_by_the_header(tmp_path: Path) -> None:
+    """Cells set apart on lines that run alike are a table: each row is a unit of its own, named by
+    the header row, not a run of short lines read as headings or one paragraph of cell text."""
+    doc = load_file(_write(tmp_path, "report.pdf", documents.pdf(REPORT_PAGES)))
+    rows = [(u.heading, display(doc.text, u)) for u in units(doc.text, wrapped=True) if u.kind == "row"]
+    assert ("Traffic", "Vessel: Islander; Crossings: 2,300") in rows, rows
+    assert ("Traffic", "Vessel: Gull; Crossings: 1,820") in rows, rows
+
+
+def test_pdf_monospace_columns_set_apart_by_blanks_are_a_table(tmp_path: Path) -> None:
+    """A plain-text table set in a monospace font keeps its blanks in the PDF; PDFium reads a run of
+    blanks as one space, so the cells are found by how far apart the characters stand."""
+    from fpdf import FPDF
+
+    out = FPDF()
+    out.add_page()
+    out.set_font("Helvetica", size=11)
+    out.text(20, 20, "The second byte of Stream Flags is a bit field:")
+    out.set_font("Courier", size=9)
+    for y, line in ((32, "ID      Size        Check name"), (37, "0x00     0 bytes    None"),
+                    (42, "0x0A    32 bytes    SHA-256")):
+        out.text(30, y, line)
+    doc = load_file(_write(tmp_path, "format.pdf", bytes(out.output())))
+    rows = [display(doc.text, u) for u in units(doc.text, wrapped=True) if u.kind == "row"]
+    assert "ID: 0x0A; Size: 32 bytes; Check name: SHA-256" in rows, doc.text
+

@@ -434,3 +434,42 @@ def test_a_literal_block_is_code_whatever_its_lines_end_with() -> None:
 ])
 def test_markdown_inline_markup_is_read_as_commonmark_reads_it(source: str, seen: str) -> None:
     assert shown(source + "\n", markdown=True)[0][2] == seen
+
+
+NUMBERED = """\
+The .xz File Format
+
+3.1.7. CRC32
+
+       The CRC32 is calculated over everything in the Block Header.
+
+4.3. List of Records
+
+       List of Records consists of as many Records as there are Blocks.
+
+4.3.1. Unpadded Size
+
+       This field indicates the size of the Block excluding the padding.
+"""
+
+
+def test_a_numbered_heading_sits_at_the_depth_of_its_number() -> None:
+    # "CRC32" is all capitals, which ranks an unnumbered heading higher; its number says it is deeper
+    # than "4.3.", which replaces it, and "4.3.1." goes under "4.3.". A two-part number is at the
+    # level of an unnumbered heading at the margin, which it replaces.
+    paths = [heading for kind, heading, _ in shown(NUMBERED, kinds=EVIDENCE)]
+    assert paths == ["The .xz File Format › 3.1.7. CRC32", "4.3. List of Records",
+                     "4.3. List of Records › 4.3.1. Unpadded Size"]
+
+
+def test_a_diagram_border_is_no_heading() -> None:
+    text = ("Stream Header\n\n+-+-+-+-+-+-+-+-+-+=======+ +=======+\n\nThe header is twelve bytes long.\n")
+    assert [heading for _, heading, _ in shown(text, kinds=EVIDENCE)][-1] == "Stream Header"
+
+
+def test_a_pipe_table_in_plain_text_gives_rows_named_by_its_header() -> None:
+    text = ("Checks\n\nThe check is one of:\n\n| ID | Size | Check name |\n|---|---|---|\n| 0x01 | 4 bytes | CRC32 |\n"
+            "| 0x0A | 32 bytes | SHA-256 |\n\nOther IDs are reserved.\n")
+    rows = [shown_text for kind, _, shown_text in shown(text) if kind == "row"]
+    assert "ID: 0x0A; Size: 32 bytes; Check name: SHA-256" in rows, rows
+    assert ("prose", "Checks", "Other IDs are reserved.") in shown(text)
