@@ -379,17 +379,43 @@ class _Literal:
     def __init__(self, text: str, headings: _Headings, body: int) -> None:
         self.text, self.headings, self.body = text, headings, body
         self.under: int | None = None  # the indentation of the line that opened a literal block
+        self.noted: tuple[int, str] | None = None  # a note directive's indentation and its label
 
     def read(self, paragraph: list[tuple[int, int]]) -> Iterator[_Block]:
         first = self.text[paragraph[0][0] : paragraph[0][1]]
         if (self.under is not None and _indent(first) > self.under) or first.strip() == "::":
             yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], "code", self.headings.path)
             return
+        if self.noted and _indent(first) > self.noted[0]:  # the text of ".. versionchanged:: 4.0" below it
+            yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], "prose", self.headings.path,
+                         self.noted[1])
+            return
+        self.noted = None
+        if note := _RST_NOTE.match(first):
+            self.under, self.noted = None, (_indent(first), _note_label(note.group(1), note.group(2)))
+            yield _Block(paragraph[0][0] + _indent(first), paragraph[0][1], "code", self.headings.path)
+            if len(paragraph) > 1:
+                yield from self.read(paragraph[1:])
+            return
         last = self.text[paragraph[-1][0] : paragraph[-1][1]].rstrip()
         # ".. note::" ends in "::" too, but its text is prose
         opens = (last.endswith("::") and not _RST_DIRECTIVE.match(first)) or _RST_CODE.match(first)
         self.under = _indent(first) if opens else None
         yield from _paragraph(self.text, paragraph, self.headings, self.body)
+
+
+# reStructuredText directives whose text is prose about what is around them, labelled by what they say
+# ("Changed in nbformat 4.0: pyout renamed to execute_result"), not a literal block.
+_RST_NOTE = re.compile(r"[^\S\n]*\.\.[^\S\n]+(note|warning|versionadded|versionchanged|deprecated|important|tip|hint|"
+                       r"caution|attention|danger|seealso|todo)::[^\S\n]*([^\n]*)")
+_NOTE_LABELS = {"versionadded": "New in", "versionchanged": "Changed in", "deprecated": "Deprecated since",
+                "seealso": "See also"}
+
+
+def _note_label(name: str, argument: str) -> str:
+    """"Changed in nbformat 4.0", "Note"."""
+    label = _NOTE_LABELS.get(name, name.capitalize())
+    return f"{label} {argument.strip()}" if name in _NOTE_LABELS and argument.strip() else label
 
 
 def _table(text: str, lines: list[tuple[int, int]], at: int) -> tuple[list[tuple[int, int, str]], int]:

@@ -473,3 +473,13 @@ def test_a_pipe_table_in_plain_text_gives_rows_named_by_its_header() -> None:
     rows = [shown_text for kind, _, shown_text in shown(text) if kind == "row"]
     assert "ID: 0x0A; Size: 32 bytes; Check name: SHA-256" in rows, rows
     assert ("prose", "Checks", "Other IDs are reserved.") in shown(text)
+
+
+def test_the_text_of_an_rst_version_note_is_prose_labelled_by_the_note() -> None:
+    # set in under its directive and ending without a stop, it read as a literal block, not evidence
+    text = ("execute_result\n**************\n\nResults of executing a cell are stored in execute_result outputs.\n\n"
+            ".. versionchanged:: nbformat 4.0\n\n    ``pyout`` renamed to ``execute_result``\n\n"
+            "Package file name.\n")
+    found = [(u.kind, u.label, display(text, u)) for u in units(text)]
+    assert ("prose", "Changed in nbformat 4.0", "pyout renamed to execute_result") in found, found
+    assert ("prose", "", "Package file name.") in found, found
