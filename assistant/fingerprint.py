@@ -1,7 +1,7 @@
 """A fingerprint of everything that produced an answer, so a recording says what made it.
 
-The parts: the model file's sha256, the llama-cpp-python version, the generation,
-retrieval and runtime settings, the prompt templates' and the case's grammar's
+The parts: the model file's sha256, the llama-cpp-python version and the CPU features its
+build uses, the generation, retrieval and runtime settings, the prompt templates' and the case's grammar's
 hashes, the embedding model, the chunking settings and a hash of the index.
 
 The index hash is taken over (source, start, end, text hash) of every chunk, not
@@ -96,6 +96,20 @@ def _llama_cpp_version() -> str | None:
         return None
 
 
+def llama_cpp_system() -> str | None:
+    """The CPU features the installed llama.cpp build uses ("AVX2 = 1 | AVX512_VNNI = 1 | ..."):
+    llama-cpp-python is compiled on the machine it is installed on, and a build for other vector
+    instructions adds floating-point sums in another order, so a close call between two tokens can
+    go the other way on another CPU with everything else the same."""
+    try:
+        import llama_cpp
+
+        info: bytes = llama_cpp.llama_print_system_info()
+    except (ImportError, AttributeError, OSError):
+        return None
+    return " ".join(info.decode("utf-8", "replace").split())
+
+
 def prompt_hashes(prompts_dir: Path) -> dict[str, str]:
     return {p.stem: sha256_text(p.read_text(encoding="utf-8")) for p in sorted(prompts_dir.glob("*.txt"))}
 
@@ -113,6 +127,7 @@ def fingerprint(
         "model": model,
         "model_sha256": file_sha256(model_path) if model_path else None,
         "llama_cpp_python": _llama_cpp_version(),
+        "llama_cpp_system": _llama_cpp_system() if model_path else None,
         "generation": {k: getattr(settings, k) for k in GENERATION_SETTINGS},
         "retrieval": {k: getattr(settings, k) for k in RETRIEVAL_SETTINGS},
         "prompts": prompt_hashes(settings.prompts_dir),
@@ -121,6 +136,11 @@ def fingerprint(
         "chunking": {k: getattr(settings, k) for k in CHUNKING_SETTINGS},
         "index_sha256": index,
     }
+
+
+@lru_cache(maxsize=1)
+def _llama_cpp_system() -> str | None:
+    return llama_cpp_system()
 
 
 def key(parts: Fingerprint) -> str:

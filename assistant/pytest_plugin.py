@@ -6,15 +6,20 @@
 
 A case fails when it regressed; every other outcome passes, and the terminal
 summary lists them with their reasons (and says when the fingerprint differs
-from the recording's). Settings come from the environment and assistant.toml as
-for the CLI. The replayed lines are written beside each recording
-(``x.new.jsonl``), so ``assistant accept`` can take them as the baseline.
+from the recording's). One exception: when nothing differs from the recording but
+the CPU features of the llama.cpp build (llama-cpp-python is compiled for the
+machine it is installed on; a build for other vector instructions sums in another
+order, and a close call between two tokens can go the other way), up to one case in
+twenty may regress without failing; they are listed in the summary, and more fail.
+Settings come from the environment and assistant.toml as for the CLI. The replayed
+lines are written beside each recording (``x.new.jsonl``), so ``assistant accept`` can take them as the baseline.
 
 Registered through the ``pytest11`` entry point in pyproject.toml.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -37,6 +42,7 @@ class _State:
     def __init__(self, mode: str, docs: list[Path]) -> None:
         self.mode, self.docs = mode, docs
         self.results: dict[Path, list[CaseResult]] = {}
+        self.excused: dict[Path, list[CaseResult]] = {}
         self._replayer: Replayer | None = None
         self._tmp: str | None = None
 
@@ -62,6 +68,19 @@ class _State:
 
 
 _STATE = pytest.StashKey[_State]()
+ANOTHER_BUILD_SHARE = 0.05
+"""The share of a recording's cases that may regress on another CPU build of llama.cpp without failing."""
+
+
+def another_build_only(result: CaseResult) -> bool:
+    """Whether the replay differs from the recording in nothing but the llama.cpp build's CPU features
+    (a recording made before they were recorded does not say, and counts as another build)."""
+    return set(result.comparison.fingerprint_changes) == {"llama_cpp_system"}
+
+
+def allowance(cases: int) -> int:
+    """How many of ``cases`` may regress on another CPU build without failing: one in twenty, rounded up."""
+    return math.ceil(ANOTHER_BUILD_SHARE * cases)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -120,7 +139,7 @@ class RecordingFile(pytest.File):
         except AssistantError as exc:
             raise self.CollectError(str(exc)) from None
         for line in lines:
-            yield AnswerCase.from_parent(self, name=str(line["id"]), line=line)
+            yield AnswerCase.from_parent(self, name=str(line["id"]), line=line, cases=len(lines))
 
 
 class RegressedError(Exception):
@@ -132,15 +151,19 @@ class RegressedError(Exception):
 class AnswerCase(pytest.Item):
     """One recorded case, replayed and compared."""
 
-    def __init__(self, *, line: Line, **kwargs: Any) -> None:
+    def __init__(self, *, line: Line, cases: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.line = line
+        self.line, self.cases = line, cases
 
     def runtest(self) -> None:
         state = self.config.stash[_STATE]
         result = state.replayer().replay(self.line)
         state.results.setdefault(self.path, []).append(result)
         if result.outcome == "regressed":
+            excused = state.excused.setdefault(self.path, [])
+            if another_build_only(result) and len(excused) < allowance(self.cases):
+                excused.append(result)
+                return
             raise RegressedError(result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
@@ -176,5 +199,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     for path, results in state.results.items():
         terminalreporter.write_sep("=", f"recorded answers: {path.name}")
         terminalreporter.write_line(reports.summary(results, state.mode))
+        if excused := state.excused.get(path):
+            terminalreporter.write_line(
+                f"not failed: {', '.join(r.id for r in excused)} regressed on a llama.cpp build for other CPU "
+                f"features than the recording's (up to {allowance(len(results))} of {len(results)} may); "
+                "record again on this machine to judge every case")
         terminalreporter.write_line(f"replayed answers: {new_path(path)} (`assistant accept {path} --all` "
                                     "takes them as the baseline)")

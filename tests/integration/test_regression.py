@@ -221,3 +221,11 @@ def test_replays_in_two_more_processes_are_identical(assistant: Assistant, subse
         )
         assert result.returncode == 0, result.stderr
         assert f"replayed {len(subset)} cases (live): {len(subset)} identical," in result.stdout, result.stdout
+
+
+def test_a_recording_names_the_cpu_features_of_its_llama_cpp_build(subset: list[Line]) -> None:
+    """llama-cpp-python is compiled for the machine it is installed on; a recording says which build
+    answered, so a replay elsewhere can tell another CPU from another model or prompt."""
+    systems = {line["fingerprint"]["llama_cpp_system"] for line in subset}
+    (system,) = systems
+    assert system.startswith("CPU :") and "AVX" in system and "\n" not in system

@@ -65,3 +65,37 @@ def test_without_answers_the_plugin_collects_nothing(pytester: pytest.Pytester, 
     recording.write(pytester.path / "harbour.jsonl", [recorded])
     pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+# --- another CPU build of llama.cpp ---------------------------------------------------------------
+
+
+def _regressed_on(line: Line, system: str | None, **parts: Any) -> Any:
+    """The comparison of ``line`` with a replay that lost its expected answer, made where llama.cpp
+    reports ``system`` as its CPU features (and with other fingerprint ``parts``)."""
+    from assistant.answering import AnswerConfig
+    from assistant.comparing import compare
+    from assistant.replay import CaseResult, rescored
+
+    new = rescored(_regressing(line), AnswerConfig())
+    new["fingerprint"] = copy.deepcopy(line["fingerprint"]) | {"llama_cpp_system": system, **parts}
+    old = copy.deepcopy(line) | {"id": new["id"]}
+    return CaseResult(old, new, compare(old, new, lambda a, b: 1.0))
+
+
+def test_a_regression_with_only_the_cpu_build_changed_may_be_excused(recorded: Line) -> None:
+    from assistant.pytest_plugin import allowance, another_build_only
+
+    recorded = copy.deepcopy(recorded)
+    recorded["fingerprint"]["llama_cpp_system"] = "CPU : AVX2 = 1 |"
+    on_vnni = _regressed_on(recorded, "CPU : AVX2 = 1 | AVX512_VNNI = 1 |")
+    assert on_vnni.outcome == "regressed" and another_build_only(on_vnni)
+    same = _regressed_on(recorded, "CPU : AVX2 = 1 |")
+    assert same.outcome == "regressed" and not another_build_only(same)  # the same build: a regression
+    older = copy.deepcopy(recorded)
+    del older["fingerprint"]["llama_cpp_system"]  # a recording from before builds were recorded
+    assert another_build_only(_regressed_on(older, "CPU : AVX2 = 1 |"))
+    other_prompt = _regressed_on(recorded, "CPU : AVX512 = 1 |", prompts={"short": "another template"})
+    assert not another_build_only(other_prompt)  # not only the build
+    assert [allowance(n) for n in (1, 20, 21, 55, 100)] == [1, 1, 2, 3, 5]
+
