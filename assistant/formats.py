@@ -54,13 +54,15 @@ def pdf(data: bytes, name: str) -> Extracted:
                                 "save a copy without a password and index that") from None
         raise DocumentError(f"{name}: not a readable PDF ({_pdfium_reason(exc)}); the file may be damaged") from None
     try:
-        texts = [_page_text(document[i]) for i in range(len(document))]
+        read = [_page_lines(document[i]) for i in range(len(document))]
     except pdfium.PdfiumError as exc:
         raise DocumentError(f"{name}: not a readable PDF ({_pdfium_reason(exc)}); the file may be damaged") from None
     finally:
         document.close()
-    if not texts:
+    if not read:
         raise DocumentError(f"{name}: a PDF with no pages; skipped")
+    body = _body_size(read)
+    texts = [_page_text(page, body) for page in read]
     if not any(t.strip() for t in texts):
         raise DocumentError(f"{name}: no text layer; OCR is not supported (a scanned PDF? "
                             "run it through OCR, for example ocrmypdf, and index the result)")
@@ -151,18 +153,24 @@ def _runs_on(before: str, after: str) -> bool:
 PARAGRAPH_GAP = 0.8
 
 
-def _page_text(page: object) -> str:
-    """A page's text layer, line by line as PDFium segments it; pieces side by side share a line,
-    and a wide vertical gap becomes a blank line. Lines whose cells stand apart, in columns that
-    line up, as many on each line of a run, are a table: "| 0x0A | 32 bytes | SHA-256 |"."""
+@dataclass(frozen=True)
+class _PageLines:
+    lines: list[tuple[float, float, list[_Cell]]]  # (bottom, top, cells), top of the page first
+    faces: list[_Face]  # each line's: bold only if all of it is, its largest size
+
+
+def _page_lines(page: object) -> _PageLines:
+    """A page's text layer, line by line as PDFium segments it; pieces side by side share a line."""
     textpage = page.get_textpage()  # type: ignore[attr-defined]
-    lines: list[tuple[float, float, list[_Cell]]] = []  # (bottom, top, cells), top of the page first
+    lines: list[tuple[float, float, list[_Cell]]] = []
+    faces: list[_Face] = []
     try:
         for i in range(textpage.count_rects()):
             left, bottom, right, top = textpage.get_rect(i)
             cells = _cells(textpage, left, bottom, right, top)
             if not cells:
                 continue
+            face = _face(textpage, left, bottom, top, sum(len(c.text) for c in cells))
             if lines and lines[-1][0] <= (bottom + top) / 2 <= lines[-1][1]:
                 line = lines[-1][2]
                 near = cells[0].left - line[-1].right <= CELL_GAP * 0.5 * (top - bottom)
@@ -170,16 +178,44 @@ def _page_text(page: object) -> str:
                     line[-1] = _Cell(line[-1].left, cells[0].right, f"{line[-1].text} {cells[0].text}")
                     cells = cells[1:]
                 line.extend(cells)
+                faces[-1] = _Face(faces[-1].bold and face.bold, max(faces[-1].size, face.size))
             else:
                 lines.append((bottom, top, cells))
+                faces.append(face)
     finally:
         textpage.close()
         page.close()  # type: ignore[attr-defined]
+    return _PageLines(lines, faces)
+
+
+# A size that sets at least this share of a document's characters is a size of its text, not of headings.
+BODY_SHARE = 0.1
+
+
+def _body_size(pages: list[_PageLines]) -> float:
+    """The largest size that a good share of the document's characters are set in: its text, where
+    examples may be set smaller and more often."""
+    sizes: dict[float, int] = {}
+    for page in pages:
+        for (*_, cells), face in zip(page.lines, page.faces, strict=True):
+            sizes[round(face.size, 1)] = sizes.get(round(face.size, 1), 0) + sum(len(c.text) for c in cells)
+    total = sum(sizes.values())
+    return max((size for size, n in sizes.items() if n >= BODY_SHARE * total), default=0.0)
+
+
+def _page_text(page: _PageLines, body: float) -> str:
+    """A page's lines as text: a wide vertical gap becomes a blank line. Lines whose cells stand apart,
+    in columns that line up, as many on each line of a run, are a table: "| 0x0A | 32 bytes | SHA-256 |".
+    A heading (a short line set in bold or larger than the document's text, ``body``) stands alone,
+    its lines joined, underlined."""
+    lines, faces = page.lines, page.faces
     # A line's box is as tall as its letters: "season." has no ascender, so its top sits lower than
     # its neighbours'. Each line is taken at least as tall as the page's usual line.
     usual = statistics.median(top - bottom for bottom, top, _ in lines) if lines else 0.0
     texts = _as_tables([cells for *_, cells in lines], usual)
+    heads = _headings(texts, faces, body)
     out: list[str] = []
+    opened = 0  # where the heading being written starts in ``out``
     for i, (bottom, top, _) in enumerate(lines):
         if i:
             above_bottom, above_top = lines[i - 1][0], lines[i - 1][1]
@@ -191,11 +227,89 @@ def _page_text(page: object) -> str:
                 wide = False  # a table's rows stay together
             elif texts[i].startswith("|") != texts[i - 1].startswith("|"):
                 wide = True  # and apart from the text around them
-            out.append("\n\n" if wide and not _runs_on(out[-1], texts[i]) else "\n")
+            if heads[i] and heads[i] == heads[i - 1]:
+                out.append(" ")  # a heading set on two lines is one
+            elif heads[i] or heads[i - 1]:
+                out.append("\n\n")
+            else:
+                out.append("\n\n" if wide and not _runs_on(out[-1], texts[i]) else "\n")
+        if heads[i] and (not i or heads[i - 1] != heads[i]):
+            opened = len(out)
         out.append(texts[i])
+        if heads[i] and (i + 1 == len(lines) or heads[i + 1] != heads[i]):
+            # underlined, as plain text marks a title: "1. Overview" is a heading, not a list's item
+            out.append("\n" + "=" * len("".join(out[opened:]).strip()))
     # PDFium ends lines inside a piece with \r\n and marks a hyphen it found at a line's end as \x02.
     text = "".join(out).replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "-").replace("\x00", "")
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+
+
+@dataclass(frozen=True)
+class _Face:
+    bold: bool
+    size: float
+
+
+# A heading is set in bold (weight from 600) or at least this much larger than the document's text, and
+# is short: a line of up to HEADING_WORDS words, or a run of up to three such lines in the same face.
+HEADING_SIZE = 1.15
+HEADING_WORDS = 15
+_BOLD_WEIGHT = 600
+
+
+def _face(textpage: Any, left: float, bottom: float, top: float, length: int) -> _Face:
+    """Bold or not, and the size, of a piece of text, from its first, middle and last characters."""
+    import pypdfium2.raw as pdfium_c
+
+    first = textpage.get_index(left + 0.5, (bottom + top) / 2, 2.0, 2.0)
+    if first is None:
+        return _Face(False, 0.0)
+    picks = sorted({first, first + length // 2, first + max(length - 1, 0)})
+    sizes = [pdfium_c.FPDFText_GetFontSize(textpage.raw, k) for k in picks]
+    return _Face(all(_bold(textpage, k) for k in picks), max(sizes))
+
+
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+
+
+def _bold(textpage: Any, index: int) -> bool:
+    """Whether a character is set in bold: by its font's weight, or (a standard font such as
+    Helvetica-Bold, which states none) by its font's name."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    weight = pdfium_c.FPDFText_GetFontWeight(textpage.raw, index)
+    if weight > 0:
+        return bool(weight >= _BOLD_WEIGHT)
+    name = ctypes.create_string_buffer(128)
+    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, name, len(name), None)
+    return bool(_BOLD_NAME.search(name.value.decode("latin-1")))
+
+
+def _headings(texts: list[str], faces: list[_Face], body: float) -> list[int]:
+    """For each line, 0, or the number of the heading it is (a line or a run of lines in one face,
+    counted from 1): short, not a table row, and set in bold or in a size larger than the document's
+    text (``body``). A page that is bold throughout has no headings."""
+
+    def marked(text: str, face: _Face) -> bool:
+        return (not text.startswith("|") and any(c.isalpha() for c in text) and len(text.split()) <= HEADING_WORDS
+                and (face.bold or face.size >= HEADING_SIZE * body > 0))
+
+    flags = [marked(t, f) for t, f in zip(texts, faces, strict=True)]
+    if sum(len(t) for t, f in zip(texts, flags, strict=True) if f) * 2 > sum(map(len, texts)):
+        return [0] * len(texts)
+    numbers, n, i = [0] * len(texts), 0, 0
+    while i < len(texts):
+        j = i + 1
+        if flags[i]:
+            while j < len(texts) and j - i < 3 and flags[j] and faces[j] == faces[i]:
+                j += 1
+            if len(" ".join(texts[i:j]).split()) <= HEADING_WORDS + 10:
+                n += 1
+                numbers[i:j] = [n] * (j - i)
+        i = j
+    return numbers
 
 
 def _header(rows: list[list[_Cell]]) -> bool:

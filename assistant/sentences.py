@@ -82,7 +82,24 @@ def _line_spans(text: str, begin: int, end: int) -> list[tuple[int, int]]:
             spans[-1] = (spans[-1][0], cursor)
         else:
             spans.append((start, cursor))
-    return [part for s, e in _numbers_kept(text, spans) for part in _unglued(text, s, e)]
+    return _asides_joined(text, [part for s, e in _numbers_kept(text, spans) for part in _unglued(text, s, e)])
+
+
+# "(string, default "coverage.lcov")": no sentence of its own (a stop inside only in a dotted name)
+_ASIDE = re.compile(r"\((?:[^()!?.]|\.(?=[^\s)]))*\)")
+
+
+def _asides_joined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A bracketed aside that pysbd cut off as a sentence of its own, without a stop inside it, goes
+    with the sentence after it: "(string, default "htmlcov") Where to write the HTML report files." is
+    one statement, and the aside alone says nothing."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and _ASIDE.fullmatch(text, *out[-1]):
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _numbers_kept(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -101,7 +118,8 @@ def _numbers_kept(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
 
 
 def _unglued(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    cuts = [start, *(m.start() for m in _GLUED.finditer(text, start, end) if not _in_code(text, m.start())), end]
+    cuts = [start, *(m.start() for m in _GLUED.finditer(text, start, end)
+                     if not _in_code(text, m.start()) and not _in_address(text, m.start())), end]
     return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a < b]
 
 
@@ -109,3 +127,11 @@ def _in_code(text: str, at: int) -> bool:
     """Whether ``at`` is inside a `code span` of its line: "`decimal.Decimal`" is a name, not two sentences."""
     line_start = text.rfind("\n", 0, at) + 1
     return text.count("`", line_start, at) % 2 == 1
+
+
+_ADDRESS = re.compile(r"\S*(?:://|\]\(|www\.)\S*$")
+
+
+def _in_address(text: str, at: int) -> bool:
+    """Whether ``at`` is inside a web address: "...console.html#rich.console.Console.status" is one."""
+    return bool(_ADDRESS.search(text, max(0, text.rfind("\n", 0, at) + 1), at))

@@ -40,6 +40,9 @@ _QUESTION_LEVEL = 99  # under every heading; the next question takes its place
 _QUESTION_LABEL = re.compile(r"^(?:Q|Question)\s*[:.)]\s*", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"A|Answer", re.IGNORECASE)
 _UNDERLINE = re.compile(r"[^\S\n]*(?:={3,}|-{3,}|~{3,}|\*{3,})[^\S\n]*\n?")
+# The other characters reStructuredText underlines titles with ("[html] directory" over "................"):
+# a heading only under a line of as many characters at the same indentation.
+_ADORNMENT = re.compile(r"([^\S\n]*)([=\-~*^\"'.+#:_])\2{2,}[^\S\n]*\n?")
 _CLOSERS = ")]}\"'”’"  # after a sentence's end: "(Previously, it was required.)"
 _CLOSING = frozenset(".!?:;\"'”’")  # a title may end in a bracket: "Version 2.3 (2024-01-05)"
 
@@ -207,8 +210,11 @@ _RST_OBJECT = re.compile(r"[^\S\n]*\.\.[^\S\n]+(?:\w+:)?(?:variable|function|cla
                          r"envvar|option|cmdoption|confval|describe|object|exception|decorator|command|macro|"
                          r"member|property|setting|type|genex|prop_\w+|module|program)::[^\S\n]+(?=\S)")
 _SIGN_OFF = re.compile(r"[^\S\n]*-- \S[^<>\n]*<[^<>@\s]+@[^<>\s]+>[^\S\n]+\S")
-_RST_CODE = re.compile(r"[^\S\n]*\.\.[^\S\n]+(?:code|code-block|sourcecode|literalinclude|parsed-literal|doctest|"
-                       r"highlight|math|productionlist)::")
+_RST_CODE = re.compile(r"[^\S\n]*\.\.[^\S\n]+(?:code|code-block|code-tab|sourcecode|literalinclude|parsed-literal|"
+                       r"doctest|highlight|math|productionlist)::")
+# A comment: ".." not followed by a directive ("name::"), a target ("_name:"), a footnote or citation
+# ("[1]", "[#]", "[label]") or a substitution ("|name|"); it and the lines set in under it are hidden.
+_RST_COMMENT = re.compile(r"[^\S\n]*\.\.(?:[^\S\n]*$|[^\S\n]+(?![\w.+:-]+::|_|\[[#*\w.-]+\](?:[^\S\n]|$)|\|))")
 _RST_DIRECTIVE = re.compile(r"\s*\.\.(?:\s|$)")
 _RST_ROLE = re.compile(r":[\w.+-]+:`([^`]+)`")
 _RST_LINK = re.compile(r"`([^`<]+?)\s*<[^`>]*>`__?")
@@ -263,6 +269,23 @@ class _Block:
     kind: str
     heading: str
     label: str = ""
+
+
+def _adorns(text: str, paragraph: list[tuple[int, int]], line: str) -> bool:
+    """Whether ``line`` underlines the one-line ``paragraph`` above it (a rule of "=", "-", "~" or "*"
+    under anything or alone; of reStructuredText's other characters, as long as the title above it and
+    at its indentation), so reStructuredText's levels of sections come out.
+
+    >>> _adorns("[run] branch\n", [(0, 12)], "............"), _adorns("A long sentence.\n", [(0, 16)], "...")
+    (True, False)
+    """
+    if _UNDERLINE.fullmatch(line):
+        return True
+    rule = _ADORNMENT.fullmatch(line)
+    if not rule or len(paragraph) != 1:
+        return False
+    title = text[slice(*paragraph[0])]
+    return _indent(title) == len(rule.group(1)) and len(line.strip()) >= len(title.strip())
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -324,6 +347,7 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
         wrapped = _hard_wrapped(text, lines)
     body = _body_indent(text, lines)
     literal = _Literal(text, headings, body)
+    styles: dict[tuple[str, bool], int] = {}  # a title's adornment (its character, overlined): its level
     i = 0
     while i < len(lines):
         s, e = lines[i]
@@ -354,12 +378,17 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
             rows, i = _table(text, lines, i - 1)
             yield from (_Block(a, b, "row", headings.path, header) for a, b, header in rows)
             continue
-        if paragraph and not wrapped and not _UNDERLINE.fullmatch(line) and not _goes_on(text, paragraph, line):
+        adorns = _adorns(text, paragraph, line)
+        if paragraph and not wrapped and not adorns and not _goes_on(text, paragraph, line):
             yield from literal.read(paragraph)  # each line a paragraph of its own
             paragraph = []
-        if _UNDERLINE.fullmatch(line):  # "Title" over "=====": a heading; a rule alone: nothing
+        if adorns:  # "Title" over "=====": a heading; a rule alone: nothing
             if len(paragraph) == 1:
-                yield _heading(text, paragraph[0], headings, 0 if "=" in line else 1)
+                over = i >= 3 and text[slice(*lines[i - 3])].strip() == line.strip()
+                level = _number_depth(text[slice(*paragraph[0])])
+                if level is None:
+                    level = styles.setdefault((line.strip()[0], over), len(styles))
+                yield _heading(text, paragraph[0], headings, level)
             elif paragraph:
                 yield from literal.read(paragraph)
             paragraph = []
@@ -391,6 +420,10 @@ class _Literal:
                          self.noted[1])
             return
         self.noted = None
+        if _RST_COMMENT.match(first):  # hidden, with what is set in under it
+            self.under = _indent(first)
+            yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], "code", self.headings.path)
+            return
         if note := _RST_NOTE.match(first):
             self.under, self.noted = None, (_indent(first), _note_label(note.group(1), note.group(2)))
             yield _Block(paragraph[0][0] + _indent(first), paragraph[0][1], "code", self.headings.path)
@@ -481,6 +514,17 @@ def _hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
 
 # "3.1.7. CRC32", "2.1 ASN.1 syntax"; not a version heading such as "1.0.3 2009-06-05" or "2.31.0 (2023-05-22)"
 _SECTION_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})+)\.?\s+[^\W\d_]")
+
+
+_CHAPTER_NUMBER = re.compile(r"\s*\d{1,3}\.\s+[^\W\d_]")
+
+
+def _number_depth(title: str) -> int | None:
+    """The depth of a title's section number: 0 for "2. Configuration", 1 for "2.5. Security"; None
+    for a title without one."""
+    if number := _SECTION_NUMBER.match(title):
+        return number.group(1).count(".")
+    return 0 if _CHAPTER_NUMBER.match(title) else None
 
 
 def _heading(text: str, line: tuple[int, int], headings: _Headings, level: int | None = None) -> _Block:

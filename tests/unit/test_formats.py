@@ -420,3 +420,33 @@ def test_pdf_monospace_columns_set_apart_by_blanks_are_a_table(tmp_path: Path) -
     rows = [display(doc.text, u) for u in units(doc.text, wrapped=True) if u.kind == "row"]
     assert "ID: 0x0A; Size: 32 bytes; Check name: SHA-256" in rows, doc.text
 
+
+
+def test_pdf_headings_set_in_bold_or_larger_stand_alone_and_nest_by_their_numbers(tmp_path: Path) -> None:
+    """A question set in bold over two lines, straight above its answer, was the first line of its
+    answer's paragraph; "1. Configuration" was a list item. Each is a heading of its own now."""
+    from fpdf import FPDF
+
+    out = FPDF()
+    out.add_page()
+    y = 20.0
+
+    def line(text: str, style: str = "", size: int = 10, gap: float = 5.0) -> None:
+        nonlocal y
+        out.set_font(documents.FONT, style, size)
+        out.text(20, y, text)
+        y += gap
+
+    line("1. Configuration", "B", 14, 8)
+    line("1.1. Must I name servers by IP address if DNS is not available at the", "B", 11)
+    line("start?", "B", 11)
+    line("No, the names are resolved again until it succeeds, at growing intervals.")
+    line("The online command makes it try at once.", gap=8)
+    line("1.2. How can I make it more secure?", "B", 11)
+    line("Disable the command port by adding cmdport 0 to the configuration file.")
+    doc = load_file(_write(tmp_path, "faq.pdf", bytes(out.output())))
+    found = {(u.heading, doc.text[u.start:u.end]) for u in units(doc.text, wrapped=True) if u.evidence}
+    assert ("1. Configuration › 1.1. Must I name servers by IP address if DNS is not available at the start?",
+            "The online command makes it try at once.") in found, doc.text
+    assert ("1. Configuration › 1.2. How can I make it more secure?",
+            "Disable the command port by adding cmdport 0 to the configuration file.") in found, doc.text

@@ -101,3 +101,15 @@ def test_a_number_ending_a_sentence_is_not_the_next_ones_list_number() -> None:
 
 def test_a_numbered_step_after_a_full_sentence_keeps_its_number() -> None:
     assert _pieces("Steps: 1. Open it. 2. Close it.") == ["Steps:", "1. Open it.", "2. Close it."]
+
+
+def test_a_bracketed_aside_goes_with_the_sentence_after_it() -> None:
+    text = '(string, default "coverage.lcov") Where to write the LCOV file. (Previously, it was required.) Now not.'
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        '(string, default "coverage.lcov") Where to write the LCOV file.', "(Previously, it was required.)", "Now not."]
+
+
+def test_a_web_address_is_never_cut_into_sentences() -> None:
+    text = ("Use the [status](https://rich.readthedocs.io/en/latest/reference/console.html"
+            "#rich.console.Console.status) method to show a spinner. It works.")
+    assert [text[a:b] for a, b in sentence_spans(text)] == [text[: text.index(" It")], "It works."]

@@ -483,3 +483,27 @@ def test_the_text_of_an_rst_version_note_is_prose_labelled_by_the_note() -> None
     found = [(u.kind, u.label, display(text, u)) for u in units(text)]
     assert ("prose", "Changed in nbformat 4.0", "pyout renamed to execute_result") in found, found
     assert ("prose", "", "Package file name.") in found, found
+
+
+def test_rst_titles_under_any_adornment_nest_in_order_of_appearance() -> None:
+    # coverage.py's reference sets each setting's title over dots; they were sentences of prose
+    text = ("Configuration reference\n=======================\n\n[html]\n------\n\nSettings for HTML.\n\n"
+            "[html] directory\n................\n\n"
+            "(string, default \"htmlcov\") Where to write the HTML report files.\n\n"
+            "[xml]\n-----\n\nSettings for XML.\n")
+    found = [(u.kind, u.heading, display(text, u)) for u in units(text)]
+    assert ("prose", "Configuration reference › [html] › [html] directory",
+            "(string, default \"htmlcov\") Where to write the HTML report files.") in found, found
+    assert ("prose", "Configuration reference › [xml]", "Settings for XML.") in found, found
+    # a line of dots shorter than the text above it underlines nothing
+    short = "It went on and on\n...\n\nThe end came.\n"
+    assert [u.kind for u in units(short)] == ["prose", "prose"], units(short)
+
+
+def test_an_rst_comment_and_what_is_set_in_under_it_are_never_evidence() -> None:
+    # cog's generator code sits in a comment: its strings were read as prose answers
+    text = ("Here is a sample:\n\n.. [[[cog\n    show_configs(\n        ini=r\"\"\"\n\n"
+            "        [html]\n        directory = coverage_html_report\n        \"\"\")\n\n.. ]]]\n\n"
+            ".. _config_run:\n\nThe run section.\n")
+    evidence = [display(text, u) for u in units(text) if u.evidence]
+    assert evidence == ["Here is a sample:", "The run section."], evidence
