@@ -167,10 +167,11 @@ def _page_lines(page: object) -> _PageLines:
     try:
         for i in range(textpage.count_rects()):
             left, bottom, right, top = textpage.get_rect(i)
-            cells = _cells(textpage, left, bottom, right, top)
+            first = textpage.get_index(left + 0.5, (bottom + top) / 2, 2.0, 2.0)
+            cells = _cells(textpage, first, left, bottom, right, top)
             if not cells:
                 continue
-            face = _face(textpage, left, bottom, top, sum(len(c.text) for c in cells))
+            face = _face(textpage, first, [c.text for c in cells])
             if lines and lines[-1][0] <= (bottom + top) / 2 <= lines[-1][1]:
                 line = lines[-1][2]
                 near = cells[0].left - line[-1].right <= CELL_GAP * 0.5 * (top - bottom)
@@ -257,16 +258,18 @@ HEADING_WORDS = 15
 _BOLD_WEIGHT = 600
 
 
-def _face(textpage: Any, left: float, bottom: float, top: float, length: int) -> _Face:
-    """Bold or not, and the size, of a piece of text, from its first, middle and last characters."""
+def _face(textpage: Any, first: int | None, pieces: list[str]) -> _Face:
+    """Bold or not (asked only of a piece short enough to be a heading), and the size, of a piece of
+    text starting at character ``first``, from its first, middle and last characters."""
     import pypdfium2.raw as pdfium_c
 
-    first = textpage.get_index(left + 0.5, (bottom + top) / 2, 2.0, 2.0)
     if first is None:
         return _Face(False, 0.0)
+    length = sum(map(len, pieces))
     picks = sorted({first, first + length // 2, first + max(length - 1, 0)})
-    sizes = [pdfium_c.FPDFText_GetFontSize(textpage.raw, k) for k in picks]
-    return _Face(all(_bold(textpage, k) for k in picks), max(sizes))
+    size = max(pdfium_c.FPDFText_GetFontSize(textpage.raw, k) for k in picks)
+    short = sum(len(p.split()) for p in pieces) <= HEADING_WORDS
+    return _Face(short and all(_bold(textpage, k) for k in picks), size)
 
 
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
@@ -336,7 +339,7 @@ CELL_GAP = 2.5
 _BULLET = re.compile(r"[•◦▪‣·*–-]")
 
 
-def _cells(textpage: Any, left: float, bottom: float, right: float, top: float) -> list[_Cell]:
+def _cells(textpage: Any, first: int | None, left: float, bottom: float, right: float, top: float) -> list[_Cell]:
     """The text of a box as cells: one, unless a space in it spans a wide gap (a table set in a
     monospace font keeps its blanks, and PDFium reads a run of them as one space)."""
     piece = str(textpage.get_text_bounded(left, bottom, right, top)).strip()
@@ -345,7 +348,6 @@ def _cells(textpage: Any, left: float, bottom: float, right: float, top: float) 
     whole = [_Cell(left, right, piece)]
     if " " not in piece:
         return whole
-    first = textpage.get_index(left + 0.5, (bottom + top) / 2, 2.0, 2.0)
     if first is None or str(textpage.get_text_range(first, len(piece))) != piece:
         return whole
     boxes = [textpage.get_charbox(first + k) for k in range(len(piece))]
