@@ -230,7 +230,7 @@ def _role_text(target: str) -> str:
     return target[1:].rsplit(".", 1)[-1] if target.startswith("~") else target
 
 
-_FENCE = re.compile(r"(?:```|~~~)[\w+-]*")
+_FENCE = re.compile(r"(?:```|~~~)(?:[\w+-]*|\{[\w-]+\}.*)")  # MyST's "```{doctest}" too
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 
 

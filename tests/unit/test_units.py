@@ -507,3 +507,9 @@ def test_an_rst_comment_and_what_is_set_in_under_it_are_never_evidence() -> None
             ".. _config_run:\n\nThe run section.\n")
     evidence = [display(text, u) for u in units(text) if u.evidence]
     assert evidence == ["Here is a sample:", "The run section."], evidence
+
+
+def test_a_myst_fence_is_no_part_of_the_example_a_sentence_takes_with_it() -> None:
+    text = "The latter are type-sensitive:\n\n```{doctest}\n>>> C1(1) == C2(1)\nFalse\n```\n\nNext.\n"
+    shown_ = [display(text, u, markdown=True) for u in units(text, markdown=True) if u.evidence]
+    assert shown_[0] == "The latter are type-sensitive: C1(1) == C2(1) False", shown_
