@@ -470,7 +470,8 @@ def html(text: str, name: str) -> Extracted:
     tree = load_html(text)
     if tree is None:
         raise DocumentError(f"{name}: not readable as HTML; skipped")
-    tree = _pre_as_code(_definitions_as_paragraphs(_with_main(_without_link_lines(_without_permalinks(tree)))))
+    tree = _pre_as_code(_definitions_as_paragraphs(_loose_text_as_paragraphs(
+        _with_main(_without_link_lines(_without_permalinks(tree))))))
     found = trafilatura.extract(tree, output_format="markdown", include_tables=True, include_formatting=True,
                                 include_links=False, include_images=False, include_comments=False,
                                 favor_precision=True)
@@ -628,6 +629,59 @@ def _with_main(tree: Any) -> Any:
         main.append(child)
     body.append(main)
     return tree
+
+
+_SECTIONING = _BLOCKS | {"h1", "h2", "h3", "h4", "h5", "h6", "hr", "section", "article", "main", "header", "footer",
+                         "nav", "aside", "form", "center", "address", "figure", "details", "menu", "dir"}
+_CONTAINERS = ("body", "main", "article", "section", "div", "center", "blockquote", "td", "th")
+
+
+def _loose_text_as_paragraphs(tree: Any) -> Any:
+    """Text set straight into a container beside blocks (an old page's ``<H2>Installation.</H2> To
+    compile ... is enough. <PRE>make install</PRE> You might want to ...``), with the inline elements
+    amid it, put into paragraphs of its own: trafilatura dropped such text or glued it to the block
+    next to it ("is enough.```"), so dnsmasq's setup guide lost half its sentences."""
+    for parent in list(tree.iter(*_CONTAINERS)):
+        children = list(parent)
+        if any(isinstance(c.tag, str) and c.tag.lower() in _SECTIONING for c in children):
+            parent.extend(_paragraphed(parent, children))
+    return tree
+
+
+def _paragraphed(parent: Any, children: list[Any]) -> list[Any]:
+    """``parent``'s children taken out of it, its loose text and inline children gathered into ``<p>``s
+    between its blocks."""
+    from lxml import etree
+
+    out: list[Any] = []
+    texts = [(parent.text, None)]
+    parent.text = None
+    for child in children:
+        texts.append((None, child))
+        texts.append((child.tail, None))
+        child.tail = None
+        parent.remove(child)
+    current: Any = None
+    for text, child in texts:
+        if child is not None and (not isinstance(child.tag, str) or child.tag.lower() in _SECTIONING):
+            out.append(child)
+            current = None
+            continue
+        blank = child.text_content().strip() == "" if child is not None else not (text or "").strip()
+        if current is None and blank:
+            continue  # space between blocks; a space between two inline elements stays
+        if text is None and child is None:
+            continue
+        if current is None:
+            current = etree.Element("p")
+            out.append(current)
+        if child is not None:
+            current.append(child)
+        elif len(current):
+            current[-1].tail = (current[-1].tail or "") + text
+        else:
+            current.text = (current.text or "") + text
+    return out
 
 
 def _pre_as_code(tree: Any) -> Any:

@@ -77,10 +77,14 @@ def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
         said = text[unit.start : unit.end].rstrip()
         if unit.kind in EVIDENCE_KINDS and said.endswith(":"):
             words = 0
+            while j < len(found) and _RST_CODE.match(text, found[j].start):  # ".. code-block:: python"
+                j += 1
             while (j < len(found) and _example(text, found[j])
                    and words + len(text[found[j].start : found[j].end].split()) <= MAX_EXAMPLE_WORDS):
                 words += len(text[found[j].start : found[j].end].split())
                 j += 1
+            if j > i + 1 and not _example(text, found[j - 1]):
+                j = i + 1  # only the directive: no example to take
         elif (unit.kind == "prose" and said.split()[-1].lower() in _GOES_ON and j < len(found)
               and found[j].kind == "code" and "\n" not in text[found[j].start : found[j].end].strip()):
             j += 1
@@ -110,6 +114,8 @@ def display(text: str, unit: Unit, markdown: bool = False) -> str:
     if unit.kind == "row":
         return _row(raw, unit.label, inline)
     lines = [line.strip() for line in raw.splitlines()]
+    if not markdown and unit.kind != "code":  # the example a sentence took with it, without its directive
+        lines = [line for line in lines if not _RST_CODE.match(line)]
     if markdown:
         lines = [re.sub(r"^(?:>\s?)+", "", line) for line in lines if not _FENCE.fullmatch(line.strip())]
     if unit.kind != "code":  # list markers go, also those of a list a sentence with a colon took in
@@ -216,7 +222,7 @@ _RST_CODE = re.compile(r"[^\S\n]*\.\.[^\S\n]+(?:code|code-block|code-tab|sourcec
 # ("[1]", "[#]", "[label]") or a substitution ("|name|"); it and the lines set in under it are hidden.
 _RST_COMMENT = re.compile(r"[^\S\n]*\.\.(?:[^\S\n]*$|[^\S\n]+(?![\w.+:-]+::|_|\[[#*\w.-]+\](?:[^\S\n]|$)|\|))")
 _RST_DIRECTIVE = re.compile(r"\s*\.\.(?:\s|$)")
-_RST_ROLE = re.compile(r":[\w.+-]+:`([^`]+)`")
+_RST_ROLE = re.compile(r"(?::[\w.+-]+)+:`([^`]+)`")  # ":ref:`...`", with a domain ":std:doc:`...`"
 _RST_LINK = re.compile(r"`([^`<]+?)\s*<[^`>]*>`__?")
 _RST_STRONG = re.compile(r"\*\*([^*\n]+)\*\*")
 _RST_LITERAL = re.compile(r"``(.+?)``")

@@ -450,3 +450,18 @@ def test_pdf_headings_set_in_bold_or_larger_stand_alone_and_nest_by_their_number
             "The online command makes it try at once.") in found, doc.text
     assert ("1. Configuration › 1.2. How can I make it more secure?",
             "Disable the command port by adding cmdport 0 to the configuration file.") in found, doc.text
+
+
+def test_html_text_set_straight_into_the_body_beside_blocks_is_kept_as_paragraphs(tmp_path: Path) -> None:
+    # dnsmasq's setup guide: text outside <p> between headings and <PRE> blocks was lost or glued to the code
+    page = ("<html><body><H1>Dnsmasq setup</H1><H2>Installation.</H2>\nTo compile and install dnsmasq, the "
+            "following command (as root) is enough.\n<PRE>\nmake install\n</PRE>\nYou might want to edit config.h. "
+            "Put the binary in <TT>/usr/local/sbin/dnsmasq</TT> and arrange for it to be started at boot time.\n"
+            "<H2>Configuration.</H2>\nSending SIGUSR1 to the dnsmasq process will cause it to write cache usage "
+            "statistics to the log.\n</body></html>")
+    doc = load_file(_write(tmp_path, "setup.html", page.encode()))
+    found = {(u.kind, u.heading, display(doc.text, u, markdown=True)) for u in units(doc.text, markdown=True)}
+    assert ("prose", "Dnsmasq setup › Installation.", "You might want to edit config.h.") in found, doc.text
+    assert ("prose", "Dnsmasq setup › Configuration.", "Sending SIGUSR1 to the dnsmasq process will cause it to "
+            "write cache usage statistics to the log.") in found, doc.text
+    assert ("code", "Dnsmasq setup › Installation.", "make install") in found, doc.text

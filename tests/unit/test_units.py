@@ -513,3 +513,13 @@ def test_a_myst_fence_is_no_part_of_the_example_a_sentence_takes_with_it() -> No
     text = "The latter are type-sensitive:\n\n```{doctest}\n>>> C1(1) == C2(1)\nFalse\n```\n\nNext.\n"
     shown_ = [display(text, u, markdown=True) for u in units(text, markdown=True) if u.evidence]
     assert shown_[0] == "The latter are type-sensitive: C1(1) == C2(1) False", shown_
+
+
+def test_a_colon_takes_the_code_under_its_rst_directive_and_a_domain_role_shows_its_title() -> None:
+    text = ("``pytest`` provides :std:doc:`Builtin fixtures <builtin>` to request resources, like a temporary "
+            "directory:\n\n.. code-block:: python\n\n    def test_needsfiles(tmp_path):\n        print(tmp_path)\n\n"
+            "List the name in the signature.\n")
+    evidence = [display(text, u) for u in units(text) if u.evidence]
+    assert evidence[0] == ("pytest provides Builtin fixtures to request resources, like a temporary directory: "
+                           "def test_needsfiles(tmp_path): print(tmp_path)"), evidence
+    assert evidence[1] == "List the name in the signature.", evidence
