@@ -277,6 +277,15 @@ class _Block:
     label: str = ""
 
 
+_MARKED_TITLES = 2  # underlined titles that show a PDF's headings were found by their fonts
+
+
+def _underlined_titles(text: str, lines: list[tuple[int, int]]) -> int:
+    """How many lines are underlined with "=" exactly as long as they are, as a PDF's headings are written."""
+    return sum(1 for (s, e), (a, b) in zip(lines, lines[1:], strict=False)
+               if b - a == len(text[s:e].strip()) > 0 and text[a:b] == "=" * (b - a))
+
+
 def _adorns(text: str, paragraph: list[tuple[int, int]], line: str) -> bool:
     """Whether ``line`` underlines the one-line ``paragraph`` above it (a rule of "=", "-", "~" or "*"
     under anything or alone; of reStructuredText's other characters, as long as the title above it and
@@ -331,8 +340,11 @@ _GOES_ON = frozenset([
 class _Headings:
     """The heading path: a new heading replaces those at its level and below."""
 
-    def __init__(self) -> None:
+    def __init__(self, underlined_only: bool = False) -> None:
         self.stack: list[tuple[int, str]] = []
+        # A PDF whose headings were found by their fonts comes with them underlined: a short line of it
+        # that is not is no heading ("allow 192.168.1.0/24", "flags : must be zero", "BEGIN").
+        self.underlined_only = underlined_only
 
     def push(self, level: int, title: str) -> None:
         while self.stack and self.stack[-1][0] >= level:
@@ -346,9 +358,9 @@ class _Headings:
 
 def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
     """Paragraphs split at list items, terms and rows; headings tracked by their indentation."""
-    headings = _Headings()
     paragraph: list[tuple[int, int]] = []
     lines = _lines(text)
+    headings = _Headings(underlined_only=wrapped is True and _underlined_titles(text, lines) >= _MARKED_TITLES)
     if wrapped is None:
         wrapped = _hard_wrapped(text, lines)
     body = _body_indent(text, lines)
@@ -568,8 +580,10 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
         if _RST_OBJECT.match(first):
             yield _heading(text, group[0], headings, _OBJECT_LEVEL)
             continue
-        if kind == "heading" or (kind == "term" and len(group) == 1 and not _term_with_text(first, "")
-                                 and not _FIELD.match(first)):
+        if headings.underlined_only:
+            kind = "prose" if kind == "heading" else kind
+        elif kind == "heading" or (kind == "term" and len(group) == 1 and not _term_with_text(first, "")
+                                   and not _FIELD.match(first)):
             # A title is set out to the left of the text: one deeper is an example, one level with it a line
             kind = "code" if _indent(first) > body else "heading" if _indent(first) < body or not body else "prose"
         elif kind == "prose" and _indent(first) > body and not any(

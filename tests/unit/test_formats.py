@@ -465,3 +465,25 @@ def test_html_text_set_straight_into_the_body_beside_blocks_is_kept_as_paragraph
     assert ("prose", "Dnsmasq setup › Configuration.", "Sending SIGUSR1 to the dnsmasq process will cause it to "
             "write cache usage statistics to the log.") in found, doc.text
     assert ("code", "Dnsmasq setup › Installation.", "make install") in found, doc.text
+
+
+def test_in_a_pdf_whose_headings_are_set_in_bold_a_short_plain_line_heads_nothing(tmp_path: Path) -> None:
+    # chrony's FAQ: "allow 192.168.1.0/24", an example line, became the heading of every answer after it
+    from fpdf import FPDF
+
+    out = FPDF()
+    out.add_page()
+    y = 20.0
+    for text, style, gap in (("2.2. How do I make an NTP server?", "B", 9.0),
+                             ("You need to add an allow directive to the chrony.conf file.", "", 9.0),
+                             ("allow 192.168.1.0/24", "", 9.0),
+                             ("An allow directive with no subnet allows access from all addresses.", "", 9.0),
+                             ("2.3. Should all computers on a LAN be clients of an external server?", "B", 9.0),
+                             ("It depends on the requirements.", "", 9.0)):
+        out.set_font(documents.FONT, style, 11 if style else 10)
+        out.text(20, y, text)
+        y += gap
+    doc = load_file(_write(tmp_path, "faq.pdf", bytes(out.output())))
+    found = {doc.text[u.start:u.end]: u.heading for u in units(doc.text, wrapped=True) if u.evidence}
+    assert found["An allow directive with no subnet allows access from all addresses."] == (
+        "2.2. How do I make an NTP server?"), (found, doc.text)
