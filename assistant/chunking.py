@@ -23,7 +23,7 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 # Raised whenever the same file and settings would be cut into other chunks (a change to the
 # sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
-CHUNKING_VERSION = 14  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
+CHUNKING_VERSION = 15  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
 # 5: a PDF line that leaves its sentence open goes on over a wide gap. 6: running headers and page numbers left out.
 # 7: a definition's later sentences name its term. 8: plain-text tables give rows named by their header;
 # fields, bold labels, Sphinx objects, Debian sign-offs; underlines in text of long lines. 9: an HTML <pre>
@@ -36,7 +36,11 @@ CHUNKING_VERSION = 14  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 
 # large short lines are headings; a bracketed aside goes with the sentence after it; no cut inside a web address.
 # 13: HTML text set straight beside blocks is kept as paragraphs; a sentence ending in a colon takes the code under
 # an rST code directive; a role with a domain (":std:doc:") shows its title. 14: in a PDF whose headings were found
-# by their fonts, a short plain line heads nothing.
+# by their fonts, a short plain line heads nothing. 15: rST link targets (".. _name:") and what is set in under a
+# comment are markup, never evidence, not even for a question asking for code; an FAQ's labelled question ("Q:")
+# heads its answer also when it ends without a question mark; a line with "{" or ending in "(" or "[" is no title;
+# "2. Data Types" heads the sections numbered "2.1." under it; a PDF page's own "=====" rules underline no title;
+# HTML inline code broken over two source lines stays inline (it was fenced, and later fences paired wrongly).
 
 
 class Chunker:

@@ -215,6 +215,8 @@ def _page_text(page: _PageLines, body: float) -> str:
     usual = statistics.median(top - bottom for bottom, top, _ in lines) if lines else 0.0
     texts = _as_tables([cells for *_, cells in lines], usual)
     heads = _headings(texts, faces, body)
+    if any(heads):  # the page's own rules ("=====" under a command's output header) would underline as titles do
+        texts = [t if h or not _RULE.fullmatch(t.strip()) else "" for t, h in zip(texts, heads, strict=True)]
     out: list[str] = []
     opened = 0  # where the heading being written starts in ``out``
     for i, (bottom, top, _) in enumerate(lines):
@@ -243,6 +245,9 @@ def _page_text(page: _PageLines, body: float) -> str:
     # PDFium ends lines inside a piece with \r\n and marks a hyphen it found at a line's end as \x02.
     text = "".join(out).replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "-").replace("\x00", "")
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+
+
+_RULE = re.compile(r"={3,}")
 
 
 @dataclass(frozen=True)
@@ -690,7 +695,7 @@ def _pre_as_code(tree: Any) -> Any:
     trafilatura fences only ``<pre><code>``: the ``<pre class="example">`` of Texinfo, DocBook and AsciiDoc
     pages (a command's output, a sample file) came out as prose lines, read as sentences and quoted as
     answers. And markup inside code (Sphinx's ``<code><span>python</span><em>X</em>.<em>Y</em></code>``)
-    was torn apart: "`python` shall provide ... *X*.*Y*"."""
+    was torn apart: "`python` shall provide ... *X*.*Y*". Inline code is one line."""
     from lxml import etree
 
     for pre in tree.iter("pre"):
@@ -699,6 +704,11 @@ def _pre_as_code(tree: Any) -> Any:
             etree.SubElement(pre, "code").text, pre.text = pre.text, None
     for code in tree.iter("code"):
         _as_text(code)
+        text = code.text or ""
+        if "\n" in text and next(code.iterancestors("pre"), None) is None:
+            # inline code broken over two source lines: trafilatura fenced it mid-sentence, and every
+            # fence after it in the page paired the wrong way ("using the syntax ```", "import module")
+            code.text = " ".join(text.split())
     return tree
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.lexical import terms
+
 _WH = r"(?:what|which|who|whom|whose|where|when|why|how)"
 _AUX = r"(?:is|are|was|were|does|do|did|can|could|should|will|would|has|have|name|list)"
 _LEAD = r"(?:(?:and|but|also|then|so)\s+)?(?:(?:in|on|at|by|from|to|for|with|under|since|of|until)\s+)?"
@@ -38,6 +40,8 @@ def question_parts(question: str) -> list[str]:
     ['What is the default UID_MAX of useradd?', 'which shell does adduser assign?']
     >>> question_parts("Does the GPL let me charge for a copy, and if so, for what?")
     ['Does the GPL let me charge for a copy, and if so, for what?']
+    >>> question_parts("Is there a cap on members from one employer? What is it?")
+    ['Is there a cap on members from one employer? What is it?']
     >>> question_parts("How long may a user name be according to adduser.conf, and according to useradd?")
     ['How long may a user name be according to adduser.conf?', 'How long may a user name be according to useradd?']
     """
@@ -52,6 +56,8 @@ def question_parts(question: str) -> list[str]:
             lead += piece.rstrip("?") + ("" if piece.endswith((".", ":")) else ";") + " "  # sets the scene
         elif parts and (not _ASKING.search(piece) or len(piece.split()) < 3 or _DEPENDENT.match(piece)):
             parts[-1] = f"{parts[-1].rstrip('?')}, and {piece}"
+        elif parts and not terms(piece):  # "Is there a cap on ...? What is it?" asks one thing
+            parts[-1] = f"{parts[-1].rstrip('?')}? {piece}"
         else:
             parts.append(piece if parts else lead + piece)
     if len(parts) < 2 or any(len(p.split()) < _SHORTEST for p in parts[:-1]):

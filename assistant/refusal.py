@@ -78,14 +78,16 @@ def focus_words(question: str) -> list[str]:
     return focus_phrase(question)[-1:]  # the head noun ("overall investment"): its modifiers may be paraphrased
 
 
-def focus_phrase(question: str) -> list[str]:
+def focus_phrase(question: str, kinds: bool = False) -> list[str]:
     """The content words of the phrase naming what ``question`` asks for, head noun last; a verb after
-    the head ("the releases listed in ...", "journalists took part") is no part of it."""
+    the head ("the releases listed in ...", "journalists took part") is no part of it. Words naming
+    the kind of answer ("size", "number") are left out unless ``kinds``."""
     q = " ".join(question.lower().split())
     for pattern in _FOCUS:
         m = pattern.search(q)
         if m:
-            phrase = [w for w in words(m.group(1)) if w not in STOP_WORDS and len(w) > 1 and w not in _KINDS]
+            phrase = [w for w in words(m.group(1))
+                      if w not in STOP_WORDS and len(w) > 1 and (kinds or w not in _KINDS)]
             while len(phrase) > 1 and _VERB.fullmatch(phrase[-1]):
                 phrase.pop()
             return phrase
@@ -126,8 +128,9 @@ def measured_noun(question: str) -> str | None:
                 break
             head = word
         return head
-    phrase = focus_phrase(question)
-    return phrase[-1] if phrase else None
+    phrase = focus_phrase(question, kinds=True)
+    # "What is the fixed size of each record?": any figure measures a size; "fixed" is no quantity
+    return phrase[-1] if phrase and phrase[-1] not in _KINDS else None
 
 
 _AUX_WORDS = frozenset(_AUX.strip("(?:)").split("|"))
@@ -153,7 +156,8 @@ def _missing_kind(q: str, evidence: str) -> str | None:
         return "the question asks for a number and the evidence holds none"
     if kind == "version" and not holds(kind, unstated(q, evidence)):
         return "the question asks for a version and the evidence names none but those it names itself"
-    if _ASKS_DEFAULT.search(q) and not _STATES_DEFAULT.search(evidence):
+    if _ASKS_DEFAULT.search(q) and not q.startswith("why") and not _STATES_DEFAULT.search(evidence):
+        # "Why won't dnsmasq by default accept ...?" asks for a reason, not for what holds by default
         return "the question asks for a default and the evidence states none"
     if kind != "date":
         return None

@@ -39,6 +39,7 @@ _OBJECT_LEVEL = 50  # below the sections, above an FAQ's questions
 _QUESTION_LEVEL = 99  # under every heading; the next question takes its place
 _QUESTION_LABEL = re.compile(r"^(?:Q|Question)\s*[:.)]\s*", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"A|Answer", re.IGNORECASE)
+_INLINE_ANSWER = re.compile(r"\s(?:A|Answer)\s*[:.)]\s")  # "Q: Why? A: Because." is a question and its answer
 _UNDERLINE = re.compile(r"[^\S\n]*(?:={3,}|-{3,}|~{3,}|\*{3,})[^\S\n]*\n?")
 # The other characters reStructuredText underlines titles with ("[html] directory" over "................"):
 # a heading only under a line of as many characters at the same indentation.
@@ -222,6 +223,7 @@ _RST_CODE = re.compile(r"[^\S\n]*\.\.[^\S\n]+(?:code|code-block|code-tab|sourcec
 # ("[1]", "[#]", "[label]") or a substitution ("|name|"); it and the lines set in under it are hidden.
 _RST_COMMENT = re.compile(r"[^\S\n]*\.\.(?:[^\S\n]*$|[^\S\n]+(?![\w.+:-]+::|_|\[[#*\w.-]+\](?:[^\S\n]|$)|\|))")
 _RST_DIRECTIVE = re.compile(r"\s*\.\.(?:\s|$)")
+_RST_TARGET = re.compile(r"[^\S\n]*\.\.[^\S\n]+_")  # ".. _follow-imports:": a link target, no statement
 _RST_ROLE = re.compile(r"(?::[\w.+-]+)+:`([^`]+)`")  # ":ref:`...`", with a domain ":std:doc:`...`"
 _RST_LINK = re.compile(r"`([^`<]+?)\s*<[^`>]*>`__?")
 _RST_STRONG = re.compile(r"\*\*([^*\n]+)\*\*")
@@ -322,7 +324,9 @@ def _indent(line: str) -> int:
 def _is_title(line: str, words: int = 12) -> bool:
     """A short line that does not end as a sentence, or mid-phrase ("... was the cowboy,", "... name to")."""
     s = line.strip()
-    if not s or s[-1] in _CLOSING or s[-1] == "," or len(s.split()) > words or _ITEM.match(line):
+    if not s or s[-1] in _CLOSING or s[-1] in ",([" or len(s.split()) > words or _ITEM.match(line):
+        return False
+    if "{" in s:  # "PRESENTNOTIFY {", "PRESENTEVENTID { XID }": a structure's code
         return False
     if not any(c.isalnum() for c in s):  # a rule or a diagram's border: "+-------+-------+"
         return False
@@ -340,11 +344,13 @@ _GOES_ON = frozenset([
 class _Headings:
     """The heading path: a new heading replaces those at its level and below."""
 
-    def __init__(self, underlined_only: bool = False) -> None:
+    def __init__(self, underlined_only: bool = False, chapters: frozenset[str] = frozenset()) -> None:
         self.stack: list[tuple[int, str]] = []
         # A PDF whose headings were found by their fonts comes with them underlined: a short line of it
         # that is not is no heading ("allow 192.168.1.0/24", "flags : must be zero", "BEGIN").
         self.underlined_only = underlined_only
+        # The numbers N of the sections "N.1. ..." a text has: a line "N. Title" of its own heads them.
+        self.chapters = chapters
 
     def push(self, level: int, title: str) -> None:
         while self.stack and self.stack[-1][0] >= level:
@@ -360,7 +366,8 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
     """Paragraphs split at list items, terms and rows; headings tracked by their indentation."""
     paragraph: list[tuple[int, int]] = []
     lines = _lines(text)
-    headings = _Headings(underlined_only=wrapped is True and _underlined_titles(text, lines) >= _MARKED_TITLES)
+    headings = _Headings(underlined_only=wrapped is True and _underlined_titles(text, lines) >= _MARKED_TITLES,
+                         chapters=frozenset(m.group(1) for m in _SUBSECTION.finditer(text)))
     if wrapped is None:
         wrapped = _hard_wrapped(text, lines)
     body = _body_indent(text, lines)
@@ -427,20 +434,23 @@ class _Literal:
         self.text, self.headings, self.body = text, headings, body
         self.under: int | None = None  # the indentation of the line that opened a literal block
         self.noted: tuple[int, str] | None = None  # a note directive's indentation and its label
+        self.hidden = False  # what is set in under the opening line is a comment's, not code
 
     def read(self, paragraph: list[tuple[int, int]]) -> Iterator[_Block]:
         first = self.text[paragraph[0][0] : paragraph[0][1]]
         if (self.under is not None and _indent(first) > self.under) or first.strip() == "::":
-            yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], "code", self.headings.path)
+            kind = "markup" if self.hidden else "code"
+            yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], kind, self.headings.path)
             return
+        self.hidden = False
         if self.noted and _indent(first) > self.noted[0]:  # the text of ".. versionchanged:: 4.0" below it
             yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], "prose", self.headings.path,
                          self.noted[1])
             return
         self.noted = None
-        if _RST_COMMENT.match(first):  # hidden, with what is set in under it
-            self.under = _indent(first)
-            yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], "code", self.headings.path)
+        if _RST_COMMENT.match(first) or _RST_TARGET.match(first):  # hidden, with what is set in under it
+            self.under, self.hidden = _indent(first), True
+            yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], "markup", self.headings.path)
             return
         if note := _RST_NOTE.match(first):
             self.under, self.noted = None, (_indent(first), _note_label(note.group(1), note.group(2)))
@@ -534,7 +544,8 @@ def _hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
 _SECTION_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})+)\.?\s+[^\W\d_]")
 
 
-_CHAPTER_NUMBER = re.compile(r"\s*\d{1,3}\.\s+[^\W\d_]")
+_CHAPTER_NUMBER = re.compile(r"\s*(\d{1,3})\.\s+[^\W\d_]")
+_SUBSECTION = re.compile(r"^[^\S\n]*(\d{1,3})\.\d{1,3}\.?[^\S\n]+[^\W\d_]", re.MULTILINE)  # "2.1. Data Types ..."
 
 
 def _number_depth(title: str) -> int | None:
@@ -580,6 +591,10 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
         if _RST_OBJECT.match(first):
             yield _heading(text, group[0], headings, _OBJECT_LEVEL)
             continue
+        if (kind == "item" and len(group) == 1 and (chapter := _CHAPTER_NUMBER.match(first))
+                and chapter.group(1) in headings.chapters and _is_title(first[chapter.end(1) + 1 :], words=8)):
+            yield _heading(text, group[0], headings, 0)  # "2. Data Types" over "2.1. Data Types proposed ..."
+            continue
         if headings.underlined_only:
             kind = "prose" if kind == "heading" else kind
         elif kind == "heading" or (kind == "term" and len(group) == 1 and not _term_with_text(first, "")
@@ -590,9 +605,12 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
                 text[s:e].rstrip().rstrip(_CLOSERS)[-1:] in ".!?:;," for s, e in group) and not _reads_on(
                 text[group[0][0] : group[-1][1]]):
             kind = "code"  # set in, and no line of it ends like a sentence: an example
-        elif kind in ("prose", "term") and text[group[0][0] : group[-1][1]].rstrip().endswith("?"):
-            # A question ("Q: How do I ...?") states nothing: it heads the answer below it.
-            headings.push(_QUESTION_LEVEL, _QUESTION_LABEL.sub("", " ".join(text[group[0][0] : group[-1][1]].split())))
+        elif kind in ("prose", "term") and (text[group[0][0] : group[-1][1]].rstrip().endswith("?") or (
+                _QUESTION_LABEL.match(first.strip()) and not _INLINE_ANSWER.search(text[group[0][0] : group[-1][1]]))):
+            # A question ("Q: How do I ...?", "Q: Seteuid() does not work in AIX.") states nothing: it
+            # heads the answer below it.
+            asked = _join([line.strip() for line in text[group[0][0] : group[-1][1]].splitlines()])
+            headings.push(_QUESTION_LEVEL, _QUESTION_LABEL.sub("", asked))
             yield _Block(group[0][0] + _indent(first), group[-1][1], "heading", headings.path)
             continue
         if kind == "heading":

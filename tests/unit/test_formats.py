@@ -442,6 +442,9 @@ def test_pdf_headings_set_in_bold_or_larger_stand_alone_and_nest_by_their_number
     line("start?", "B", 11)
     line("No, the names are resolved again until it succeeds, at growing intervals.")
     line("The online command makes it try at once.", gap=8)
+    line("The sources command then prints:", gap=9)
+    line("MS Name/IP address Stratum Poll Reach")  # the output's own rule under its header is no title's
+    line("======================================", gap=8)
     line("1.2. How can I make it more secure?", "B", 11)
     line("Disable the command port by adding cmdport 0 to the configuration file.")
     doc = load_file(_write(tmp_path, "faq.pdf", bytes(out.output())))
@@ -450,6 +453,21 @@ def test_pdf_headings_set_in_bold_or_larger_stand_alone_and_nest_by_their_number
             "The online command makes it try at once.") in found, doc.text
     assert ("1. Configuration › 1.2. How can I make it more secure?",
             "Disable the command port by adding cmdport 0 to the configuration file.") in found, doc.text
+
+
+def test_html_inline_code_broken_over_two_lines_stays_inline(tmp_path: Path) -> None:
+    # Python's "What's New in 2.0": trafilatura fenced the span mid-sentence, and every code block after
+    # it paired the wrong way: prose read as code, and a Python comment as a heading
+    page = ("<html><body><h1>Imports</h1><p>Modules can now be renamed on importing them, using the syntax "
+            "<code><span>import</span> <span>module</span>\n<span>as</span> <span>name</span></code>. "
+            "The patch was submitted by Thomas Wouters.</p>\n<pre># Remove the first child\n"
+            "root.removeChild(root.childNodes[0])\n</pre><p>Again, see the documentation.</p></body></html>")
+    doc = load_file(_write(tmp_path, "whatsnew.html", page.encode()))
+    found = [(u.kind, display(doc.text, u, markdown=True)) for u in units(doc.text, markdown=True)]
+    assert ("prose", "Modules can now be renamed on importing them, using the syntax import module as name.") \
+        in found, doc.text
+    assert ("prose", "Again, see the documentation.") in found, doc.text
+    assert [k for k, _ in found].count("heading") == 1, found
 
 
 def test_html_text_set_straight_into_the_body_beside_blocks_is_kept_as_paragraphs(tmp_path: Path) -> None:

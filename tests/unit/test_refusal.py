@@ -62,6 +62,10 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
     ("In which release was the globs2 format introduced?", "Changes in 0.40: globs2 added.", False),
     ("Which charset_normalizer version does Requests 2.32.0 require?", "2.32.0: Requests uses chardet.", True),
     ("Which charset_normalizer version does Requests 2.32.0 require?", "2.32.0: needs charset_normalizer 2.0.", False),
+    # a default asked for needs a text stating what holds when nothing is set; a reason does not
+    ("What is the default port?", "The server listens on port 8080.", True),
+    ("Why won't dnsmasq by default accept a client name with a domain part?", "Such names could be spoofed.",
+     False),
 ])
 def test_questions_need_the_kind_asked_for_in_the_evidence(question: str, evidence: str, refused: bool) -> None:
     assert (missing_kind(question, evidence) is not None) is refused
@@ -84,6 +88,7 @@ def test_counted_noun(question: str, noun: str | None) -> None:
     ("How much fresh water per day will the plant produce?", "water"),
     ("How much did Acme invest?", None),
     ("What is the total land area of the base?", "area"),
+    ("What is the fixed size of each record in the trust database?", None),  # any figure measures a size
 ])
 def test_measured_noun(question: str, noun: str | None) -> None:
     assert measured_noun(question) == noun

@@ -190,7 +190,7 @@ def test_restructured_text_markup_is_read_not_shown() -> None:
     got = shown(text)
     assert [t for k, _, t in got if k == "prose"] == [
         "Jinja is a Japanese Shinto shrine, and uses escape through MarkupSafe and autoescape=True."]
-    assert {k for k, _, t in got if t.startswith("..")} == {"code"}
+    assert {t.split()[1]: k for k, _, t in got if t.startswith("..")} == {"contents::": "code", "_Shinto": "markup"}
 
 
 def test_a_paragraph_with_its_first_line_set_in_is_one_paragraph() -> None:
@@ -327,6 +327,35 @@ def test_a_faq_question_heads_its_answer_and_is_never_evidence() -> None:
                       "How can I extract .tar.xz files?", "xz -dc foo.tar.xz | tar xf -")
     assert got[3][1] == "Can I recover parts of a broken .xz file?"
     assert got[3][2] == "It may be possible if the file consists of multiple blocks, which typically is not the case."
+
+
+def test_a_labelled_faq_question_heads_its_answer_also_without_a_question_mark() -> None:
+    # screen's FAQ states its problems: the AIX patch was filed under the question before
+    text = ("Q:   I cannot configure screen. Sed does not work.\n \nA:   Try an older release.\n\n"
+            "Q:   Seteuid()  does not work as expected in AIX.  Attempting a multi-\n"
+            "     user-attach results in a screen-panic.\n \nA:   You need the AIX patch PTF 423674.\n")
+    got = shown(text)
+    assert [k for k, _, _ in got] == ["heading", "term", "heading", "term"]
+    assert got[3] == ("term", "Seteuid() does not work as expected in AIX. Attempting a multi-user-attach "
+                      "results in a screen-panic.", "You need the AIX patch PTF 423674.")
+    # a question and its answer on one line state something: evidence
+    assert [k for k, _, _ in shown("Q: Is it fast. A: It copies 2 GB a second.\n")] != ["heading"]
+
+
+def test_a_numbered_chapter_line_heads_its_numbered_sections_and_code_heads_nothing() -> None:
+    # The Present extension's spec: "2. Data Types" had been a list item, and "PRESENTNOTIFY {" a
+    # heading over the text after it
+    text = ("1.2. Acknowledgments\n\nEric Anholt wrote much of it.\n\n2. Data Types\n\n"
+            "PRESENTNOTIFY {\n\twindow: WINDOW\n\t}\n\nA list of these is passed to PresentPixmap.\n\n"
+            "2.1. Data Types proposed for a later version\n\nNone yet.\n")
+    got = shown(text)
+    assert [(k, t) for k, _, t in got if k == "heading"] == [
+        ("heading", "1.2. Acknowledgments"), ("heading", "Data Types"),
+        ("heading", "2.1. Data Types proposed for a later version")]
+    assert ("prose", "2. Data Types", "A list of these is passed to PresentPixmap.") in got
+    assert got[-1][1] == "2. Data Types › 2.1. Data Types proposed for a later version"
+    # without sections numbered under it, "2. Run configure" stays a step of a list
+    assert [k for k, _, _ in shown("1. Download it\n\n2. Run configure\n")] == ["item", "item"]
 
 
 def test_gnu_news_outline_headings_scope_the_changes_below() -> None:
@@ -500,13 +529,15 @@ def test_rst_titles_under_any_adornment_nest_in_order_of_appearance() -> None:
     assert [u.kind for u in units(short)] == ["prose", "prose"], units(short)
 
 
-def test_an_rst_comment_and_what_is_set_in_under_it_are_never_evidence() -> None:
-    # cog's generator code sits in a comment: its strings were read as prose answers
+def test_an_rst_comment_a_target_and_what_is_set_in_under_them_are_never_evidence() -> None:
+    # cog's generator code sits in a comment: its strings were read as prose answers; a link target
+    # (".. _follow-imports:") was given as the answer to "Which values can I pass to the flag?"
     text = ("Here is a sample:\n\n.. [[[cog\n    show_configs(\n        ini=r\"\"\"\n\n"
             "        [html]\n        directory = coverage_html_report\n        \"\"\")\n\n.. ]]]\n\n"
             ".. _config_run:\n\nThe run section.\n")
-    evidence = [display(text, u) for u in units(text) if u.evidence]
-    assert evidence == ["Here is a sample:", "The run section."], evidence
+    found = units(text)
+    assert [display(text, u) for u in found if u.evidence] == ["Here is a sample:", "The run section."]
+    assert [u.kind for u in found] == ["prose", "markup", "markup", "markup", "markup", "prose"]
 
 
 def test_a_myst_fence_is_no_part_of_the_example_a_sentence_takes_with_it() -> None:
