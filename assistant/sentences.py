@@ -124,9 +124,13 @@ def _unglued(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _in_code(text: str, at: int) -> bool:
-    """Whether ``at`` is inside a `code span` of its line: "`decimal.Decimal`" is a name, not two sentences."""
+    """Whether ``at`` is inside a `code span` of its line: "`decimal.Decimal`" is a name, not two sentences;
+    so is reStructuredText's "``trio.WouldBlock``" (a span opens and closes with a run of backticks)."""
     line_start = text.rfind("\n", 0, at) + 1
-    return text.count("`", line_start, at) % 2 == 1
+    return len(_BACKTICKS.findall(text, line_start, at)) % 2 == 1
+
+
+_BACKTICKS = re.compile(r"`+")
 
 
 _ADDRESS = re.compile(r"\S*(?:://|\]\(|www\.)\S*$")

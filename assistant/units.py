@@ -72,6 +72,7 @@ def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
     ['You may obtain a copy of the License at\n\n    http://www.apache.org/licenses/']
     """
     out: list[Unit] = []
+    took: list[bool] = []  # whether each unit of ``out`` ends in the example it took
     i = 0
     while i < len(found):
         unit, j = found[i], i + 1
@@ -89,13 +90,20 @@ def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
         elif (unit.kind == "prose" and said.split()[-1].lower() in _GOES_ON and j < len(found)
               and found[j].kind == "code" and "\n" not in text[found[j].start : found[j].end].strip()):
             j += 1
-        if j > i + 1:
-            out.append(Unit(unit.start, found[j - 1].end, unit.kind, unit.heading, unit.label))
+        if out and took[-1] and unit.kind == "prose" and _CONTINUES.match(said):
+            # "... they look like: <code> and the nowait version raises trio.WouldBlock": one sentence
+            last = out[-1]
+            out[-1] = Unit(last.start, found[j - 1].end, last.kind, last.heading, last.label)
+            took[-1] = j > i + 1
         else:
-            out.append(unit)
-            j = i + 1
+            out.append(Unit(unit.start, found[j - 1].end, unit.kind, unit.heading, unit.label) if j > i + 1 else unit)
+            took.append(j > i + 1)
         i = j
     return out
+
+
+# A sentence going on after the example it took: "... they look like: <code> and the nowait version ..."
+_CONTINUES = re.compile(r"(?:and|or|but|which|where|whereas|while|then|so)\b")
 
 
 def _example(text: str, unit: Unit) -> bool:
@@ -179,16 +187,38 @@ def _inline(line: str) -> str:
 
     >>> _inline("Set **`__version__`** in [`__init__.py`](x) or *see* <https://a.org/b>, not arg_ or 2 * 3")
     'Set __version__ in __init__.py or see https://a.org/b, not arg_ or 2 * 3'
+    >>> _inline("Built from the [`docs` directory][docs directory], not from `m[i][j]`.")
+    'Built from the docs directory, not from m[i][j].'
     """
+    code = [m.span() for m in _CODE_SPAN_MARKS.finditer(line)]
+    line = _REFERENCE.sub(lambda m: m.group(0) if any(a < m.start() < b for a, b in code) else m.group(1), line)
     parsed = _parser().parseInline(line)
-    pieces = [_REFERENCE.sub(r"\1", token.content) if token.type == "text" else token.content
-              for token in (parsed[0].children or () if parsed else ()) if token.type in _INLINE_TEXT]
-    return "".join(pieces).strip()
+    pieces = [token.content for token in (parsed[0].children or () if parsed else ())
+              if token.type in _INLINE_TEXT and not (token.type == "html_inline" and _is_html_tag(token.content))]
+    return " ".join("".join(pieces).split())
+
+
+def _is_html_tag(markup: str) -> bool:
+    """Whether inline markup is an HTML element's tag ("<sup>", "</a>", "<br>"), not a placeholder the text
+    names ("postgresql-*-<version>", "<your-test-data>") or an XML example ("<PERSONA>")."""
+    name = re.match(r"</?([A-Za-z][\w-]*)", markup)
+    return name is not None and name.group(1).lower() in _HTML_ELEMENTS
+
+
+_HTML_ELEMENTS = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "big", "blink", "br", "button", "center", "cite", "code", "data", "del",
+    "details", "dfn", "div", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img",
+    "input", "ins", "kbd", "label", "li", "mark", "nobr", "ol", "p", "picture", "pre", "q", "s", "samp",
+    "small", "source", "span", "strike", "strong", "sub", "summary", "sup", "svg", "table", "tbody", "td", "th",
+    "thead", "time", "tr", "tt", "u", "ul", "var", "video", "wbr"
+})
 
 
 _INLINE_TEXT = frozenset({"text", "code_inline", "html_inline", "image"})  # an image: its alt text
-# A reference link ("[Mangum][mangum]") whose definition, elsewhere in the file, one line does not hold.
-_REFERENCE = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+# A reference link ("[Mangum][mangum]", "[`docs` directory][docs]") whose definition, elsewhere in the
+# file, one line does not hold; not inside a code span ("`m[i][j]`").
+_REFERENCE = re.compile(r"\[((?:[^\[\]`]|`[^`]*`)+)\]\[[^\]]*\]")
+_CODE_SPAN_MARKS = re.compile(r"(`+).+?\1")
 
 
 def _plain_inline(line: str) -> str:

@@ -82,6 +82,11 @@ def test_a_full_stop_with_no_space_after_it_still_ends_a_sentence() -> None:
     assert _pieces(text) == ["It set up offices in Japan, Germany, etc.", "In terms of health, it hired experts."]
 
 
+def test_a_dotted_name_in_a_code_span_is_no_glued_stop() -> None:
+    text = "The ``nowait`` version raises ``trio.WouldBlock`` and `decimal.Decimal` stays whole."
+    assert _pieces(text) == [text]
+
+
 def test_lower_case_sentences_are_not_merged() -> None:
     assert _pieces("w0 w1. w2 w3. w4.") == ["w0 w1.", "w2 w3.", "w4."]
 

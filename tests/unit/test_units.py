@@ -460,6 +460,12 @@ def test_a_literal_block_is_code_whatever_its_lines_end_with() -> None:
     # Markup goes: emphasis, code marks, links (also by reference), autolinks.
     ("Set **`__version__`** in [the module](x.py).", "Set __version__ in the module."),
     ("[Mangum][mangum] adapts ASGI apps; see <https://a.org/b>.", "Mangum adapts ASGI apps; see https://a.org/b."),
+    # an HTML element's tags go, a placeholder the text names stays
+    ("Voted by half of them<sup>[1]</sup>, see <b>postgresql-*-<version></b>.",
+     "Voted by half of them[1], see postgresql-*-<version>."),
+    # a reference whose text holds code (Python-Markdown's guide), but no code span's brackets
+    ("Built from the [`docs` directory][docs directory], not `m[i][j]`.",
+     "Built from the docs directory, not m[i][j]."),
 ])
 def test_markdown_inline_markup_is_read_as_commonmark_reads_it(source: str, seen: str) -> None:
     assert shown(source + "\n", markdown=True)[0][2] == seen
@@ -538,6 +544,16 @@ def test_an_rst_comment_a_target_and_what_is_set_in_under_them_are_never_evidenc
     found = units(text)
     assert [display(text, u) for u in found if u.evidence] == ["Here is a sample:", "The run section."]
     assert [u.kind for u in found] == ["prose", "markup", "markup", "markup", "markup", "prose"]
+
+
+def test_a_sentence_going_on_after_the_example_it_took_is_one_unit() -> None:
+    # Trio's design notes: "and the nowait version raises trio.WouldBlock ..." was a unit of its own
+    text = ("* If you want both versions of a function, they look like:\n\n  .. code-block:: python\n\n"
+            "     def OPERATION_nowait(arg1):\n         ...\n\n"
+            "  and the ``nowait`` version raises ``trio.WouldBlock`` if it would block.\n\n* Next item.\n")
+    evidence = [display(text, u) for u in units(text) if u.evidence]
+    assert evidence == ["If you want both versions of a function, they look like: def OPERATION_nowait(arg1): ... "
+                        "and the nowait version raises trio.WouldBlock if it would block.", "Next item."], evidence
 
 
 def test_a_myst_fence_is_no_part_of_the_example_a_sentence_takes_with_it() -> None:
