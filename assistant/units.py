@@ -31,7 +31,7 @@ from assistant.types import EVIDENCE_KINDS, Unit
 MAX_WHOLE_WORDS = 80  # a list item, row or definition up to this long stays one unit
 
 _LINE = re.compile(r"[^\n]*\n?")
-_ITEM = re.compile(r"[^\S\n]*(?:[-*+•·]|\d{1,3}[.)]|\(?[a-zA-Z0-9]{1,3}\)|o(?=\s))[^\S\n]+(?=\S)")
+_ITEM = re.compile(r"[^\S\n]*(?:[-*+•·]|\d{1,3}[.)]|#\.|\(?[a-zA-Z0-9]{1,3}\)|o(?=\s))[^\S\n]+(?=\S)")  # "#." rST
 _TERM_WITH_TEXT = re.compile(r"([^\S\n]*)(\S[^\t]{0,23}?)(?:[^\S\n]{2,}|\t)(?=\S)")
 _OUTLINE = re.compile(r"\*\*+ |\* .*\b\d+\.\d+")  # at the line's start, as Emacs outline mode writes them
 _LABEL = re.compile(r"\s*[A-Z][\w ]{0,30}:\s+\S")
@@ -566,8 +566,12 @@ def _body_indent(text: str, lines: list[tuple[int, int]]) -> int:
 def _hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
     """Whether the text wraps its lines at a fixed width (a man page, most plain-text docs), so
     that a line break inside a paragraph is only a space; otherwise each line is a paragraph."""
-    lengths = [e - s for s, e in lines]
+    # a table's rows ("| a | b |", "crc-8     0x107     False") are as long as their columns make them
+    lengths = [e - s for s, e in lines if not _TABLE_LINE.search(text, s, e)]
     return sum(n for n in lengths if n > 100) * 2 < sum(lengths)  # most of the text in short lines
+
+
+_TABLE_LINE = re.compile(r"^[^\S\n]*[|+]|\S[^\S\n]{3,}\S", re.MULTILINE)
 
 
 # "3.1.7. CRC32", "2.1 ASN.1 syntax"; not a version heading such as "1.0.3 2009-06-05" or "2.31.0 (2023-05-22)"

@@ -546,6 +546,25 @@ def test_an_rst_comment_a_target_and_what_is_set_in_under_them_are_never_evidenc
     assert [u.kind for u in found] == ["prose", "markup", "markup", "markup", "markup", "prose"]
 
 
+def test_an_rst_auto_numbered_item_is_an_item() -> None:
+    text = ("Encodings fall into groups.\n\n#. Multi-byte encodings, where each character is\n   represented by "
+            "several bytes.\n#. ``windows-1252``, which is used on Windows; its\n   subset is ISO-8859-1.\n")
+    assert [(k, t) for k, _, t in shown(text)][1:] == [
+        ("item", "Multi-byte encodings, where each character is represented by several bytes."),
+        ("item", "windows-1252, which is used on Windows; its subset is ISO-8859-1.")]
+
+
+def test_a_wide_table_does_not_make_hard_wrapped_prose_one_paragraph_a_line() -> None:
+    # crcmod's reference: its table's rows of 134 characters outweighed the prose wrapped at 80
+    row = "``crc-8``" + " " * 24 + "0x107" + " " * 19 + "False" + " " * 7 + "0x00" + " " * 18 + "0xF4" + " " * 50
+    text = ("The function factory and the class are very similar to those defined in crcmod,\n"
+            "except that the CRC algorithm is specified by a predefined name.\n\n"
+            f"{'=' * 30}  {'=' * 20}\nName{' ' * 28}Polynomial\n{'=' * 30}  {'=' * 20}\n" + f"{row}\n" * 12
+            + f"{'=' * 30}  {'=' * 20}\n")
+    assert shown(text)[0] == ("prose", "", "The function factory and the class are very similar to those defined in "
+                              "crcmod, except that the CRC algorithm is specified by a predefined name.")
+
+
 def test_a_sentence_going_on_after_the_example_it_took_is_one_unit() -> None:
     # Trio's design notes: "and the nowait version raises trio.WouldBlock ..." was a unit of its own
     text = ("* If you want both versions of a function, they look like:\n\n  .. code-block:: python\n\n"
