@@ -484,7 +484,7 @@ class _Literal:
             return
         if note := _RST_NOTE.match(first):
             self.under, self.noted = None, (_indent(first), _note_label(note.group(1), note.group(2)))
-            yield _Block(paragraph[0][0] + _indent(first), paragraph[0][1], "code", self.headings.path)
+            yield _Block(paragraph[0][0] + _indent(first), paragraph[0][1], "markup", self.headings.path)
             if len(paragraph) > 1:
                 yield from self.read(paragraph[1:])
             return
@@ -690,7 +690,7 @@ def _starts(line: str, previous: str, following: str, n: int) -> str:
     if _FIELD.match(line):
         return "term"
     if _RST_DIRECTIVE.match(line):
-        return "code"  # ".. contents::", ".. image:: logo.png", ".. _target:": markup, no statement
+        return "markup"  # ".. contents::", ".. image:: logo.png", ".. sourcecode:: python": no statement, no code
     if _SIGN_OFF.match(line):
         return "prose"  # a Debian changelog entry's " -- Name <mail>  date": who signed it, under it
     if _OUTLINE.match(line) and _is_title(line.lstrip("*"), words=16) and (

@@ -190,7 +190,7 @@ def test_restructured_text_markup_is_read_not_shown() -> None:
     got = shown(text)
     assert [t for k, _, t in got if k == "prose"] == [
         "Jinja is a Japanese Shinto shrine, and uses escape through MarkupSafe and autoescape=True."]
-    assert {t.split()[1]: k for k, _, t in got if t.startswith("..")} == {"contents::": "code", "_Shinto": "markup"}
+    assert {t.split()[1]: k for k, _, t in got if t.startswith("..")} == {"contents:": "markup", "_Shinto": "markup"}
 
 
 def test_a_paragraph_with_its_first_line_set_in_is_one_paragraph() -> None:
@@ -327,6 +327,12 @@ def test_a_faq_question_heads_its_answer_and_is_never_evidence() -> None:
                       "How can I extract .tar.xz files?", "xz -dc foo.tar.xz | tar xf -")
     assert got[3][1] == "Can I recover parts of a broken .xz file?"
     assert got[3][2] == "It may be possible if the file consists of multiple blocks, which typically is not the case."
+
+
+def test_an_rst_directive_line_is_markup_and_what_it_introduces_is_code() -> None:
+    # ".. sourcecode:: python" was offered as the answer to a question about an output's type
+    text = "The output looks so.\n\n.. sourcecode:: python\n\n    {\"output_type\": \"stream\"}\n\nNext.\n"
+    assert [u.kind for u in units(text)] == ["prose", "markup", "code", "prose"]
 
 
 def test_a_labelled_faq_question_heads_its_answer_also_without_a_question_mark() -> None:
