@@ -53,10 +53,21 @@ def shown(chunk: Chunk, unit: Unit) -> str:
     text = display(chunk.text, local, markdown=is_markdown(chunk.source))
     if unit.kind == "prose" and unit.label:
         return f"{unit.label}: {text}"
-    if unit.heading and (unit.kind in ("item", "row", "term") or _VERSIONED.search(unit.heading)):
+    if unit.heading and (unit.kind in ("item", "row", "term") or _VERSIONED.search(unit.heading)
+                         or _names_code(unit.heading.split(" › ")[-1])):
         context = " › ".join(unit.heading.split(" › ")[-2:])
         return f"{context}: {text}"
     return text
+
+
+def _names_code(heading: str) -> bool:
+    """Whether a heading is the name of a thing in code (``<reset-dirs />``, ``urllib3.request()``,
+    ``CPACK_DEBIAN_COMPRESSION_TYPE``, ``--delay``) whose description follows: its text says "This
+    element removes ...", and the name is the answer to "which element ...?"."""
+    return len(heading.split()) <= 4 and _CODE_NAME.search(heading) is not None
+
+
+_CODE_NAME = re.compile(r"<\w|\w_\w|\w\(\)|(?:^|\s)--?\w|\w(?:\.|::)[a-z_]")
 
 
 def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, str, str, str]]:

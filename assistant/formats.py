@@ -550,21 +550,26 @@ def _without_permalinks(tree: Any) -> Any:
     paragraph after one, a DocBook page's function signatures among them."""
     for link in list(tree.iter("a")):
         text = link.text_content().strip()
-        if text in _PERMALINK_SIGNS or (not text and link.find(".//img") is None):
-            tail = link.tail or ""
-            parent, previous = link.getparent(), link.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + tail
-            elif parent is not None:
-                parent.text = (parent.text or "") + tail
-            if parent is not None:
-                parent.remove(link)
+        if text in _PERMALINK_SIGNS or (not text and link.find(".//img") is None) or link.get("aria-hidden") == "true":
+            _remove(link)  # a link hidden from screen readers is decoration: Texinfo's "#" and "TOC" by each heading
     # A heading that is a link to itself (mdBook's, Texinfo's) is text: trafilatura dropped such headings
     # as links, so the Rust book's and GNU time's pages had no sections.
     for heading in tree.xpath("//h1|//h2|//h3|//h4|//h5|//h6"):
         for link in list(heading.iter("a")):
             link.drop_tag()
     return tree
+
+
+def _remove(element: Any) -> None:
+    """``element`` out of the tree, the text after it kept."""
+    tail = element.tail or ""
+    parent, previous = element.getparent(), element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    elif parent is not None:
+        parent.text = (parent.text or "") + tail
+    if parent is not None:
+        parent.remove(element)
 
 
 _BLOCKS = frozenset({"p", "div", "ul", "ol", "dl", "pre", "table", "blockquote"})

@@ -32,6 +32,7 @@ MAX_WHOLE_WORDS = 80  # a list item, row or definition up to this long stays one
 
 _LINE = re.compile(r"[^\n]*\n?")
 _ITEM = re.compile(r"[^\S\n]*(?:[-*+•·]|\d{1,3}[.)]|#\.|\(?[a-zA-Z0-9]{1,3}\)|o(?=\s))[^\S\n]+(?=\S)")  # "#." rST
+_OPTION = re.compile(r"[^\S\n]*--?[A-Za-z0-9]")  # a command-line option opening a line: "-p", "--pid=PID"
 _TERM_WITH_TEXT = re.compile(r"([^\S\n]*)(\S[^\t]{0,23}?)(?:[^\S\n]{2,}|\t)(?=\S)")
 _OUTLINE = re.compile(r"\*\*+ |\* .*\b\d+\.\d+")  # at the line's start, as Emacs outline mode writes them
 _LABEL = re.compile(r"\s*[A-Z][\w ]{0,30}:\s+\S")
@@ -39,6 +40,8 @@ _OBJECT_LEVEL = 50  # below the sections, above an FAQ's questions
 _QUESTION_LEVEL = 99  # under every heading; the next question takes its place
 _QUESTION_LABEL = re.compile(r"^(?:Q|Question)\s*[:.)]\s*", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"A|Answer", re.IGNORECASE)
+_QUESTION_MARK = re.compile(r"^[^\S\n]*Q\d{0,2}\)[^\S\n]", re.MULTILINE)  # an FAQ's "Q) Can I ...?"
+_QA_MARK = re.compile(r"[^\S\n]*[QA]\d{0,2}\)[^\S\n]")  # and its answers' "A)", "A1)"
 _INLINE_ANSWER = re.compile(r"\s(?:A|Answer)\s*[:.)]\s")  # "Q: Why? A: Because." is a question and its answer
 _UNDERLINE = re.compile(r"[^\S\n]*(?:={3,}|-{3,}|~{3,}|\*{3,})[^\S\n]*\n?")
 # The other characters reStructuredText underlines titles with ("[html] directory" over "................"):
@@ -81,8 +84,10 @@ def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
             words = 0
             while j < len(found) and _RST_CODE.match(text, found[j].start):  # ".. code-block:: python"
                 j += 1
-            while (j < len(found) and _example(text, found[j])
+            first = j
+            while (j < len(found) and _example(text, found[j]) and found[j].kind == found[first].kind
                    and words + len(text[found[j].start : found[j].end].split()) <= MAX_EXAMPLE_WORDS):
+                # examples of one kind: "Examples:" takes its two commands, not the option defined after them
                 words += len(text[found[j].start : found[j].end].split())
                 j += 1
             if j > i + 1 and not _example(text, found[j - 1]):
@@ -332,7 +337,7 @@ def _adorns(text: str, paragraph: list[tuple[int, int]], line: str) -> bool:
     if not rule or len(paragraph) != 1:
         return False
     title = text[slice(*paragraph[0])]
-    return _indent(title) == len(rule.group(1)) and len(line.strip()) >= len(title.strip())
+    return _column(title) == _column(line) and len(line.strip()) >= len(title.strip())
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -348,7 +353,18 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 
 def _indent(line: str) -> int:
+    """How many characters of whitespace open ``line`` (an offset into it)."""
     return len(line) - len(line.lstrip())
+
+
+def _column(line: str) -> int:
+    """The column ``line``'s text starts at, a tab reaching the next multiple of 8 (a man page saved
+    without ``col -x`` sets its text in with tabs, its options' names with spaces).
+
+    >>> _column("\t      Delay between updates"), _column("       -d --delay=DELAY")
+    (14, 7)
+    """
+    return _indent(line.expandtabs(8))
 
 
 def _is_title(line: str, words: int = 12) -> bool:
@@ -401,7 +417,7 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
     if wrapped is None:
         wrapped = _hard_wrapped(text, lines)
     body = _body_indent(text, lines)
-    literal = _Literal(text, headings, body)
+    literal = _Literal(text, headings, body, faq=len(_QUESTION_MARK.findall(text)) >= 2)
     styles: dict[tuple[str, bool], int] = {}  # a title's adornment (its character, overlined): its level
     i = 0
     while i < len(lines):
@@ -460,30 +476,30 @@ class _Literal:
     """Paragraphs in order, and the literal blocks among them: the block set in under a paragraph that
     ends in "::" or under a ``.. code::`` directive is code, whatever its lines end with (JSON's ",")."""
 
-    def __init__(self, text: str, headings: _Headings, body: int) -> None:
-        self.text, self.headings, self.body = text, headings, body
+    def __init__(self, text: str, headings: _Headings, body: int, faq: bool = False) -> None:
+        self.text, self.headings, self.body, self.faq = text, headings, body, faq
         self.under: int | None = None  # the indentation of the line that opened a literal block
         self.noted: tuple[int, str] | None = None  # a note directive's indentation and its label
         self.hidden = False  # what is set in under the opening line is a comment's, not code
 
     def read(self, paragraph: list[tuple[int, int]]) -> Iterator[_Block]:
         first = self.text[paragraph[0][0] : paragraph[0][1]]
-        if (self.under is not None and _indent(first) > self.under) or first.strip() == "::":
+        if (self.under is not None and _column(first) > self.under) or first.strip() == "::":
             kind = "markup" if self.hidden else "code"
             yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], kind, self.headings.path)
             return
         self.hidden = False
-        if self.noted and _indent(first) > self.noted[0]:  # the text of ".. versionchanged:: 4.0" below it
+        if self.noted and _column(first) > self.noted[0]:  # the text of ".. versionchanged:: 4.0" below it
             yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], "prose", self.headings.path,
                          self.noted[1])
             return
         self.noted = None
         if _RST_COMMENT.match(first) or _RST_TARGET.match(first):  # hidden, with what is set in under it
-            self.under, self.hidden = _indent(first), True
+            self.under, self.hidden = _column(first), True
             yield _Block(paragraph[0][0] + _indent(first), paragraph[-1][1], "markup", self.headings.path)
             return
         if note := _RST_NOTE.match(first):
-            self.under, self.noted = None, (_indent(first), _note_label(note.group(1), note.group(2)))
+            self.under, self.noted = None, (_column(first), _note_label(note.group(1), note.group(2)))
             yield _Block(paragraph[0][0] + _indent(first), paragraph[0][1], "markup", self.headings.path)
             if len(paragraph) > 1:
                 yield from self.read(paragraph[1:])
@@ -491,8 +507,8 @@ class _Literal:
         last = self.text[paragraph[-1][0] : paragraph[-1][1]].rstrip()
         # ".. note::" ends in "::" too, but its text is prose
         opens = (last.endswith("::") and not _RST_DIRECTIVE.match(first)) or _RST_CODE.match(first)
-        self.under = _indent(first) if opens else None
-        yield from _paragraph(self.text, paragraph, self.headings, self.body)
+        self.under = _column(first) if opens else None
+        yield from _paragraph(self.text, paragraph, self.headings, self.body, self.faq)
 
 
 # reStructuredText directives whose text is prose about what is around them, labelled by what they say
@@ -554,12 +570,13 @@ def _goes_on(text: str, paragraph: list[tuple[int, int]], line: str) -> bool:
     """
     first = text[paragraph[0][0] : paragraph[0][1]]
     item = _ITEM.match(first)
-    return bool(item and line.strip() and _indent(first) < _indent(line) <= item.end() and not _ITEM.match(line))
+    return bool(item and line.strip() and _column(first) < _column(line) <= len(first[: item.end()].expandtabs(8))
+                and not _ITEM.match(line))
 
 
 def _body_indent(text: str, lines: list[tuple[int, int]]) -> int:
     """The indentation most of the text has (7 in a man page, 0 in most files)."""
-    counts = Counter(_indent(text[s:e]) for s, e in lines if text[s:e].strip())
+    counts = Counter(_column(text[s:e]) for s, e in lines if text[s:e].strip())
     return counts.most_common(1)[0][0] if counts else 0
 
 
@@ -603,19 +620,24 @@ def _heading(text: str, line: tuple[int, int], headings: _Headings, level: int |
         level = number.group(1).count(".")  # "4.3.1. Unpadded Size" sits under "4.3. List of Records", level 1
     if level is None:
         upper = title.strip().upper() == title.strip() and any(c.isalpha() for c in title)
-        level = 1 + 2 * _indent(title) - (1 if upper else 0)
+        level = 1 + 2 * _column(title) - (1 if upper else 0)
     if not _LABEL.match(title):  # "Date: 2024-02-12" labels the document; it heads no section
         headings.push(level, _plain_inline(title))
     return _Block(s + _indent(title), e, "heading", headings.path)
 
 
-def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, body: int) -> Iterator[_Block]:
+def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, body: int,
+               faq: bool = False) -> Iterator[_Block]:
     groups: list[tuple[str, list[tuple[int, int]]]] = []
     for n, (s, e) in enumerate(lines):
         line = text[s:e]
         previous = text[lines[n - 1][0] : lines[n - 1][1]] if n else ""
         following = text[lines[n + 1][0] : lines[n + 1][1]] if n + 1 < len(lines) else ""
         kind = _starts(line, previous, following, n)
+        if kind == "item" and faq and _QA_MARK.match(line):
+            kind = "prose"  # an FAQ's "Q) Can I ...?" and "A1) Yes, ...": a question and its answer, not a list
+        if kind == "heading" and body and _column(line) == body and _column(following) > body and following.strip():
+            kind = "term"  # a man page's "ADD_EXTRA_GROUPS" above its text, level with the paragraphs
         if kind or not groups or groups[-1][0] == "heading":
             groups.append((kind or "prose", [(s, e)]))
         else:
@@ -634,8 +656,8 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
         elif kind == "heading" or (kind == "term" and len(group) == 1 and not _term_with_text(first, "")
                                    and not _FIELD.match(first)):
             # A title is set out to the left of the text: one deeper is an example, one level with it a line
-            kind = "code" if _indent(first) > body else "heading" if _indent(first) < body or not body else "prose"
-        elif kind == "prose" and _indent(first) > body and not any(
+            kind = "code" if _column(first) > body else "heading" if _column(first) < body or not body else "prose"
+        elif kind == "prose" and _column(first) > body and not any(
                 text[s:e].rstrip().rstrip(_CLOSERS)[-1:] in ".!?:;," for s, e in group) and not _reads_on(
                 text[group[0][0] : group[-1][1]]):
             kind = "code"  # set in, and no line of it ends like a sentence: an example
@@ -669,7 +691,7 @@ def _term_with_text(line: str, following: str) -> bool:
     if not term:
         return False
     if following.strip():
-        return _indent(following) == term.end()
+        return _column(following) == len(line[: term.end()].expandtabs(8))
     # "-C  list by columns", "A:  No.", an exit status's "127    if the command is not found"
     return term.group(2).startswith("-") or term.group(2).endswith(":") or term.group(2).isdigit()
 
@@ -704,14 +726,15 @@ def _starts(line: str, previous: str, following: str, n: int) -> str:
         return "term"
     if n == 0 and _is_title(line, words=6) and line.strip().upper() == line.strip():
         return "heading"  # a man page's section: "DESCRIPTION"
-    deeper = bool(following.strip()) and _indent(following) > _indent(line)
-    if deeper and _is_title(line, words=6) and not (n and _indent(previous) < _indent(line)):
-        return "term"  # "-a, --all" above its indented text
+    deeper = bool(following.strip()) and _column(following) > _column(line)
+    if deeper and (_is_title(line, words=6) or (_OPTION.match(line) and len(line.split()) <= 6)) and not (
+            n and _column(previous) < _column(line)):
+        return "term"  # "-a, --all" above its indented text; "-p --pid=PID,PID..." too
     if n == 0 and not following.strip() and _is_title(line):
         return "heading"
     if n == 0 and _is_title(line, words=8) and len(following.strip()) > 2 * len(line.strip()):
         return "heading"  # a title straight above its text
-    if n and _indent(line) < _indent(previous) and not _ITEM.match(previous) and not _goes_on_sentence(previous, line):
+    if n and _column(line) < _column(previous) and not _ITEM.match(previous) and not _goes_on_sentence(previous, line):
         return "prose"  # back out of an indented block
     return ""
 

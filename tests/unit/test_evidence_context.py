@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fakes import FakeEmbedder
 
-from assistant.evidence import EvidenceSelector
+from assistant.evidence import EvidenceSelector, shown
 from assistant.lexical import TextWeights
 from assistant.types import Chunk, Hit
+from assistant.units import units
 
 QUESTION = "What is the minimum Python version needed to run Black?"
 README = (
@@ -33,3 +34,15 @@ def test_without_the_title_the_sentence_naming_the_subject_wins() -> None:
     # The same README with neither a title nor a heading naming Black: nothing says what "it" is.
     text = README.replace("# Black\n\n", "# Tool\n\n")
     assert _best(text, "Tool").startswith("If you want to run Black without installing Python")
+
+
+def test_a_sentence_under_a_heading_naming_code_is_shown_with_that_name() -> None:
+    # fontconfig's manual: "This element removes ..." under "<reset-dirs />" named nothing the reader could use
+    text = ("# Configuration File Format\n\n## <reset-dirs />\n\n"
+            "This element removes all of fonts directories where added by <dir> elements.\n\n"
+            "## Font matching\n\nFonts are matched by their properties.\n")
+    chunk = Chunk("c1", "fonts.md", "/docs/fonts.md", "Fonts", text, 0, len(text), "sha")
+    assert [shown(chunk, u) for u in units(text, markdown=True) if u.evidence] == [
+        "Configuration File Format › <reset-dirs />: This element removes all of fonts directories where added by "
+        "<dir> elements.",
+        "Fonts are matched by their properties."]

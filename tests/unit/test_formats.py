@@ -505,3 +505,14 @@ def test_in_a_pdf_whose_headings_are_set_in_bold_a_short_plain_line_heads_nothin
     found = {doc.text[u.start:u.end]: u.heading for u in units(doc.text, wrapped=True) if u.evidence}
     assert found["An allow directive with no subnet allows access from all addresses."] == (
         "2.2. How do I make an NTP server?"), (found, doc.text)
+
+
+def test_html_links_hidden_from_screen_readers_are_no_part_of_headings(tmp_path: Path) -> None:
+    # Texinfo 7 (FFmpeg's developer guide): "#" and "TOC" after each heading, both aria-hidden
+    page = documents.html([("h2", '3 Coding Rules<span class="pull-right"><a class="anchor" href="#Coding-Rules" '
+                                  'aria-hidden="true">#</a> <a class="anchor" href="#toc-Coding-Rules" '
+                                  'aria-hidden="true">TOC</a></span>'),
+                           ("p", "K&amp;R coding style is used, with an indent of four spaces.")])
+    doc = load_file(_write(tmp_path, "guide.html", page))
+    rule = next(u for u in units(doc.text, markdown=True) if "K&R" in doc.text[u.start:u.end])
+    assert rule.heading == "3 Coding Rules"

@@ -595,3 +595,58 @@ def test_a_colon_takes_the_code_under_its_rst_directive_and_a_domain_role_shows_
     assert evidence[0] == ("pytest provides Builtin fixtures to request resources, like a temporary directory: "
                            "def test_needsfiles(tmp_path): print(tmp_path)"), evidence
     assert evidence[1] == "List the name in the signature.", evidence
+
+
+def test_a_man_page_set_in_with_tabs_keeps_each_option_with_its_text() -> None:
+    # htop's page saved without `col -x`: the options' names set in with spaces, their text with a tab
+    text = ("COMMAND-LINE OPTIONS\n"
+            "       Mandatory arguments to long options are mandatory for short options too.\n\n"
+            "       -d --delay=DELAY\n"
+            "\t      Delay between updates, in tenths of a second. If the delay value\n"
+            "\t      is  less\tthan 1, it is increased to 1.\n\n"
+            "       -p --pid=PID,PID...\n"
+            "\t      Show only the given PIDs\n\n"
+            "       -t --tree\n"
+            "\t      Show processes in tree view.\n")
+    assert [t for k, _, t in shown(text) if k == "term"] == [
+        "-d --delay=DELAY: Delay between updates, in tenths of a second. If the delay value is less than 1, it is "
+        "increased to 1.", "-p --pid=PID,PID...: Show only the given PIDs", "-t --tree: Show processes in tree view."]
+
+
+def test_a_colon_takes_examples_of_one_kind_not_the_definition_after_them() -> None:
+    # lsof's quick start: "Examples:" took its two commands and the option "-i" defined after them
+    text = ("\t-g\tselects by process group ID. Examples:\n\n"
+            "\t\t$ lsof -g\n\t\t$ lsof -g1234\n\n"
+            "\t-i\ttells lsof to display Internet socket files.\n")
+    evidence = [t for k, _, t in shown(text) if k in EVIDENCE]
+    assert evidence[-1] == "-i: tells lsof to display Internet socket files.", evidence
+
+
+def test_an_faq_with_q_and_a_marks_heads_each_answer_with_its_question() -> None:
+    # vsftpd's FAQ: "Q)" and "A)" were read as lettered list items, the question a unit of its own
+    text = ("Q) Can I restrict users to their home directories?\n"
+            "A) Yes. You are probably after the setting:\nchroot_local_user=YES\n\n"
+            "Q) Does vsftpd support a limit on the number of users connected?\n"
+            "A1) Yes, indirectly.\n"
+            "A2) If you run vsftpd in standalone mode, see max_clients.\n")
+    got = shown(text, kinds=EVIDENCE)
+    assert got[0] == ("prose", "Can I restrict users to their home directories?", "Yes.")
+    assert got[-1] == ("prose", "Does vsftpd support a limit on the number of users connected?",
+                       "If you run vsftpd in standalone mode, see max_clients."), got
+    assert not any("?" in t for _, _, t in got)
+
+
+def test_lettered_items_are_items_outside_an_faq() -> None:
+    text = "Pick a door.\n\nA) the red door\nB) the blue door\n"
+    assert [k for k, _, _ in shown(text, kinds=EVIDENCE)] == ["prose", "item", "item"]
+
+
+def test_a_capitalised_name_level_with_the_text_above_its_own_is_a_term() -> None:
+    # tar's and watch's pages: "TAR_MODE" over its set-in text was a paragraph "TAR_MODE" and another
+    text = ("ENVIRONMENT\n"
+            "       The following variables are set for the command, and describe the\n"
+            "       file being processed, which is given on the command line too.\n\n"
+            "       TAR_MODE\n              File mode, an octal number.\n\n"
+            "       TAR_SIZE\n              Size of the file.\n")
+    assert [t for k, _, t in shown(text) if k == "term"] == ["TAR_MODE: File mode, an octal number.",
+                                                             "TAR_SIZE: Size of the file."]
