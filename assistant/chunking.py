@@ -23,7 +23,7 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 # Raised whenever the same file and settings would be cut into other chunks (a change to the
 # sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
-CHUNKING_VERSION = 19  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
+CHUNKING_VERSION = 20  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
 # 5: a PDF line that leaves its sentence open goes on over a wide gap. 6: running headers and page numbers left out.
 # 7: a definition's later sentences name its term. 8: plain-text tables give rows named by their header;
 # fields, bold labels, Sphinx objects, Debian sign-offs; underlines in text of long lines. 9: an HTML <pre>
@@ -47,7 +47,9 @@ CHUNKING_VERSION = 19  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 
 # one paragraph a line. 18: an rST directive's line (".. sourcecode:: python", ".. note::") is markup, not code.
 # 19: a tab sets text in to the next multiple of 8 (a man page saved without `col -x`); "-p --pid=PID..." over its
 # text is a term; a colon takes examples of one kind; an FAQ's "Q)" and "A1)" are a question and its answer; HTML
-# links hidden from screen readers (Texinfo's "TOC" by each heading) are dropped.
+# links hidden from screen readers (Texinfo's "TOC" by each heading) are dropped. 20: a definition's later paragraphs
+# carry its term; a definition whose text ends asking is no question; "Default: ``True``" set in is prose; a sample
+# configuration's settings are items with their comments; a Markdown heading that is an image is titled by its alt text.
 
 
 class Chunker:

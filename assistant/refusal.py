@@ -59,7 +59,9 @@ _STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\bif (?:not|no|none|unset)\b
                              r"specified)\b|\botherwise\b|\bwithout\b|\babsent\b", re.IGNORECASE)
 # Words that name the kind of answer, not a thing the text must mention: "the names of ...".
 _KINDS = frozenset({"name", "names", "number", "numbers", "amount", "total", "size", "value", "kind", "type",
-                    "title", "date", "dates", "year", "years", "month", "day", "time", "way", "part"})
+                    "title", "date", "dates", "year", "years", "month", "day", "time", "way", "part",
+                    # a relation to something the text names in its own words: "the portal's counterpart"
+                    "counterpart", "equivalent", "replacement", "alternative", "successor", "opposite"})
 # "how many foreign journalists took part": the counted thing is the first plural within a few words.
 _HOW_MANY = re.compile(r"\bhow many ((?:[\w'-]+\s+){0,4}[\w'-]+)")
 _IRREGULAR_PLURALS = frozenset({"people", "children", "men", "women", "staff", "police", "cattle"})

@@ -58,11 +58,44 @@ def units(text: str, markdown: bool = False, wrapped: bool | None = None) -> lis
     blocks = _markdown_blocks(text) if markdown else _plain_blocks(text, wrapped)
     out: list[Unit] = []
     for block in blocks:
-        out.extend(_split(text, block))
+        out.extend((block.kind == "code" and _settings(text, block)) or _split(text, block))
     return _with_examples(text, [u for u in out if u.end > u.start])
 
 
 MAX_EXAMPLE_WORDS = 40  # what a sentence ending in a colon may take with it
+
+
+def _settings(text: str, block: _Block) -> list[Unit]:
+    """A sample configuration file's settings, each with the comment above it, as items: a README's
+    ``btop.conf`` ("#* Update time in milliseconds ..." over ``update_ms = 1500``) answers questions
+    about its settings in its comments' words. Empty unless at least two of the block's groups (lines
+    between blank ones) are a comment of some words over settings; the other groups stay code."""
+    groups: list[list[tuple[int, int]]] = [[]]
+    for s, e in _lines(text[block.start : block.end]):
+        line = text[block.start + s : block.start + e]
+        if not line.strip() or _FENCE.fullmatch(line.strip()):
+            groups.append([])
+        else:
+            groups[-1].append((block.start + s, block.start + e))
+    found = [(g[0][0], g[-1][1], _annotated(text, g)) for g in groups if g]
+    if sum(annotated for _, _, annotated in found) < 2:
+        return []
+    return [Unit(s, e, "item" if annotated else "code", block.heading) for s, e, annotated in found]
+
+
+def _annotated(text: str, group: list[tuple[int, int]]) -> bool:
+    """Whether lines are a comment of at least four words and the settings it explains."""
+    lines = [text[s:e] for s, e in group]
+    comments = 0
+    while comments < len(lines) and _COMMENT.match(lines[comments]):
+        comments += 1
+    said = " ".join(_COMMENT.sub("", line, count=1) for line in lines[:comments])
+    return (comments > 0 and len(said.split()) >= 4 and comments < len(lines)
+            and all(_SETTING.fullmatch(line.strip()) for line in lines[comments:]))
+
+
+_COMMENT = re.compile(r"[^\S\n]*(?:#+[*?!:]?|;+|//)(?:[^\S\n]|$)")
+_SETTING = re.compile(r"[A-Za-z_][\w.\-\[\]]*[^\S\n]*[=:][^\S\n]*\S.*|[A-Za-z_][\w.\-]*[^\S\n]+[^\s=:]+")
 
 
 def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
@@ -134,6 +167,8 @@ def display(text: str, unit: Unit, markdown: bool = False) -> str:
         lines = [re.sub(r"^(?:>\s?)+", "", line) for line in lines if not _FENCE.fullmatch(line.strip())]
     if unit.kind != "code":  # list markers go, also those of a list a sentence with a colon took in
         lines = [line[m.end():] if (m := _ITEM.match(line)) else line for line in lines]
+    if unit.kind == "item" and lines and _COMMENT.match(lines[0]):  # a sample configuration's setting
+        lines = [_COMMENT.sub("", line, count=1) for line in lines]
     if unit.kind == "term" and lines:
         first = _TERM_WITH_TEXT.match(lines[0])
         if first and len(lines[0]) > first.end():
@@ -481,6 +516,7 @@ class _Literal:
         self.under: int | None = None  # the indentation of the line that opened a literal block
         self.noted: tuple[int, str] | None = None  # a note directive's indentation and its label
         self.hidden = False  # what is set in under the opening line is a comment's, not code
+        self.defined: tuple[int, str] | None = None  # the last term's indentation and its label
 
     def read(self, paragraph: list[tuple[int, int]]) -> Iterator[_Block]:
         first = self.text[paragraph[0][0] : paragraph[0][1]]
@@ -508,7 +544,20 @@ class _Literal:
         # ".. note::" ends in "::" too, but its text is prose
         opens = (last.endswith("::") and not _RST_DIRECTIVE.match(first)) or _RST_CODE.match(first)
         self.under = _column(first) if opens else None
-        yield from _paragraph(self.text, paragraph, self.headings, self.body, self.faq)
+        if self.defined and _column(first) <= self.defined[0]:
+            self.defined = None
+        going_on = self.defined is not None  # a later paragraph of a definition ("Default: ``False``")
+        for block in _paragraph(self.text, paragraph, self.headings, self.body, self.faq):
+            if block.kind == "term":
+                label = _term_label(self.text, block)
+                # a name, not an FAQ's "A:", an org-mode "#+begin_example" or a sentence's end
+                names = (label[:1].isalnum() or label[:1] in "-<._$%@") and not label.endswith(".")
+                self.defined = (_column(first), label) if names and not _ANSWER_LABEL.fullmatch(label.rstrip(":")) \
+                    else None
+                going_on = False
+            elif going_on and self.defined and block.kind == "prose" and not block.label:
+                block = _Block(block.start, block.end, "prose", block.heading, self.defined[1])
+            yield block
 
 
 # reStructuredText directives whose text is prose about what is around them, labelled by what they say
@@ -657,11 +706,13 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
                                    and not _FIELD.match(first)):
             # A title is set out to the left of the text: one deeper is an example, one level with it a line
             kind = "code" if _column(first) > body else "heading" if _column(first) < body or not body else "prose"
+            if kind == "heading" and _column(first) and _LABEL.match(first):
+                kind = "prose"  # "Default: ``True``" set in under a definition states a value
         elif kind == "prose" and _column(first) > body and not any(
                 text[s:e].rstrip().rstrip(_CLOSERS)[-1:] in ".!?:;," for s, e in group) and not _reads_on(
                 text[group[0][0] : group[-1][1]]):
             kind = "code"  # set in, and no line of it ends like a sentence: an example
-        elif kind in ("prose", "term") and (text[group[0][0] : group[-1][1]].rstrip().endswith("?") or (
+        elif kind in ("prose", "term") and (_asks(text, group, kind) or (
                 _QUESTION_LABEL.match(first.strip()) and not _INLINE_ANSWER.search(text[group[0][0] : group[-1][1]]))):
             # A question ("Q: How do I ...?", "Q: Seteuid() does not work in AIX.") states nothing: it
             # heads the answer below it.
@@ -673,6 +724,13 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
             yield _heading(text, group[0], headings)
         else:
             yield _Block(group[0][0] + _indent(first), group[-1][1], kind, headings.path)
+
+
+def _asks(text: str, group: list[tuple[int, int]], kind: str) -> bool:
+    """Whether a paragraph is a question; a term is one when its own line asks ("How do I ...?" over its
+    answer), not when its text ends asking ("log_untrusted_proxy_headers" over "Should waitress log ...?")."""
+    end = group[0][1] if kind == "term" else group[-1][1]
+    return text[group[0][0] : end].rstrip().endswith("?")
 
 
 def _reads_on(text: str) -> bool:
@@ -785,7 +843,9 @@ def _markdown_blocks(text: str) -> Iterator[_Block]:
 
 def _plain(inline: Token) -> str:
     """An inline token's text without its markup or HTML: a heading's title."""
-    return "".join(c.content for c in inline.children or () if c.type in ("text", "code_inline")) or inline.content
+    # an image stands for its alt text: "# ![btop++](Img/logo.png)" is titled "btop++"
+    shown = ("text", "code_inline", "image")
+    return "".join(c.content for c in inline.children or () if c.type in shown) or inline.content
 
 
 def _only_links(inline: Token) -> bool:
@@ -801,6 +861,13 @@ def _only_links(inline: Token) -> bool:
 
 # --- blocks → units -----------------------------------------------------------------------------
 
+def _term_label(text: str, block: _Block) -> str:
+    """The term a definition explains: "-a, --all" over its text, "-C" before it on its line."""
+    first_line = text[block.start : block.end].split("\n", 1)[0]
+    term = _TERM_WITH_TEXT.match(first_line)
+    return (term.group(2) if term else first_line).strip()
+
+
 def _split(text: str, block: _Block) -> list[Unit]:
     """A block as one unit, or as its sentences when it is prose or too long to read as one."""
     start, end = block.start, len(text[: block.end].rstrip())
@@ -814,9 +881,7 @@ def _split(text: str, block: _Block) -> list[Unit]:
     if block.kind != "term" or not spans:
         return [Unit(s, e, block.kind, block.heading, block.label) for s, e in spans]
     # The term stays with its first sentence; the others are its text's prose, under the term.
-    first_line = text[start:end].split("\n", 1)[0]
-    term = _TERM_WITH_TEXT.match(first_line)
-    label = (term.group(2) if term else first_line).strip()
+    label = _term_label(text, block)
     under = f"{block.heading} › {label}" if block.heading else label
     named = "" if _ANSWER_LABEL.fullmatch(label.rstrip(":")) else label  # an FAQ's "A:" names nothing
     return [Unit(start, spans[0][1], "term", block.heading),

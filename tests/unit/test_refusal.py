@@ -28,6 +28,7 @@ REFUSAL = "The documents do not say."
     ("What are the newest releases listed in the NEWS files?", ["releases"]),  # a verb after the head
     ("How many foreign journalists took part in the tour?", ["journalists"]),
     ("What is the top speed of the ferry?", ["speed"]),  # a noun in -eed
+    ("And what was the blocking portal's counterpart renamed to?", []),  # a relation: the text names the thing
 ])
 def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -> None:
     assert focus_words(question) == focus

@@ -650,3 +650,38 @@ def test_a_capitalised_name_level_with_the_text_above_its_own_is_a_term() -> Non
             "       TAR_SIZE\n              Size of the file.\n")
     assert [t for k, _, t in shown(text) if k == "term"] == ["TAR_MODE: File mode, an octal number.",
                                                              "TAR_SIZE: Size of the file."]
+
+
+def test_a_definition_whose_text_asks_is_no_question_and_its_later_paragraphs_name_it() -> None:
+    # waitress's arguments: a definition ending "...?" became a question heading over the next ones, and
+    # "Default: ``False``" stood alone, naming no argument (and, set in less, was taken for a heading)
+    text = ("log_untrusted_proxy_headers\n"
+            "    Should waitress log warning messages about proxy headers that are\n"
+            "    cleared?\n\n"
+            "    Default: ``False``\n\n"
+            "clear_untrusted_proxy_headers\n"
+            "    This tells Waitress to remove any untrusted proxy headers.\n\n"
+            "   Default: ``True``\n")
+    units_ = [u for u in units(text) if u.evidence]
+    assert [(u.kind, u.heading, u.label, display(text, u)) for u in units_] == [
+        ("term", "", "", "log_untrusted_proxy_headers: Should waitress log warning messages about proxy headers "
+                         "that are cleared?"),
+        ("prose", "", "log_untrusted_proxy_headers", "Default: False"),
+        ("term", "", "", "clear_untrusted_proxy_headers: This tells Waitress to remove any untrusted proxy headers."),
+        ("prose", "", "clear_untrusted_proxy_headers", "Default: True")]
+
+
+
+def test_a_sample_configuration_gives_each_setting_with_its_comment() -> None:
+    # btop's README: its btop.conf was one code block, never evidence, so "how often does it refresh?"
+    # could not be answered from "#* Update time in milliseconds ..." over "update_ms = 1500"
+    text = ("# ![btop++](logo.png)\n\n## Configurability\n\n```bash\n#? Config file for btop v. 1.2.2\n\n"
+            "#* Update time in milliseconds, recommended 2000 ms or above.\nupdate_ms = 1500\n\n"
+            "#* Show processes as a tree.\nproc_tree = False\n```\n\n"
+            "```python\n# print the result of the sum\nprint(1 + 2)\n```\n")
+    assert shown(text, markdown=True, kinds=frozenset({"item", "code"})) == [
+        ("code", "btop++ › Configurability", "#? Config file for btop v. 1.2.2"),
+        ("item", "btop++ › Configurability", "Update time in milliseconds, recommended 2000 ms or above. "
+                                             "update_ms = 1500"),
+        ("item", "btop++ › Configurability", "Show processes as a tree. proc_tree = False"),
+        ("code", "btop++ › Configurability", "# print the result of the sum print(1 + 2)")]
