@@ -264,6 +264,9 @@ def test_visitors_wait_their_turn_and_see_it(served: Served, new_page: Any) -> N
         page.wait_for_selector("#status:has-text('Ready')")  # a click before the page is wired does nothing
         page.fill("#question textarea", question)
     first.click("#ask")
+    # the second question is sent once the first holds the model: sent at once, it could reach the queue first
+    first.wait_for_function("document.querySelector('#conversation').innerText.includes('Searching the documents')"
+                            f" || document.querySelectorAll({FINISHED!r}).length > 0")
     second.click("#ask")
     second.wait_for_selector("#conversation :text('Waiting for the model')")
     screenshot(second, "09-waiting-in-the-queue")
