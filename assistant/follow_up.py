@@ -66,7 +66,8 @@ def is_follow_up(question: str) -> bool:
         if word in _POINTING:
             return True
         verb = before in _VERBS and (i == 1 or words[i - 2] in _ASKER)
-        if word == "that" and (not after or i <= 3 or before in _BEFORE_POINTING_THAT or verb or after in _PARTICLES):
+        if word == "that" and (not after or i <= 3 or before in _BEFORE_POINTING_THAT or verb or after in _PARTICLES
+                               or after in ("one", "ones")):  # "How do I pick that one?"
             return True
         if word == "there" and before not in _EXISTENTIAL and after not in _EXISTENTIAL:
             return True

@@ -476,7 +476,7 @@ def html(text: str, name: str) -> Extracted:
     if tree is None:
         raise DocumentError(f"{name}: not readable as HTML; skipped")
     tree = _pre_as_code(_definitions_as_paragraphs(_loose_text_as_paragraphs(
-        _with_main(_without_link_lines(_without_permalinks(tree))))))
+        _with_main(_without_link_lines(_headings_on_one_line(_without_permalinks(tree)))))))
     found = trafilatura.extract(tree, output_format="markdown", include_tables=True, include_formatting=True,
                                 include_links=False, include_images=False, include_comments=False,
                                 favor_precision=True)
@@ -558,6 +558,21 @@ def _without_permalinks(tree: Any) -> Any:
         for link in list(heading.iter("a")):
             link.drop_tag()
     return tree
+
+
+def _headings_on_one_line(tree: Any) -> Any:
+    """Headings whose source breaks a line (lynx's ``<h2>The <em>news</em>,\n<em>nntp</em> ...``) on one
+    line: a Markdown heading ends at its line's end, and the rest was read as a paragraph."""
+    for heading in tree.xpath("//h1|//h2|//h3|//h4|//h5|//h6"):
+        for element in heading.iter():
+            if element.text:
+                element.text = _SPACES.sub(" ", element.text)
+            if element.tail and element is not heading:
+                element.tail = _SPACES.sub(" ", element.tail)
+    return tree
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def _remove(element: Any) -> None:

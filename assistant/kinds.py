@@ -76,11 +76,11 @@ _PART = re.compile(r"\d\s?%|\bper ?cent\b|\bpercentage\b|\b(?:half|halves|third|
 # "What is the minimum GCC version required?": the words before the version may follow "what is the".
 _ASKS_VERSION = re.compile(r"(?:(?:starting )?(?:with|from|since|as of) )?"
                            r"(?:which|what(?: is| was| are| were)? the|what) (?:[\w.-]+ ){0,3}?"
-                           r"(?:version|release)s?(?=\s*(?:[?,.]|$)|\s+(?:of|in|for|on|did|does|do|is|was|were|"
+                           r"(?:version|release)s?(?=\s*(?:[?,.]|$)|\s+(?:of|in|for|on|that|did|does|do|is|was|were|"
                            r"has|had|have|will|would|can|could|should|must|first|introduced|added|made|removed|"
                            r"dropped|changed|brought|fixed|became|started|needs?|needed|requires?|required|"
                            r"supports?|supported|ships?|shipped|up|onwards?|upwards)\b)")
-_VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+|\b(?:version|release) \d|\bv\d", re.IGNORECASE)
+_VERSION = re.compile(r"(?<![\w.:])v?\d+(?:\.\d+)+|\b(?:version|release)s? \d|\bv\d", re.IGNORECASE)
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|month|date|day)s?\b|\bon what\b")
 
 

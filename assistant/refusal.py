@@ -58,6 +58,8 @@ _ASKS_DEFAULT = re.compile(r"\bdefaults?\b")
 _STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\bif (?:not|no|none|unset)\b|\bomitted\b|\bnot (?:set|given|"
                              r"specified)\b|\botherwise\b|\bwithout\b|\babsent\b", re.IGNORECASE)
 # Words that name the kind of answer, not a thing the text must mention: "the names of ...".
+# Words that place the answer in time or order, not a thing the text must name: "What is the new value?"
+_RELATIVE = frozenset({"new", "old", "current", "previous", "latest", "final", "original", "exact", "actual"})
 _KINDS = frozenset({"name", "names", "number", "numbers", "amount", "total", "size", "value", "kind", "type",
                     "title", "date", "dates", "year", "years", "month", "day", "time", "way", "part",
                     # a relation to something the text names in its own words: "the portal's counterpart"
@@ -89,7 +91,7 @@ def focus_phrase(question: str, kinds: bool = False) -> list[str]:
         m = pattern.search(q)
         if m:
             phrase = [w for w in words(m.group(1))
-                      if w not in STOP_WORDS and len(w) > 1 and (kinds or w not in _KINDS)]
+                      if w not in STOP_WORDS and w not in _RELATIVE and len(w) > 1 and (kinds or w not in _KINDS)]
             while len(phrase) > 1 and _VERB.fullmatch(phrase[-1]):
                 phrase.pop()
             return phrase

@@ -174,7 +174,7 @@ def display(text: str, unit: Unit, markdown: bool = False) -> str:
         if first and len(lines[0]) > first.end():
             label = first.group(2).strip().rstrip(":")
             rest = lines[0][first.end():]
-            lines[0] = rest if _ANSWER_LABEL.fullmatch(label) else f"{label}: {rest}"
+            lines[0] = rest if _answer_label(label) else f"{label}: {rest}"
         elif len(lines) > 1:
             lines[0] = lines[0].rstrip(":") + ":"
     joined = _join(lines)
@@ -454,6 +454,7 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
     body = _body_indent(text, lines)
     literal = _Literal(text, headings, body, faq=len(_QUESTION_MARK.findall(text)) >= 2)
     styles: dict[tuple[str, bool], int] = {}  # a title's adornment (its character, overlined): its level
+    ruled = ""  # the character of a rule standing alone right before the paragraph being read
     i = 0
     while i < len(lines):
         s, e = lines[i]
@@ -484,7 +485,8 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
             rows, i = _table(text, lines, i - 1)
             yield from (_Block(a, b, "row", headings.path, header) for a, b, header in rows)
             continue
-        adorns = _adorns(text, paragraph, line)
+        # a title's adornment, unless set in inside a literal block ("Use these title styles::" over them)
+        adorns = _adorns(text, paragraph, line) and not (literal.under is not None and _column(line) > literal.under)
         if paragraph and not wrapped and not adorns and not _goes_on(text, paragraph, line):
             yield from literal.read(paragraph)  # each line a paragraph of its own
             paragraph = []
@@ -497,11 +499,18 @@ def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
                 yield _heading(text, paragraph[0], headings, level)
             elif paragraph:
                 yield from literal.read(paragraph)
+            ruled = "" if paragraph else line.strip()[0]
             paragraph = []
         elif line.strip():
             paragraph.append((s, e))
         elif paragraph:
-            yield from literal.read(paragraph)
+            if ruled and len(paragraph) == 1 and _is_title(text[slice(*paragraph[0])]):
+                # a title line alone under a rule: less's NEWS sets each release's title in with a tab
+                # between lines of "====", where a set-in line would be read as an example
+                yield _heading(text, paragraph[0], headings, styles.setdefault((ruled, True), len(styles)))
+            else:
+                yield from literal.read(paragraph)
+            ruled = ""
             paragraph = []
     if paragraph:
         yield from literal.read(paragraph)
@@ -552,7 +561,7 @@ class _Literal:
                 label = _term_label(self.text, block)
                 # a name, not an FAQ's "A:", an org-mode "#+begin_example" or a sentence's end
                 names = (label[:1].isalnum() or label[:1] in "-<._$%@") and not label.endswith(".")
-                self.defined = (_column(first), label) if names and not _ANSWER_LABEL.fullmatch(label.rstrip(":")) \
+                self.defined = (_column(first), label) if names and not _answer_label(label.rstrip(":")) \
                     else None
                 going_on = False
             elif going_on and self.defined and block.kind == "prose" and not block.label:
@@ -733,6 +742,11 @@ def _asks(text: str, group: list[tuple[int, int]], kind: str) -> bool:
     return text[group[0][0] : end].rstrip().endswith("?")
 
 
+def _answer_label(label: str) -> bool:
+    """Whether a term is an FAQ's "A:" or "Answer:" before its answer, not a key named "a"."""
+    return _ANSWER_LABEL.fullmatch(label) is not None and label[:1].isupper()
+
+
 def _reads_on(text: str) -> bool:
     """Whether set-in lines read as sentences going on past a line's end, as a list item's second
     paragraph does ("The ``fifo`` and ``lfu`` submodules have been deleted.  Therefore, statements
@@ -743,15 +757,18 @@ def _reads_on(text: str) -> bool:
 _SENTENCE_INSIDE = re.compile(r"[a-z)\]`'\"][.!?][^\S\n]+[A-Z][a-z]")
 
 
-def _term_with_text(line: str, following: str) -> bool:
-    """"-C     list entries by columns": a term, a gap, its text (the next line, if any, under that text)."""
+def _term_with_text(line: str, following: str, alone: bool = True) -> bool:
+    """"-C     list entries by columns": a term, a gap, its text (the next line, if any, under that text);
+    ``alone`` when the line opens its paragraph (a one-letter name ends a table's column otherwise)."""
     term = _TERM_WITH_TEXT.match(line)
     if not term:
         return False
     if following.strip():
         return _column(following) == len(line[: term.end()].expandtabs(8))
-    # "-C  list by columns", "A:  No.", an exit status's "127    if the command is not found"
-    return term.group(2).startswith("-") or term.group(2).endswith(":") or term.group(2).isdigit()
+    # "-C  list by columns", "A:  No.", an exit status's "127    if the command is not found", a flag's
+    # "!   An error occurred while reading this directory."
+    name = term.group(2)
+    return name.startswith("-") or name.endswith(":") or name.isdigit() or (len(name) == 1 and alone)
 
 
 def _goes_on_sentence(previous: str, line: str) -> bool:
@@ -780,7 +797,7 @@ def _starts(line: str, previous: str, following: str, n: int) -> str:
         return "heading"
     if _ITEM.match(line):
         return "item"
-    if _term_with_text(line, following):
+    if _term_with_text(line, following, alone=n == 0):
         return "term"
     if n == 0 and _is_title(line, words=6) and line.strip().upper() == line.strip():
         return "heading"  # a man page's section: "DESCRIPTION"
@@ -883,6 +900,6 @@ def _split(text: str, block: _Block) -> list[Unit]:
     # The term stays with its first sentence; the others are its text's prose, under the term.
     label = _term_label(text, block)
     under = f"{block.heading} › {label}" if block.heading else label
-    named = "" if _ANSWER_LABEL.fullmatch(label.rstrip(":")) else label  # an FAQ's "A:" names nothing
+    named = "" if _answer_label(label.rstrip(":")) else label  # an FAQ's "A:" names nothing
     return [Unit(start, spans[0][1], "term", block.heading),
             *(Unit(s, e, "prose", under, named) for s, e in spans[1:])]

@@ -22,6 +22,7 @@ from assistant.follow_up import is_follow_up
     "How can I switch that off?",
     "In which release had that feature first appeared?",
     "How do I stop that file from growing forever?",
+    "How do I pick that one on the command line?",
 ])
 def test_questions_that_point_back(question: str) -> None:
     assert is_follow_up(question)

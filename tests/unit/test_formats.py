@@ -516,3 +516,14 @@ def test_html_links_hidden_from_screen_readers_are_no_part_of_headings(tmp_path:
     doc = load_file(_write(tmp_path, "guide.html", page))
     rule = next(u for u in units(doc.text, markdown=True) if "K&R" in doc.text[u.start:u.end])
     assert rule.heading == "3 Coding Rules"
+
+
+def test_an_html_heading_broken_over_lines_in_its_source_stays_one_heading(tmp_path: Path) -> None:
+    # lynx's "<h2>The <em>news</em>,\n<em>nntp</em>, and <em>snews</em> URLs:</h2>": the words after the
+    # line break were read as a paragraph, and the heading was "The news,"
+    page = documents.html([("h1", "URL schemes"),
+                           ("h2", "The <em>news</em>,\n  <em>nntp</em>, and <em>snews</em> URLs:"),
+                           ("p", "The snews URL is the same as nntp, but the default port is 563.")])
+    doc = load_file(_write(tmp_path, "urls.html", page))
+    port = next(u for u in units(doc.text, markdown=True) if "563" in doc.text[u.start:u.end])
+    assert port.heading == "URL schemes › The news, nntp, and snews URLs:"

@@ -28,6 +28,7 @@ REFUSAL = "The documents do not say."
     ("What are the newest releases listed in the NEWS files?", ["releases"]),  # a verb after the head
     ("How many foreign journalists took part in the tour?", ["journalists"]),
     ("What is the top speed of the ferry?", ["speed"]),  # a noun in -eed
+    ("It raised the timeout. What is the new value?", []),  # "new" places the value in time; it names nothing
     ("And what was the blocking portal's counterpart renamed to?", []),  # a relation: the text names the thing
 ])
 def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -> None:
@@ -191,6 +192,7 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
     ("Which release introduced the -z option?", "version"),
     ("What minimum Python version does it need?", "version"),
     ("What is the minimum GCC version required to build it?", "version"),
+    ("What is the minimum Python version that the guide says is required?", "version"),
     ("What is the release date of 1.12?", None),  # not a version: "release" names the date
     ("Since which version has it been installed setgid?", "version"),
     ("From which Python version up can it build wheels?", "version"),
@@ -222,6 +224,8 @@ def test_asked_kind(question: str, kind: str | None) -> None:
     ("number", "Chapter 6. The Debian archives › 6.2.2. Names: They come from films.", False),
     ("number", "2 Apples were eaten.", True),
     ("version", "Release History › 2.32.0 (2024-05-20): Requests adds a feature.", True),
+    ("version", 'Major changes between "less" versions 563 and 581: Add the --incsearch option.', True),
+    ("version", "event='hi' time='2018-01-21T09:37:36.976816'", False),  # a time of day, not a version
     (None, "anything", True),
 ])
 def test_holds(kind: str | None, text: str, ok: bool) -> None:

@@ -685,3 +685,50 @@ def test_a_sample_configuration_gives_each_setting_with_its_comment() -> None:
                                              "update_ms = 1500"),
         ("item", "btop++ › Configurability", "Show processes as a tree. proc_tree = False"),
         ("code", "btop++ › Configurability", "# print the result of the sum print(1 + 2)")]
+
+
+def test_one_character_names_set_out_before_their_text_are_terms() -> None:
+    # ncdu's FILE FLAGS and KEYS: "!", ">", "^", "a" over nothing read as prose ("> Directory ..."), and
+    # the FAQ's "A:" rule dropped the key "a"
+    text = ("FILE FLAGS\n       Entries may be prefixed by a one-character flag.\n\n"
+            "       !   An error occurred while reading this directory.\n\n"
+            "       >   Directory is on another filesystem.\n\n"
+            "       a   Toggle between showing disk usage and showing apparent size.\n")
+    assert [t for k, _, t in shown(text) if k == "term"] == [
+        "!: An error occurred while reading this directory.", ">: Directory is on another filesystem.",
+        "a: Toggle between showing disk usage and showing apparent size."]
+
+
+def test_a_one_letter_column_of_a_table_makes_no_term() -> None:
+    # tar's TAR_FILETYPE letters: the last row, with no line under it, was read as a term
+    text = ("TAR_FILETYPE\n       Type of the file:\n\n"
+            "               f           Regular file\n"
+            "               d           Directory\n"
+            "               c           Character device\n")
+    assert not [t for k, _, t in shown(text) if k == "term" and t.startswith("c")]
+
+
+
+def test_a_title_set_in_between_rules_is_a_heading() -> None:
+    # less's NEWS: each release's title is set in with a tab between lines of "====", and was read as
+    # an example, so its changes stood under no release
+    text = ("  For the latest news about less, see the web site.\n\n" + "=" * 70 + "\n\n"
+            '\tMajor changes between "less" versions 563 and 581\n\n'
+            "* Add ESC-U command.\n\n* Add the --incsearch option.\n\n" + "=" * 70 + "\n\n"
+            '\tMajor changes between "less" versions 551 and 563\n\n* Fix a bug.\n')
+    got = shown(text, kinds=EVIDENCE)
+    assert ("item", 'Major changes between "less" versions 563 and 581', "Add the --incsearch option.") in got
+    assert got[-1] == ("item", 'Major changes between "less" versions 551 and 563', "Fix a bug.")
+
+
+def test_titles_inside_a_literal_block_head_nothing() -> None:
+    # Docutils' policies show their title styles in a literal block: "Document Title" under "====" became
+    # the heading of every later section
+    text = ("Documentation Conventions\n=========================\n\n"
+            "* Use the following section title adornment styles::\n\n"
+            "      ================\n       Document Title\n      ================\n\n"
+            "      Section\n      =======\n\n"
+            "Copyrights and Licensing\n========================\n\n"
+            "Using the 2-Clause BSD license is recommended.\n")
+    assert shown(text, kinds=EVIDENCE)[-1] == (
+        "prose", "Copyrights and Licensing", "Using the 2-Clause BSD license is recommended.")
