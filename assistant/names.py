@@ -6,7 +6,8 @@ evidence comes from mentions it anywhere, they do not say, however well the rest
 matches. The same holds for a question built around proper names ("Who painted the Mona Lisa?"):
 when two or more of its capitalised names and none of the others appear in those documents, it is
 about something else. One missing capitalised word is let through: "the Filipino journalist" is
-answered by a text that says "the Philippines".
+answered by a text that says "the Philippines". And a question about a thing ("What is the chemical
+symbol for gold?") is about something else when no word of that thing is in them.
 
 >>> named_identifiers("When was gzip 1.13 released, and is PKCS#8 or asn1_der_decoding2 in it?")
 ['1.13', 'pkcs#8', 'asn1_der_decoding2']
@@ -23,11 +24,16 @@ from __future__ import annotations
 import re
 
 from assistant.kinds import PARTS
+from assistant.lexical import terms
 
 # A word with a figure in it ("1.13", "16-bit", "pkcs#8", "covid-19") or an underscore
 # ("max_connections"): a thing named exactly. One character ("the 3 options") is too loose.
 _IDENTIFIER = re.compile(r"[\w#+/-]*\d[\w#.+/-]*|\w*_\w+")
 _WORD = re.compile(r"[\w'’-]+")
+_ASKED_OF = re.compile(r"(?:what|which|who)\b[^?]*?\b(?:of|for)\s+(?:the\s+|a\s+|an\s+)?([^?,]+)\?$", re.IGNORECASE)
+_CLAUSE = re.compile(r"\b(?:is|are|was|were|be|been|do|does|did|has|have|had|can|could|will|would|should|must|may)\b",
+                     re.IGNORECASE)  # "... for an entry is absent?": a clause, not the thing asked about
+_LONG_OPTION = re.compile(r"(?<![\w-])--[a-zA-Z][a-zA-Z-]*[a-zA-Z]")
 _MEASURE = re.compile(r"(\d[\d.,]*)-[a-z]+")
 _NUMBER_WORDS = dict(enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                                 "ten", "eleven", "twelve")))
@@ -36,9 +42,11 @@ MISSING_NAMES = 2
 
 
 def named_identifiers(question: str) -> list[str]:
-    """The exactly named things of ``question``, in lower case."""
+    """The exactly named things of ``question``, in lower case: with a long option ("--ultra"), which
+    the documents of a tool that has it name as it is."""
     found = (m.group(0).strip(".-/+").lower() for m in _IDENTIFIER.finditer(question))
-    return [t for t in found if len(t) > 1 and ".." not in t]
+    options = [m.group(0).lower() for m in _LONG_OPTION.finditer(question)]
+    return [t for t in found if len(t) > 1 and ".." not in t] + options
 
 
 # A sentence ends before the next one's capital; "e.g. FOO" and "i.e. BAR" end none.
@@ -108,4 +116,10 @@ def _unnamed(question: str, text: str) -> str | None:
     # "the Nigerian journalist on the Daxing tour" is about Daxing, whatever the text calls Nigerians
     if len(absent) >= MISSING_NAMES and len(absent) == len(names):
         return f"the documents never mention {' or '.join(repr(n) for n in absent)}"
+    # "What is the chemical symbol for gold?": what the question asks about, after its last "of" or "for"
+    thing = _ASKED_OF.match(question.strip())
+    if thing and not _CLAUSE.search(thing.group(1)):
+        said = [w for w in _WORD.findall(thing.group(1).lower()) if terms(w)]
+        if said and not any(_name_in(w, text) or _name_in(terms(w)[0], text) for w in said):
+            return f"the documents never mention {thing.group(1)!r}"
     return None

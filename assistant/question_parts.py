@@ -31,6 +31,7 @@ _ASKING = re.compile(rf"(?:^|[,:.;]\s+){_LEAD}(?:{_WH}|{_AUX})\b|(?:^|[,:.;]\s+)
 _CUT = re.compile(rf",\s+and\s+|;\s+|\?\s+(?=[A-Z])|\s+and\s+(?={_WH}\b)", re.IGNORECASE)
 _DEPENDENT = re.compile(r"(?:and\s+)?(?:if so|if not|otherwise|or)\b", re.IGNORECASE)
 _SHORTEST = 5  # words in a part before the last: "Which Requests release" is half a question
+_WHO_DID = re.compile(r"who\s+\S+\s+\S+", re.IGNORECASE)  # "Who wrote libffi" is whole: a verb follows "who"
 
 
 def question_parts(question: str) -> list[str]:
@@ -42,6 +43,8 @@ def question_parts(question: str) -> list[str]:
     ['Does the GPL let me charge for a copy, and if so, for what?']
     >>> question_parts("Is there a cap on members from one employer? What is it?")
     ['Is there a cap on members from one employer? What is it?']
+    >>> question_parts("Who wrote libffi, and whose articles does the regex guide recommend?")
+    ['Who wrote libffi?', 'whose articles does the regex guide recommend?']
     >>> question_parts("How long may a user name be according to adduser.conf, and according to useradd?")
     ['How long may a user name be according to adduser.conf?', 'How long may a user name be according to useradd?']
     """
@@ -60,7 +63,7 @@ def question_parts(question: str) -> list[str]:
             parts[-1] = f"{parts[-1].rstrip('?')}? {piece}"
         else:
             parts.append(piece if parts else lead + piece)
-    if len(parts) < 2 or any(len(p.split()) < _SHORTEST for p in parts[:-1]):
+    if len(parts) < 2 or any(len(p.split()) < _SHORTEST and not _WHO_DID.match(p) for p in parts[:-1]):
         return [question]
     return [p if p.endswith("?") else p.rstrip(".") + "?" for p in parts]
 

@@ -20,6 +20,7 @@ REFUSAL = "The documents do not say."
     ("Which option disables the 3 checks?", []),  # one character names nothing exactly
     ("What does -1..-9 set?", []),  # a range, not a name
     ("Which level does gzip use by default?", []),
+    ("What is the highest level zstd accepts when --ultra is given?", ["--ultra"]),  # a long option
 ])
 def test_identifiers_are_words_with_a_figure_or_an_underscore(question: str, names: list[str]) -> None:
     assert named_identifiers(question) == names
@@ -44,6 +45,13 @@ def test_proper_names_are_capitalised_words_inside_a_sentence(question: str, nam
     ("What did the 12 members decide?", "The twelve members decided.", False),  # a figure spelled out
     ("Which CVE did extract_zipped_paths fix?", "requests.utils.extract_zipped_paths now ...", False),
     ("Which flag does asn1_der_decoding2 take?", "asn1_der_decoding() decodes.", True),
+    ("What is the top level with --ultra?", "Levels go up to 19; --fast goes faster.", True),
+    ("What does --fast do?", "Levels go up to 19; --fast goes faster.", False),
+    # what a question asks about, after its last "of" or "for", must be somewhere in the documents
+    ("What is the chemical symbol for gold?", "strip removes all unneeded symbols.", True),
+    ("What is the default port for snews URLs?", "snews is the same as nntp, on port 563.", False),
+    ("Which option is used for compressing?", "Use -z to compress files.", False),  # "compress" is there
+    ("Which option keeps it quiet when the device for an entry is absent?", "nofail: no error.", False),  # a clause
     # proper names: two or more missing refuse, one is let through (another form of the word may be there)
     ("Who painted the Mona Lisa?", "The harbour wall was rebuilt.", True),
     ("Which channel does the Filipino journalist work for?", "Tristan, from the Philippines, ...", False),
