@@ -23,7 +23,7 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 # Raised whenever the same file and settings would be cut into other chunks (a change to the
 # sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
-CHUNKING_VERSION = 21  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
+CHUNKING_VERSION = 22  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
 # 5: a PDF line that leaves its sentence open goes on over a wide gap. 6: running headers and page numbers left out.
 # 7: a definition's later sentences name its term. 8: plain-text tables give rows named by their header;
 # fields, bold labels, Sphinx objects, Debian sign-offs; underlines in text of long lines. 9: an HTML <pre>
@@ -50,6 +50,9 @@ CHUNKING_VERSION = 21  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 
 # links hidden from screen readers (Texinfo's "TOC" by each heading) are dropped. 20: a definition's later paragraphs
 # carry its term; a definition whose text ends asking is no question; "Default: ``True``" set in is prose; a sample
 # configuration's settings are items with their comments; a Markdown heading that is an image is titled by its alt text.
+# 21: a one-character name set out before its text is a term; an HTML heading broken over source lines is one heading;
+# a title alone between rules is a heading; adornments inside a literal block are no titles. 22: a plain-text file
+# whose lines are mostly "#" comments (a sample configuration) is read as the text of its comments.
 
 
 class Chunker:

@@ -55,14 +55,44 @@ def units(text: str, markdown: bool = False, wrapped: bool | None = None) -> lis
     """Every unit of ``text`` in order, its offsets trimmed of surrounding space. ``wrapped`` says
     whether a line break inside a plain-text paragraph is only a space (True for a PDF's text);
     None: the text's line lengths tell."""
+    commented = not markdown and _commented(text)
+    if commented:
+        text = _MARKER.sub(lambda m: " " * len(m.group()), text)  # read as the text its comments hold
     blocks = _markdown_blocks(text) if markdown else _plain_blocks(text, wrapped)
     out: list[Unit] = []
     for block in blocks:
         out.extend((block.kind == "code" and _settings(text, block)) or _split(text, block))
-    return _with_examples(text, [u for u in out if u.end > u.start])
+    found = _with_examples(text, [u for u in out if u.end > u.start])
+    return _named_by_setting(text, found) if commented else found
+
+
+def _named_by_setting(text: str, found: list[Unit]) -> list[Unit]:
+    """The sentences of a comment right above a setting left commented out ("Defaults to 20." over
+    ``#max_inflight_messages 20``), labelled by that setting's name: they are about it."""
+    out = list(found)
+    for i, unit in enumerate(found):
+        setting = _COMMENTED_SETTING.fullmatch(text[unit.start : unit.end])
+        j = i - 1
+        while setting and j >= 0 and out[j].kind == "prose" and not out[j].label and not _COMMENTED_SETTING.fullmatch(
+                text[out[j].start : out[j].end]) and not _BLANK_LINE.search(text, out[j].end, out[j + 1].start):
+            out[j] = Unit(out[j].start, out[j].end, "prose", out[j].heading, setting.group(1))
+            j -= 1
+    return out
+
+
+_COMMENTED_SETTING = re.compile(r"#([A-Za-z_][\w.-]*)(?:[^\S\n]+\S[^\n]*)?")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
 
 MAX_EXAMPLE_WORDS = 40  # what a sentence ending in a colon may take with it
+_MARKER = re.compile(r"^[^\S\n]*#+(?:[^\S\n]|$)", re.MULTILINE)  # a comment's "# ", not "#port 1883"
+
+
+def _commented(text: str) -> bool:
+    """Whether ``text`` is a sample configuration file explained in comments (mosquitto.conf): most of its
+    lines start with "#". Its comments are its prose, "# this must be set manually." a sentence's end."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return len(lines) >= 10 and sum(line.lstrip().startswith("#") for line in lines) >= 0.7 * len(lines)
 
 
 def _settings(text: str, block: _Block) -> list[Unit]:
@@ -169,6 +199,8 @@ def display(text: str, unit: Unit, markdown: bool = False) -> str:
         lines = [line[m.end():] if (m := _ITEM.match(line)) else line for line in lines]
     if unit.kind == "item" and lines and _COMMENT.match(lines[0]):  # a sample configuration's setting
         lines = [_COMMENT.sub("", line, count=1) for line in lines]
+    elif not markdown and unit.kind != "code" and len(lines) > 1 and all(line.startswith("#") for line in lines[1:]):
+        lines = [_MARKER.sub("", line, count=1) for line in lines]  # a commented configuration file's prose
     if unit.kind == "term" and lines:
         first = _TERM_WITH_TEXT.match(lines[0])
         if first and len(lines[0]) > first.end():

@@ -732,3 +732,20 @@ def test_titles_inside_a_literal_block_head_nothing() -> None:
             "Using the 2-Clause BSD license is recommended.\n")
     assert shown(text, kinds=EVIDENCE)[-1] == (
         "prose", "Copyrights and Licensing", "Using the 2-Clause BSD license is recommended.")
+
+
+def test_a_configuration_file_explained_in_comments_reads_as_its_comments() -> None:
+    # mosquitto.conf: every line a "#" comment, so a sentence read "... is 8883, but # this must be set
+    # manually." and the section titles between "# ====" rules headed nothing
+    text = ("# " + "=" * 60 + "\n# Listeners\n# " + "=" * 60 + "\n\n"
+            "# port : the port to listen on. The default is\n# 1883 unless TLS is used.\n#port 1883\n\n"
+            "# The following options enable TLS for this\n# listener. Note that the recommended port for MQTT\n"
+            "# over TLS is 8883, but\n# this must be set manually.\n#cafile\n") * 2
+    got = shown(text)
+    assert got[0] == ("heading", "Listeners", "Listeners")
+    assert ("prose", "Listeners", "Note that the recommended port for MQTT over TLS is 8883, but this must be set "
+                                  "manually.") in got
+    assert ("prose", "Listeners", "#port 1883") in got  # a setting left commented out stays one
+    # the sentences right above it are about it
+    assert [(u.label, display(text, u)) for u in units(text) if u.label][:2] == [
+        ("port", "port : the port to listen on."), ("port", "The default is 1883 unless TLS is used.")]
