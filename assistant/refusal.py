@@ -57,6 +57,16 @@ _ASKS_WHEN = re.compile(r"^when\b")
 _ASKS_DEFAULT = re.compile(r"\bdefaults?\b")
 _STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\bif (?:not|no|none|unset)\b|\bomitted\b|\bnot (?:set|given|"
                              r"specified)\b|\botherwise\b|\bwithout\b|\babsent\b", re.IGNORECASE)
+# "What e-mail address ...?" is answered by an address ("security@example.org", "foo at example dot org"),
+# "Under which licence ...?" by a licence's name; a sentence near the subject without one answers neither.
+_ASKS_EMAIL = re.compile(r"^(?:(?:and|but|so|also|then|to|at)\s+)*(?:which|what)\s+(?:[\w-]+\s+){0,2}?"
+                         r"e-?mail\s+address")
+_EMAIL = re.compile(r"[\w.+-]+\s?(?:@|[\[(<]at[\])>]|\bat\b)\s?[\w-]+\s?(?:\.|[\[(<]dot[\])>]|\bdot\b)\s?[a-z]"
+                    r"|\bmailto:", re.IGNORECASE)
+_ASKS_LICENCE = re.compile(r"^(?:(?:and|but|so|also|then|under|with|by)\s+)*(?:which|what)\s+(?:[\w-]+\s+){0,2}?"
+                           r"licen[cs]es?\b(?!\s+(?:fees?|costs?|keys?|files?|servers?)\b)")
+_LICENCE = re.compile(r"licen[cs]|\b(?:A|L)?GPL|\bMIT\b|\bBSD\b|\bApache\b|\bMPL\b|\bISC\b|public[ -]domain|"
+                      r"copyleft|creative commons|\bCC[- ]?(?:BY|0)\b|\bunlicense\b|\bartistic\b", re.IGNORECASE)
 # Words that name the kind of answer, not a thing the text must mention: "the names of ...".
 # Words that place the answer in time or order, not a thing the text must name: "What is the new value?"
 _RELATIVE = frozenset({"new", "old", "current", "previous", "latest", "final", "original", "exact", "actual"})
@@ -160,6 +170,10 @@ def _missing_kind(q: str, evidence: str) -> str | None:
         return "the question asks for a number and the evidence holds none"
     if kind == "version" and not holds(kind, unstated(q, evidence)):
         return "the question asks for a version and the evidence names none but those it names itself"
+    if _ASKS_EMAIL.search(q) and not _EMAIL.search(evidence):
+        return "the question asks for an e-mail address and the evidence holds none"
+    if _ASKS_LICENCE.search(q) and not _LICENCE.search(evidence):
+        return "the question asks for a licence and the evidence names none"
     if _ASKS_DEFAULT.search(q) and not q.startswith("why") and not _STATES_DEFAULT.search(evidence):
         # "Why won't dnsmasq by default accept ...?" asks for a reason, not for what holds by default
         return "the question asks for a default and the evidence states none"

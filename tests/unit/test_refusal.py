@@ -68,9 +68,18 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
     ("What is the default port?", "The server listens on port 8080.", True),
     ("Why won't dnsmasq by default accept a client name with a domain part?", "Such names could be spoofed.",
      False),
+    # an e-mail address asked for needs one, however it is written; a licence asked for needs its name
+    ("What e-mail address should I report security bugs to?", "Security bugs are handled by the core team.", True),
+    ("What e-mail address should I report security bugs to?", "Write to security@harbour.example.", False),
+    ("Which email address can I escalate to?", "Escalate to harbour-sec at example dot org.", False),
+    ("Under which licence is the clock distributed?", "The clock is written in C and runs anywhere.", True),
+    ("Under which licence is the clock distributed?", "It is released under the MIT License.", False),
+    ("Which license does the project prefer for contributed code?", "Contributions should be LGPL 2.1+.", False),
+    ("How much does a licence for the test harness cost?", "A licence costs $1,500.", False),
 ])
 def test_questions_need_the_kind_asked_for_in_the_evidence(question: str, evidence: str, refused: bool) -> None:
     assert (missing_kind(question, evidence) is not None) is refused
+
 
 
 @pytest.mark.parametrize(("question", "noun"), [
