@@ -476,7 +476,7 @@ def html(text: str, name: str) -> Extracted:
     if tree is None:
         raise DocumentError(f"{name}: not readable as HTML; skipped")
     tree = _pre_as_code(_definitions_as_paragraphs(_loose_text_as_paragraphs(
-        _with_main(_without_link_lines(_headings_on_one_line(_without_permalinks(tree)))))))
+        _with_main(_links_in_sentences_as_text(_without_link_lines(_headings_on_one_line(_without_permalinks(tree))))))))
     found = trafilatura.extract(tree, output_format="markdown", include_tables=True, include_formatting=True,
                                 include_links=False, include_images=False, include_comments=False,
                                 favor_precision=True)
@@ -624,6 +624,22 @@ def _definitions_as_paragraphs(tree: Any) -> Any:
                 child.tag = "div"
         dl.tag = "div"
     return tree
+
+
+def _links_in_sentences_as_text(tree: Any) -> Any:
+    """The links inside a paragraph that says something of its own made plain text: trafilatura, favouring
+    precision, drops a short paragraph that is half link ("POSIXLY_CORRECT: This is the same as the -s
+    option (see Command Line Options).") as it drops a menu. Links are never shown, only their text."""
+    for paragraph in tree.iter("p", "dd", "li", "td"):
+        links = paragraph.findall(".//a")
+        linked = sum(len(a.text_content().split()) for a in links)
+        if links and len(paragraph.text_content().split()) - linked >= _OWN_WORDS:
+            for link in links:
+                link.drop_tag()
+    return tree
+
+
+_OWN_WORDS = 4
 
 
 def _without_link_lines(tree: Any) -> Any:

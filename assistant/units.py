@@ -723,7 +723,7 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
         line = text[s:e]
         previous = text[lines[n - 1][0] : lines[n - 1][1]] if n else ""
         following = text[lines[n + 1][0] : lines[n + 1][1]] if n + 1 < len(lines) else ""
-        kind = _starts(line, previous, following, n)
+        kind = _starts(line, previous, following, n, headed=bool(groups) and groups[-1][0] == "heading")
         if kind == "item" and faq and _QA_MARK.match(line):
             kind = "prose"  # an FAQ's "Q) Can I ...?" and "A1) Yes, ...": a question and its answer, not a list
         if kind == "heading" and body and _column(line) == body and _column(following) > body and following.strip():
@@ -810,8 +810,9 @@ def _goes_on_sentence(previous: str, line: str) -> bool:
     return line.strip()[:1].islower() and previous.rstrip().rstrip(_CLOSERS)[-1:] not in ".!?:;"
 
 
-def _starts(line: str, previous: str, following: str, n: int) -> str:
-    """The kind of block ``line`` opens (the ``n``-th line of its paragraph), or "" when it goes on."""
+def _starts(line: str, previous: str, following: str, n: int, headed: bool = False) -> str:
+    """The kind of block ``line`` opens (the ``n``-th line of its paragraph, ``headed`` when the line
+    before it is a heading), or "" when it goes on."""
     if line.lstrip().startswith("|"):
         return "row"
     if _RST_OBJECT.match(line):
@@ -835,8 +836,11 @@ def _starts(line: str, previous: str, following: str, n: int) -> str:
         return "heading"  # a man page's section: "DESCRIPTION"
     deeper = bool(following.strip()) and _column(following) > _column(line)
     if deeper and (_is_title(line, words=6) or (_OPTION.match(line) and len(line.split()) <= 6)) and not (
-            n and _column(previous) < _column(line)):
-        return "term"  # "-a, --all" above its indented text; "-p --pid=PID,PID..." too
+            n and _column(previous) < _column(line)
+            and not (headed and (_OPTION.match(line) or len(line.split()) == 1))):
+        # "-a, --all" above its indented text; "-p --pid=PID,PID..." too, also an option or a name right
+        # under its section's title (pv's "GENERAL OPTIONS" over "-P FILE, --pidfile FILE")
+        return "term"
     if n == 0 and not following.strip() and _is_title(line):
         return "heading"
     if n == 0 and _is_title(line, words=8) and len(following.strip()) > 2 * len(line.strip()):

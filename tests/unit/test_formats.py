@@ -327,6 +327,20 @@ def test_html_definition_whose_text_is_bare_is_kept_with_its_term() -> None:
     assert "%t: The total number of edges that must be run to complete the build." in shown
 
 
+def test_html_short_paragraph_that_is_half_link_is_kept_and_navigation_still_dropped(tmp_path: Path) -> None:
+    # bc's manual (Texinfo): "POSIXLY_CORRECT: This is the same as the -s option (see Command Line
+    # Options)." was dropped whole, its link text weighing as much as its own words.
+    terms = ('<dl><dt><code>ZONE</code></dt><dd><p>This is the same as the -z option (see '
+             '<a href="#opts">Command Line Options</a>).</p></dd>'
+             '<dt><code>LINES</code></dt><dd><p>The number of lines the clock shows; 70 unless set.</p></dd></dl>')
+    page = documents.html([("h1", "Environment variables"),
+                           ("p", "The following environment variables are read by the harbour clock:"),
+                           ("p", "TERMS")]).replace("<p>TERMS</p>", terms)
+    doc = load_file(_write(tmp_path, "clock.html", page))
+    assert "`ZONE`: This is the same as the -z option (see Command Line Options)." in doc.text
+    assert "About us" not in doc.text  # the menu's links stay links, and out
+
+
 def test_html_table_without_a_header_gives_a_row_per_unit() -> None:
     # Ninja's table of tools has no <th>: its rows came out as one paragraph of pipes.
     doc = load_file(GUIDES / "manual.html")

@@ -613,6 +613,25 @@ def test_a_man_page_set_in_with_tabs_keeps_each_option_with_its_text() -> None:
         "increased to 1.", "-p --pid=PID,PID...: Show only the given PIDs", "-t --tree: Show processes in tree view."]
 
 
+def test_a_man_page_option_right_under_its_section_title_is_a_term() -> None:
+    # pv's page: "GENERAL OPTIONS" and "-P FILE, --pidfile FILE" with no blank line between them; the option
+    # ran into its text as a sentence, and "While pv is running, it will contain ..." stood alone.
+    text = ("GENERAL OPTIONS\n"
+            "       -P FILE, --pidfile FILE\n"
+            "\t      Save  the\t process ID of pv in FILE.  While pv is running, it will\n"
+            "\t      contain a single number.\n\n"
+            "       -h, --help\n"
+            "\t      Print a usage message and exit.\n\n"
+            "SEE ALSO\n"
+            "   Related tools\n"
+            "       The tools below are the ones to read next.\n")
+    got = shown(text)
+    assert ("term", "GENERAL OPTIONS", "-P FILE, --pidfile FILE: Save the process ID of pv in FILE. While pv is "
+            "running, it will contain a single number.") in got
+    # a title of a few words set in under a section is still no term
+    assert not any(kind == "term" and "Related tools" in t for kind, _, t in got)
+
+
 def test_a_colon_takes_examples_of_one_kind_not_the_definition_after_them() -> None:
     # lsof's quick start: "Examples:" took its two commands and the option "-i" defined after them
     text = ("\t-g\tselects by process group ID. Examples:\n\n"
