@@ -82,7 +82,8 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
     out: list[tuple[Chunk, int, int, str, str, str]] = []
     for hit in hits:
         chunk = hit.chunk
-        for unit in _units(chunk):
+        units_ = _units(chunk)
+        for i, unit in enumerate(units_):
             usable = unit.evidence or (code and unit.kind == "code")
             if unit.kind == "prose" and len(chunk.text[unit.start - chunk.start : unit.end - chunk.start].split()) < 3:
                 usable = False  # "Then", "is equivalent to": a line between examples, no statement
@@ -91,8 +92,33 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
                 if text:
                     seen.add((chunk.path, unit.start))
                     ranked = text.removeprefix(f"{unit.label}: ") if unit.kind == "prose" and unit.label else text
-                    out.append((chunk, unit.start, unit.end, text, unit.heading, ranked))
+                    start = unit.start
+                    before = _antecedent(chunk, units_, i, ranked)
+                    if before is not None:
+                        said = shown(chunk, before)
+                        start, text = before.start, f"{said} {ranked}"
+                        ranked = f"{said.removeprefix(f'{before.label}: ') if before.label else said} {ranked}"
+                    out.append((chunk, start, unit.end, text, unit.heading, ranked))
     return out
+
+
+# A sentence that opens by pointing back ("This is useful if ...", "These are: _IOFBF for ...", "It had uid 37.")
+_ANAPHOR = re.compile(r"(?:This|These|That|Those|It|They|Such)\s+[a-z]")
+
+
+def _antecedent(chunk: Chunk, units_: list[Unit], i: int, text: str) -> Unit | None:
+    """The sentence right before a sentence that points back to it, in the same paragraph: "Using the
+    rename override makes cattrs use the provided name." before "This is useful if an attribute name is
+    a reserved keyword." Read alone, the second names nothing it speaks of, and is no answer."""
+    unit = units_[i]
+    if not i or unit.kind != "prose" or not _ANAPHOR.match(text):
+        return None
+    before = units_[i - 1]
+    between = chunk.text[before.end - chunk.start : unit.start - chunk.start]
+    if (before.kind != "prose" or not before.evidence or before.heading != unit.heading
+            or before.start < chunk.start or "\n\n" in between or between.strip()):
+        return None
+    return before
 
 
 class EvidenceSelector:
@@ -197,7 +223,7 @@ def _with_following(s: _Scored, following: int, taken: list[tuple[int, int]]) ->
     evidence units, or a code block that a unit ending in a colon introduces."""
     score, chunk, start, end, text, rank, breaks = s
     units_ = _units(chunk)
-    at = next((i for i, u in enumerate(units_) if u.start == start), None)
+    at = next((i for i, u in enumerate(units_) if u.end == end), None)  # the last unit read
     if at is None:
         return s
     last = units_[at]

@@ -149,3 +149,29 @@ def test_the_quote_ends_with_the_unit_that_holds_the_answer() -> None:
     # Words the source does not hold as written mark no unit: the passage is quoted whole.
     unplaced, = _with_sources([Sentence("Run the Xcode installer", (1,), True)], [passage])
     assert unplaced.text == passage.text and unplaced.highlight is None
+
+
+def test_a_sentence_that_points_back_is_read_with_the_one_before_it() -> None:
+    # cattrs: "This is useful if an attribute name is a reserved keyword in Python." names no override;
+    # the sentence before it, in the same paragraph, names "rename".
+    text = ("# Overrides\n\n"
+            "The omit override leaves a field out of the dictionary.\n\n"
+            "Using the rename override makes the converter use the provided name instead of the real one.\n"
+            "This is useful if an attribute name is a reserved keyword in Python.\n")
+    question = "Which override helps when a field's name is a reserved keyword in Python?"
+    chunk = Chunk("c1", "c.md", "/docs/c.md", "Overrides", text, 0, len(text), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
+    best, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    assert best.text == ("Using the rename override makes the converter use the provided name instead of the real "
+                         "one. This is useful if an attribute name is a reserved keyword in Python.")
+    assert text[best.start : best.end] == best.text.replace("one. This", "one.\nThis")
+
+
+def test_a_sentence_that_points_back_over_a_paragraph_break_stands_alone() -> None:
+    text = ("# Overrides\n\nUsing the rename override makes the converter use another name.\n\n"
+            "This is useful if an attribute name is a reserved keyword in Python.\n")
+    question = "What is useful if an attribute name is a reserved keyword in Python?"
+    chunk = Chunk("c1", "c.md", "/docs/c.md", "Overrides", text, 0, len(text), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
+    best, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    assert best.text == "This is useful if an attribute name is a reserved keyword in Python."
