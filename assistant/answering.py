@@ -18,7 +18,7 @@ from assistant.follow_up import is_follow_up
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import terms
 from assistant.llm import Generator, complete
-from assistant.names import unnamed
+from assistant.names import named_identifiers, proper_names, unnamed
 from assistant.prompting import Templates, Turn, fit
 from assistant.question_parts import question_parts, split_between
 from assistant.refusal import FocusCheck, missing_kind
@@ -113,26 +113,34 @@ class Answerer:
             part = _JOINED.sub("", part)
             standalone = first if not answers else (
                 f"{first} {part}" if is_follow_up(part) or len(set(terms(part))) < 2 else part)
-            answers.append(self._answered(part, standalone, on_text, 0.0))
+            # A later part that names something the first does not may ask about another document ("...,
+            # and what does Django call its own?"); one that names nothing new goes on about the first's
+            # ("..., and since which release has that been possible?").
+            named = {*proper_names(part), *named_identifiers(part)} - {*proper_names(first), *named_identifiers(first)}
+            answers.append(self._answered(part, standalone, on_text, 0.0, same_documents=not answers or not named))
         return joined(question, answers, self.templates.refusal())
 
-    def _answered(self, question: str, standalone: str, on_text: OnText | None, condense_s: float) -> Answer:
+    def _answered(self, question: str, standalone: str, on_text: OnText | None, condense_s: float,
+                  same_documents: bool = True) -> Answer:
         t1 = time.perf_counter()
         vector = self.retriever.embedder.embed([standalone])[0]
-        hits = self._retrieve(question, standalone, vector)
+        hits = self._retrieve(question, standalone, vector, same_documents)
         stressed = question if standalone != question else ""
         passages = self.evidence.select(standalone, vector, hits, self.retriever.lexical, stressed)
         t2 = time.perf_counter()
         return self.answer_from(question, standalone, passages, hits, on_text, Timings(t2 - t1, 0.0, condense_s))
 
-    def _retrieve(self, question: str, standalone: str, vector: Vector) -> list[Hit]:
+    def _retrieve(self, question: str, standalone: str, vector: Vector, same_documents: bool = True) -> list[Hit]:
         """The chunks for ``standalone``; for a follow-up also the best ``follow_up_hits`` chunks
-        for its own words, which the question joined before it outweighs."""
+        for its own words, which the question joined before it outweighs. With ``same_documents``
+        only from the documents found for it joined: "Which kind of display is left out of that
+        default?" goes on about pv's manual, not about another document's "Display Problems"."""
         hits = self.retriever.retrieve(standalone, vector)
         if standalone == question or not self.config.follow_up_hits:
             return hits
-        have = {h.chunk.id for h in hits}
-        own = [h for h in self.retriever.retrieve(question) if h.chunk.id not in have]
+        have, sources = {h.chunk.id for h in hits}, {h.chunk.source for h in hits}
+        own = [h for h in self.retriever.retrieve(question)
+               if h.chunk.id not in have and (h.chunk.source in sources or not same_documents)]
         return [*hits, *own[: self.config.follow_up_hits]]
 
     def answer_from(

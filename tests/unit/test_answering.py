@@ -14,7 +14,7 @@ from assistant.chat import ChatSession
 from assistant.errors import IndexStateError
 from assistant.prompting import fit
 from assistant.records import answer_record
-from assistant.types import Answer, Chunk, Passage
+from assistant.types import Answer, Chunk, Hit, Passage
 from assistant.wiring import Assistant
 
 QUESTION = "Which firm designed the breakwater?"
@@ -602,21 +602,48 @@ def test_verify_flags_a_repaired_citation_inside_a_run_on() -> None:
     assert flagged
 
 
-def test_a_follow_up_also_retrieves_for_its_own_words(
+def test_a_follow_up_also_retrieves_for_its_own_words_from_the_documents_found_for_it_joined(
     make_assistant: Callable[..., Assistant], generator: FakeGenerator
 ) -> None:
-    history = [("When was the harbour wall at Port Ellery rebuilt and what did the harbour wall cost?",
-                "It was rebuilt in 1987 [1].")]
+    previous = "When was the harbour wall at Port Ellery rebuilt and what did the harbour wall cost?"
     follow_up = "Who built the cider press there?"
     sources = {}
     for extra in (0, 1):
         assistant = make_assistant(top_k=1, follow_up_hits=extra)
         assistant.index()
         generator.queue(" Tomas Reyes [1].\n")
-        answer = assistant.ask(follow_up, history)
+        answer = assistant.ask(follow_up, [(previous, "It was rebuilt in 1987 [1].")])
         sources[extra] = [h.chunk.source for h in answer.hits]
     assert sources[0] == ["harbour.txt"]  # the question joined before it outweighs its words
-    assert sources[1] == ["harbour.txt", "orchard.md"]
+    # a conversation goes on about the documents it is about: the orchard's chunk, found for the
+    # follow-up's own words, is another document's
+    assert sources[1] == ["harbour.txt"]
+    # a later part of one question may ask about another document: its own words find it
+    answerer = assistant.answerer
+    joined = f"{previous} {follow_up}"
+    vector = assistant.retriever.embedder.embed([joined])[0]
+    hits = answerer._retrieve(follow_up, joined, vector, same_documents=False)
+    assert [h.chunk.source for h in hits] == ["harbour.txt", "orchard.md"]
+
+
+def test_a_later_part_naming_nothing_new_is_searched_in_the_first_parts_documents(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = make_assistant()
+    assistant.index()
+    answerer, flags = assistant.answerer, {}
+    retrieve = answerer._retrieve
+
+    def spy(question: str, standalone: str, vector: list[float], same_documents: bool = True) -> list[Hit]:
+        flags[question] = same_documents
+        return retrieve(question, standalone, vector, same_documents)
+
+    monkeypatch.setattr(answerer, "_retrieve", spy)
+    generator.queue(*[" 1987 [1].\n"] * 4)
+    answerer.ask("What did the harbour wall at Port Ellery cost, and when was that rebuilt?")
+    answerer.ask("What did the harbour wall at Port Ellery cost, and who built the cider press at Hillside Orchard?")
+    assert flags["when was that rebuilt?"] is True  # goes on about the wall: its documents
+    assert flags["who built the cider press at Hillside Orchard?"] is False  # names another thing
 
 
 def test_a_passage_that_answers_two_parts_is_shown_once() -> None:
