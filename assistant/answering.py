@@ -14,13 +14,13 @@ from pathlib import Path
 from assistant import citations
 from assistant.embedding import Vector
 from assistant.evidence import EvidenceSelector
-from assistant.follow_up import is_follow_up
+from assistant.follow_up import is_follow_up, points_back_past
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import terms
 from assistant.llm import Generator, complete
 from assistant.names import named_identifiers, proper_names, unnamed
 from assistant.prompting import Templates, Turn, fit
-from assistant.question_parts import question_parts, split_between
+from assistant.question_parts import naming_words, question_parts, split_between
 from assistant.refusal import FocusCheck, missing_kind
 from assistant.retrieval import Retriever
 from assistant.sentences import sentence_spans
@@ -105,18 +105,21 @@ class Answerer:
         which group?", "which package provides that?") is searched for with the first part before it."""
         answers: list[Answer] = []
         first = self.condense(parts[0], history)
+        files = [Path(p).name for p in self.retriever.lexical.files()]
         for part in parts:
             if answers and on_text:
                 on_text(" ")
             # "And which command updates Rust?": the "and" joined the two questions, and is no part of the
             # second; what follows it may still point back ("And what does it cost?").
             part = _JOINED.sub("", part)
-            standalone = first if not answers else (
-                f"{first} {part}" if is_follow_up(part) or len(set(terms(part))) < 2 else part)
             # A later part that names something the first does not may ask about another document ("...,
-            # and what does Django call its own?"); one that names nothing new goes on about the first's
-            # ("..., and since which release has that been possible?").
-            named = {*proper_names(part), *named_identifiers(part)} - {*proper_names(first), *named_identifiers(first)}
+            # and which facility does dnsmasq use for its debugging output?"), its "its" standing for that
+            # name; one that names nothing new goes on about the first's ("..., and since which release
+            # has that been possible?").
+            named = ({*proper_names(part), *named_identifiers(part), *naming_words(part, files)}
+                     - {*proper_names(first), *named_identifiers(first), *naming_words(first, files)})
+            standalone = first if not answers else (
+                f"{first} {part}" if points_back_past(part, named) or len(set(terms(part))) < 2 else part)
             answers.append(self._answered(part, standalone, on_text, 0.0, same_documents=not answers or not named))
         return joined(question, answers, self.templates.refusal())
 

@@ -92,14 +92,30 @@ def looks_cut(sentence: str) -> bool:
     (False, True)
     >>> looks_cut("-P max-procs: Run up to max-procs processes at a time."), looks_cut("-procs at a time.")
     (False, True)
+    >>> looks_cut("-no-cookie: neither use stored cookies nor accept new ones")
+    False
+
+    A sentence may end on a pronoun or on a verb after a modal: "... much larger than that.", "...
+    what the chunk size should be."
+
+    >>> looks_cut("All screens are larger than that."), looks_cut("It says what the size should be.")
+    (False, False)
     """
     text = sentence.strip()
     if re.search(r"\b(?:and|or) so (?:on|forth)\.$", text):
         return False  # "The second one is named ?2 and so on." ends there
-    last = text.rstrip(".").split()[-1].lower() if text.rstrip(".").split() else ""
-    # "-P max-procs: ..." opens on an option's name, not in the middle of a word.
-    opens_cut = text[:1] in "‐-,;)" and not re.match(r"-[A-Za-z0-9](?:[\s,=:]|$)|--[A-Za-z]", text)
-    return text.endswith((",", ";", "-", "\u2010")) or last.strip("\"'”’") in _DANGLING or opens_cut
+    said = text.rstrip(".").split()
+    last = said[-1].lower().strip("\"'”’") if said else ""
+    before = said[-2].lower() if len(said) > 1 else ""
+    ended = text.endswith(".") and (last in _PRONOUNS or (last in ("be", "been") and before in _MODALS))
+    # "-P max-procs: ..." and "-no-cookie: ..." open on an option's name, not in the middle of a word.
+    opens_cut = text[:1] in "‐-,;)" and not re.match(r"-[A-Za-z0-9](?:[\s,=:]|$)|-[A-Za-z][\w-]*[:=,]|--[A-Za-z]",
+                                                      text)
+    return text.endswith((",", ";", "-", "\u2010")) or (last in _DANGLING and not ended) or opens_cut
+
+
+_PRONOUNS = frozenset(["that", "this", "these", "those"])
+_MODALS = frozenset(["should", "would", "could", "will", "must", "can", "may", "might", "shall", "to", "not"])
 
 
 def _matches_gold(source: str, gold: list[str]) -> bool:

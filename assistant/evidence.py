@@ -23,10 +23,11 @@ from assistant.units import display, units
 
 _Scored = tuple[float, Chunk, int, int, str, float, tuple[int, ...]]  # score, chunk, start, end, text, rank, breaks
 _CACHE_LIMIT = 100_000
-# A code block is evidence only for a question that asks for code.
+# A code block is evidence only for a question that asks for code, or for a name written as code
+# ("Which environment variable ...?", see :func:`assistant.shapes.answer_shape`), not for one that
+# only mentions some ("Where can I put a file with my own helper functions?").
 _ASKS_FOR_CODE = frozenset(terms("command commands code example examples syntax snippet invoke invocation script "
                                   "option options flag flags argument arguments parameter parameters keyword "
-                                  "function functions variable variables "
                                   # "What string does humanize return for ...?": a README's example shows it.
                                   "return returns returned output print prints printed string produce produces"))
 
@@ -77,7 +78,7 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
 
     Headings, HTML and (unless the question asks for code) code blocks are never evidence.
     """
-    code = bool(_ASKS_FOR_CODE & set(terms(question)))
+    code = bool(_ASKS_FOR_CODE & set(terms(question))) or answer_shape(question) == "code"
     seen: set[tuple[str, int]] = set()
     out: list[tuple[Chunk, int, int, str, str, str]] = []
     for hit in hits:
@@ -254,10 +255,10 @@ class _LocalWeights:
     """
 
     def __init__(self, question: str, texts: list[str], stressed: str = "") -> None:
-        self.wanted = set(terms(question)) - _ASKING
-        sets = [set(terms(t)) for t in texts]
+        self.wanted = _terms(question) - _ASKING
+        sets = [_terms(t) for t in texts]
         n = len(sets)
-        double = set(terms(stressed))
+        double = _terms(stressed)
         self.idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) * (2 if t in double else 1)
                     for t in self.wanted for df in [sum(t in s for s in sets)]}
         self.total = sum(self.idf.values())
@@ -270,8 +271,18 @@ class _LocalWeights:
         installing Python, ...") does not answer it."""
         if not self.total:
             return 0.0
-        held = self.wanted & (set(terms(text)) | set(terms(context)))
+        held = self.wanted & (_terms(text) | _terms(context))
         return sum(self.idf[t] for t in held) / self.total
+
+
+# A one-letter option ("-s"): no term, and in a manual the word that singles out its sentence.
+_SHORT_OPTION = re.compile(r"(?<![\w-])-[A-Za-z](?![\w-])")
+
+
+def _terms(text: str) -> set[str]:
+    """The terms of ``text`` and its one-letter options: "started with -s" is answered by
+    "POSIXLY_CORRECT: This is the same as the -s option"."""
+    return {*terms(text), *_SHORT_OPTION.findall(text)}
 
 
 def _of_kind_asked(question: str, scored: list[_Scored], count: int) -> list[_Scored]:
@@ -279,7 +290,9 @@ def _of_kind_asked(question: str, scored: list[_Scored], count: int) -> list[_Sc
     asks for, a figure for "how many" or an amount for "how much did it cost", when none of the others
     holds one. It comes from a document the others come from: a figure from another one answers another
     question. (A question whose evidence still holds nothing of its kind is refused: see
-    :mod:`assistant.refusal`.)"""
+    :mod:`assistant.refusal`. Not so for a version: a release named near the subject does not say
+    which release brought what was asked about, and the refusal catches questions the documents do
+    not answer.)"""
     best = scored[:count]
     kind = asked_kind(question)
     if kind not in ("number", "money", "share") or any(holds(kind, s[4]) for s in best):

@@ -72,3 +72,28 @@ def is_follow_up(question: str) -> bool:
         if word == "there" and before not in _EXISTENTIAL and after not in _EXISTENTIAL:
             return True
     return False
+
+
+_PERSONAL = frozenset(["it", "its", "itself", "they", "them", "their", "theirs", "themselves"])
+# The subject of a question asked with an auxiliary: "which facility does [dnsmasq] use", "how much
+# has the [council] set aside", "which encoding did the [charset-normalizer] CLI report".
+_SUBJECT = re.compile(r"\b(?:does|do|did|is|are|was|were|has|have|had|must|can|could|should|will|would)\s+"
+                      r"(?:(?:the|a|an)\s+)?([\w.+-]+)", re.IGNORECASE)
+
+
+def points_back_past(question: str, subjects: set[str]) -> bool:
+    """Whether ``question`` needs what was said before it, where "it", "its", "they" and the like
+    after a subject from ``subjects`` (words in lower case) stand for that subject: "which facility
+    does dnsmasq use for its debugging output?" says what it is about, "by what percentage did its
+    ridership rise?" and "since which dnsmasq release is it available?" do not.
+
+    >>> points_back_past("which facility does dnsmasq use for its debugging output?", {"dnsmasq"})
+    False
+    >>> points_back_past("since which dnsmasq release is it available?", {"dnsmasq"})
+    True
+    """
+    subject = next((m for m in _SUBJECT.finditer(question) if m.group(1).lower().rstrip(".") in subjects), None)
+    if subject is None:
+        return is_follow_up(question)
+    after = " ".join(w for w in question[subject.end():].split() if w.lower().strip("?.,;:!()") not in _PERSONAL)
+    return is_follow_up(f"{question[: subject.end()]} {after}")

@@ -85,7 +85,8 @@ _ASKS_DATE = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|month|date|day)s?\b|
 
 
 # A clause before the question proper: "When it is full, how much ...", "By default, how long ...".
-_LEAD_CLAUSE = re.compile(r"^(?:when|if|after|before|once|while|since|as|for|in|on|with|without|according to|"
+_LEAD_CLAUSE = re.compile(r"^(?:when|if|after|before|once|while|since|as|for|in|on|at|during|throughout|across|"
+                          r"within|between|among|with|without|according to|"
                           r"by default|apart from|besides|unless|given|assuming|under)\b[^,?]*,\s*"
                           r"(?=(?:what|which|who|whom|whose|where|why|how|(?:in|on|at|by|from|to|for|with|under) "
                           r"(?:what|which)|is|are|does|do|did|can|should|will)\b)")
@@ -97,13 +98,21 @@ PARTS = re.compile(r",\s+and\s+|;\s+")
 
 def asking_parts(question: str) -> list[str]:
     """The question in lower case, cut into the parts that each ask something, each without the
-    clause that sets the scene before it ("When X is empty, which group ..." asks "which group ...").
+    clause or the statement that sets the scene before it ("When X is empty, which group ..." and
+    "I want it under /opt. Which variable do I set?" ask "which group ..." and "which variable ...").
 
     >>> asking_parts("When it is full, how much water does it hold, and who built it?")
     ['how much water does it hold', 'who built it?']
+    >>> asking_parts("I want pip to install under /opt. Which environment variable do I set?")
+    ['which environment variable do i set?']
     """
-    parts = PARTS.split(" ".join(question.lower().split()))
+    sentences = _STATEMENT_END.split(" ".join(question.split()))
+    asking = sentences[next((i for i, s in enumerate(sentences) if s.endswith("?")), 0):]
+    parts = PARTS.split(" ".join(asking).lower())
     return [_LEAD_CLAUSE.sub("", part, count=1) for part in parts]
+
+
+_STATEMENT_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!])\s+(?=[A-Z])")
 
 
 def asked_kind(question: str) -> str | None:

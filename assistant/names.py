@@ -30,7 +30,9 @@ from assistant.lexical import terms
 # ("max_connections"): a thing named exactly. One character ("the 3 options") is too loose.
 _IDENTIFIER = re.compile(r"[\w#+/-]*\d[\w#.+/-]*|\w*_\w+")
 _WORD = re.compile(r"[\w'’-]+")
-_ASKED_OF = re.compile(r"(?:what|which|who)\b[^?]*?\b(?:of|for)\s+(?:the\s+|a\s+|an\s+)?([^?,]+)\?$", re.IGNORECASE)
+# "..., instead of silently dropping it?": "instead of", "because of" open no thing asked about
+_ASKED_OF = re.compile(r"(?:what|which|who)\b[^?]*?\b(?<!instead )(?<!because )(?<!out )(?<!spite )(?:of|for)\s+"
+                       r"(?:the\s+|a\s+|an\s+)?([^?,]+)\?$", re.IGNORECASE)
 _CLAUSE = re.compile(r"\b(?:is|are|was|were|be|been|do|does|did|has|have|had|can|could|will|would|should|must|may)\b",
                      re.IGNORECASE)  # "... for an entry is absent?": a clause, not the thing asked about
 _LONG_OPTION = re.compile(r"(?<![\w-])--[a-zA-Z][a-zA-Z-]*[a-zA-Z]")
@@ -43,10 +45,19 @@ MISSING_NAMES = 2
 
 def named_identifiers(question: str) -> list[str]:
     """The exactly named things of ``question``, in lower case: with a long option ("--ultra"), which
-    the documents of a tool that has it name as it is."""
+    the documents of a tool that has it name as it is. Two names joined by a slash are two
+    ("libxml2/libxslt": a text says "libxml2 and libxslt").
+
+    >>> named_identifiers("Is it built against libxml2/libxslt or lib/x86_64/ld.so?")
+    ['libxml2', 'libxslt', 'lib/x86_64/ld.so']
+    """
     found = (m.group(0).strip(".-/+").lower() for m in _IDENTIFIER.finditer(question))
     options = [m.group(0).lower() for m in _LONG_OPTION.finditer(question)]
-    return [t for t in found if len(t) > 1 and ".." not in t] + options
+    names = [n for n in found if len(n) > 1 and ".." not in n]
+    return [t for n in names for t in (n.split("/") if _PAIR.fullmatch(n) else [n])] + options
+
+
+_PAIR = re.compile(r"[a-z][\w.+-]*/[a-z][\w.+-]*")
 
 
 # A sentence ends before the next one's capital; "e.g. FOO" and "i.e. BAR" end none.

@@ -158,24 +158,35 @@ def split_between(question: str, files: list[str]) -> list[str]:
     if len(files) < 2 or _TOGETHER.search(question):
         return [question]
     names = {name: _name_words(name) for name in files}
-
-    def named(token: re.Match[str]) -> frozenset[str]:
-        """The few files ``token`` names: none when it names more than half of three or more."""
-        found = _documents_named(token.group(), names)
-        return frozenset() if len(names) > 2 and len(found) * 2 > len(names) else found
-
     tokens = list(_TOKEN.finditer(question))
     for i, a in enumerate(tokens):
-        if not (first := named(a)):
+        if not (first := _few_named(a.group(), names)):
             continue
         for j in range(i + 1, min(i + 2 + _GAP, len(tokens))):
             if tokens[j].group().lower() != "and":
                 continue
             for k in range(j + 1, min(j + 2 + _GAP, len(tokens))):
-                if (other := named(tokens[k])) and not other & first:
+                if (other := _few_named(tokens[k].group(), names)) and not other & first:
                     return _both(question, tokens, i, j, k)
             break
     return [question]
+
+
+def _few_named(token: str, names: dict[str, set[str]]) -> frozenset[str]:
+    """The few files ``token`` names: none when it names more than half of three or more."""
+    found = _documents_named(token, names)
+    return frozenset() if len(names) > 2 and len(found) * 2 > len(names) else found
+
+
+def naming_words(text: str, files: list[str]) -> set[str]:
+    """The words of ``text``, in lower case, that name a few of ``files`` by their file names ("less"
+    names less-news.txt, "charset-normalizer" charset-normalizer-cli.rst).
+
+    >>> sorted(naming_words("Which file does logrotate use as its state file?", ["logrotate.txt", "apt.md"]))
+    ['logrotate']
+    """
+    names = {name: _name_words(name) for name in files}
+    return {t.group().lower() for t in _TOKEN.finditer(text) if _few_named(t.group(), names)}
 
 
 def _both(question: str, tokens: list[re.Match[str]], a: int, conj: int, b: int) -> list[str]:

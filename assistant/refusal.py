@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from assistant.embedding import Embedder
 from assistant.kinds import NUMBER_WORDS, asked_kind, asking_parts, has_day, has_month, has_year, holds, unstated
 from assistant.lexical import STOP_WORDS, terms, words
+from assistant.shapes import answer_shape
 
 _OF = r"(?:\s+(?:of|for|in|at|on|from|to|by|with)\b|[?,])"
 _PHRASE = r"((?:[a-z][\w'-]*\s+){0,2}?[a-z][\w'-]*)"  # up to three words, the focus among them
@@ -46,7 +47,8 @@ _FOCUS = [
     re.compile(rf"\bwho {_BE} (?:the |its |their |his |her )?(?!in\b|at\b|on\b|for\b|from\b){_PHRASE}{_OF}"),
     # What is the brand name of ...
     re.compile(rf"\bwhat {_BE} the {_PHRASE}{_OF}"),
-    # What was Acme's revenue ...
+    # What is bc's shipped limit for ..., what was Acme's revenue ...
+    re.compile(rf"\bwhat {_BE} (?:[\w-]+ ){{0,3}}?[\w-]+(?:'s|’s) {_PHRASE}{_OF}"),
     re.compile(rf"\bwhat {_BE} (?:[\w-]+ ){{0,3}}?[\w-]+(?:'s|’s) {_PHRASE}\b"),
 ]
 _ASKS_MONTH = re.compile(r"\b(?:which|what) months?\b")
@@ -100,11 +102,10 @@ def focus_phrase(question: str, kinds: bool = False) -> list[str]:
     for pattern in _FOCUS:
         m = pattern.search(q)
         if m:
-            phrase = [w for w in words(m.group(1))
-                      if w not in STOP_WORDS and w not in _RELATIVE and len(w) > 1 and (kinds or w not in _KINDS)]
+            phrase = [w for w in words(m.group(1)) if w not in STOP_WORDS and w not in _RELATIVE and len(w) > 1]
             while len(phrase) > 1 and _VERB.fullmatch(phrase[-1]):
                 phrase.pop()
-            return phrase
+            return [w for w in phrase if kinds or w not in _KINDS]
     return []
 
 
@@ -174,8 +175,10 @@ def _missing_kind(q: str, evidence: str) -> str | None:
         return "the question asks for an e-mail address and the evidence holds none"
     if _ASKS_LICENCE.search(q) and not _LICENCE.search(evidence):
         return "the question asks for a licence and the evidence names none"
-    if _ASKS_DEFAULT.search(q) and not q.startswith("why") and not _STATES_DEFAULT.search(evidence):
-        # "Why won't dnsmasq by default accept ...?" asks for a reason, not for what holds by default
+    if (_ASKS_DEFAULT.search(q) and not q.startswith("why") and answer_shape(q) != "code"
+            and not _STATES_DEFAULT.search(evidence)):
+        # "Why won't dnsmasq by default accept ...?" asks for a reason, not for what holds by default;
+        # "Which environment variable holds fzf's default options?" asks for a name
         return "the question asks for a default and the evidence states none"
     if kind != "date":
         return None

@@ -176,11 +176,16 @@ _CONTINUES = re.compile(r"(?:and|or|but|which|where|whereas|while|then|so)\b")
 
 def _example(text: str, unit: Unit) -> bool:
     """Whether ``unit`` may go with the sentence ending in a colon before it: code, a list item, a
-    term or a row of a table without a header (a headed row names its columns and stands alone),
-    never a directive (".. note::")."""
+    term, a row of a table without a header (a headed row names its columns and stands alone) or a
+    line set in as the text around it is that no sentence could be ("--rsh-command=/usr/bin/ssh" in
+    tar's manual), never a directive (".. note::")."""
+    said = text[unit.start : unit.end]
     if unit.kind == "row":
         return not unit.label
-    return unit.kind in ("code", "item", "term") and not _RST_DIRECTIVE.match(text[unit.start : unit.end])
+    if unit.kind == "prose":
+        return ("\n" not in said and not said.endswith((".", ":")) and said[:3] not in ("---", ":::")
+                and (len(said.split()) == 1 or said[:1] in "-$/~"))
+    return unit.kind in ("code", "item", "term") and not _RST_DIRECTIVE.match(said)
 
 
 def display(text: str, unit: Unit, markdown: bool = False) -> str:

@@ -626,24 +626,49 @@ def test_a_follow_up_also_retrieves_for_its_own_words_from_the_documents_found_f
     assert [h.chunk.source for h in hits] == ["harbour.txt", "orchard.md"]
 
 
-def test_a_later_part_naming_nothing_new_is_searched_in_the_first_parts_documents(
-    make_assistant: Callable[..., Assistant], generator: FakeGenerator, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _parts_searched(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator, monkeypatch: pytest.MonkeyPatch,
+    *questions: str,
+) -> dict[str, tuple[str, bool]]:
+    """Each part of ``questions``: what it was searched for with, and whether only in the documents found."""
     assistant = make_assistant()
     assistant.index()
-    answerer, flags = assistant.answerer, {}
+    answerer, searched = assistant.answerer, {}
     retrieve = answerer._retrieve
 
     def spy(question: str, standalone: str, vector: list[float], same_documents: bool = True) -> list[Hit]:
-        flags[question] = same_documents
+        searched[question] = (standalone, same_documents)
         return retrieve(question, standalone, vector, same_documents)
 
     monkeypatch.setattr(answerer, "_retrieve", spy)
-    generator.queue(*[" 1987 [1].\n"] * 4)
-    answerer.ask("What did the harbour wall at Port Ellery cost, and when was that rebuilt?")
-    answerer.ask("What did the harbour wall at Port Ellery cost, and who built the cider press at Hillside Orchard?")
-    assert flags["when was that rebuilt?"] is True  # goes on about the wall: its documents
-    assert flags["who built the cider press at Hillside Orchard?"] is False  # names another thing
+    generator.queue(*[" 1987 [1].\n"] * 2 * len(questions))
+    for question in questions:
+        answerer.ask(question)
+    return searched
+
+
+def test_a_later_part_naming_nothing_new_is_searched_in_the_first_parts_documents(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searched = _parts_searched(
+        make_assistant, generator, monkeypatch,
+        "What did the harbour wall at Port Ellery cost, and when was that rebuilt?",
+        "What did the harbour wall at Port Ellery cost, and who built the cider press at Hillside Orchard?")
+    assert searched["when was that rebuilt?"][1] is True  # goes on about the wall: its documents
+    assert searched["who built the cider press at Hillside Orchard?"][1] is False  # names another thing
+
+
+def test_a_later_part_whose_pronoun_stands_for_its_own_subject_is_searched_alone(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searched = _parts_searched(
+        make_assistant, generator, monkeypatch,
+        "What did the harbour wall at Port Ellery cost, and what does the orchard press in its cellar?",
+        "What did the harbour wall at Port Ellery cost, and when was it rebuilt?")
+    # "orchard" names orchard.md and is new: "its" is the orchard's
+    own = "what does the orchard press in its cellar?"
+    assert searched[own] == (own, False)
+    assert searched["when was it rebuilt?"][0].startswith("What did the harbour wall")  # "it" is the wall
 
 
 def test_a_passage_that_answers_two_parts_is_shown_once() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.follow_up import is_follow_up
+from assistant.follow_up import is_follow_up, points_back_past
 
 
 @pytest.mark.parametrize("question", [
@@ -41,3 +41,16 @@ def test_questions_that_point_back(question: str) -> None:
 ])
 def test_questions_that_stand_alone(question: str) -> None:
     assert not is_follow_up(question)
+
+
+@pytest.mark.parametrize(("question", "subjects", "points_back"), [
+    ("which facility does dnsmasq use for its debugging output?", {"dnsmasq"}, False),
+    ("how much has the council set aside in its 2025-26 budget?", {"council"}, False),
+    ("which encoding did the charset-normalizer CLI report for its sample file?", {"charset-normalizer"}, False),
+    ("by what percentage did its ridership rise?", {"ridership"}, True),  # "its" before any subject
+    ("since which dnsmasq release is it available?", {"dnsmasq"}, True),  # "it" is the subject
+    ("which facility does dnsmasq use for its debugging output?", set(), True),  # dnsmasq said before
+    ("and when was that option added to dnsmasq?", {"dnsmasq"}, True),  # "that" still points back
+])
+def test_a_pronoun_after_a_new_subject_stands_for_it(question: str, subjects: set[str], points_back: bool) -> None:
+    assert points_back_past(question, subjects) is points_back

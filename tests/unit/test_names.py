@@ -21,6 +21,7 @@ REFUSAL = "The documents do not say."
     ("What does -1..-9 set?", []),  # a range, not a name
     ("Which level does gzip use by default?", []),
     ("What is the highest level zstd accepts when --ultra is given?", ["--ultra"]),  # a long option
+    ("Which variable builds it against static libxml2/libxslt?", ["libxml2", "libxslt"]),  # two names
 ])
 def test_identifiers_are_words_with_a_figure_or_an_underscore(question: str, names: list[str]) -> None:
     assert named_identifiers(question) == names
@@ -52,6 +53,7 @@ def test_proper_names_are_capitalised_words_inside_a_sentence(question: str, nam
     ("What is the default port for snews URLs?", "snews is the same as nntp, on port 563.", False),
     ("Which option is used for compressing?", "Use -z to compress files.", False),  # "compress" is there
     ("Which option keeps it quiet when the device for an entry is absent?", "nofail: no error.", False),  # a clause
+    ("Which setting makes it fail instead of silently dropping it?", "check_paths: fail if not found.", False),
     # proper names: two or more missing refuse, one is let through (another form of the word may be there)
     ("Who painted the Mona Lisa?", "The harbour wall was rebuilt.", True),
     ("Which channel does the Filipino journalist work for?", "Tristan, from the Philippines, ...", False),

@@ -20,6 +20,7 @@ REFUSAL = "The documents do not say."
     ("How many of those were foreign-funded?", []),
     ("What was Acme Holdings' revenue in 2022?", []),  # an owner without 's is not read
     ("What was Acme's revenue in 2022?", ["revenue"]),
+    ("What is GNU bc's shipped limit for BC_DIM_MAX?", ["limit"]),  # the head before "for"
     ("What is the brand name of the vaccine?", ["brand"]),
     ("What is the overall investment in the base?", ["investment"]),
     ("What are the names of the journalists?", []),  # "names" is the kind of answer
@@ -68,6 +69,8 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
     ("What is the default port?", "The server listens on port 8080.", True),
     ("Why won't dnsmasq by default accept a client name with a domain part?", "Such names could be spoofed.",
      False),
+    # a name asked for, of a thing that holds defaults, is no default asked for
+    ("Which environment variable holds fzf's default options?", "FZF_DEFAULT_OPTS: e.g. --layout=reverse", False),
     # an e-mail address asked for needs one, however it is written; a licence asked for needs its name
     ("What e-mail address should I report security bugs to?", "Security bugs are handled by the core team.", True),
     ("What e-mail address should I report security bugs to?", "Write to security@harbour.example.", False),
@@ -196,6 +199,7 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
     ("In which year was it built?", "date"),
     ("Who designed it?", None),
     ("What share of the doses went abroad?", "share"),
+    ("During the Zip 3.0 betas, to what percentage was the threshold lowered?", "share"),  # after a lead clause
     ("By what percentage is council tax going up?", "share"),
     ("How much of the budget went on roads?", "share"),
     ("Which release introduced the -z option?", "version"),

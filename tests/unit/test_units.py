@@ -436,6 +436,22 @@ def test_a_sentence_ending_in_a_colon_keeps_the_short_example_after_it() -> None
     assert shown(md, markdown=True, kinds=EVIDENCE)[0][2] == "Install it: pip install tool"
 
 
+def test_a_sentence_ending_in_a_colon_takes_the_option_line_set_in_as_deep_as_it() -> None:
+    # tar's manual: the option to give is a paragraph of its own, set in as the sentence is
+    text = ("       -f, --file=ARCHIVE\n"
+            "              Use archive file or device ARCHIVE.\n\n"
+            "              Nowadays it is common to use ssh(1) instead.  You can do so by\n"
+            "              giving the following command line option:\n\n"
+            "              --rsh-command=/usr/bin/ssh\n\n"
+            "              The remote machine should have the rmt(8) command installed.\n\n"
+            "              Header:\n\n"
+            "              ---\n")
+    got = [t for _, _, t in shown(text, kinds=EVIDENCE)]
+    assert "You can do so by giving the following command line option: --rsh-command=/usr/bin/ssh" in got
+    assert "The remote machine should have the rmt(8) command installed." in got  # a sentence is no example
+    assert not any("Header: ---" in t or "installed. Header" in t for t in got), got  # nor a label or a rule
+
+
 def test_a_sentence_stopping_before_its_object_takes_the_line_set_apart_after_it() -> None:
     text = ("   you may not use this file except in compliance with the License.\n"
             "   You may obtain a copy of the License at\n\n"

@@ -1,0 +1,24 @@
+"""Evidence ranking that reads what the question names: a one-letter option."""
+
+from __future__ import annotations
+
+from fakes import FakeEmbedder
+
+from assistant.evidence import EvidenceSelector
+from assistant.lexical import TextWeights
+from assistant.types import Chunk, Hit
+
+
+def _best(question: str, text: str, count: int = 1) -> list[str]:
+    chunk = Chunk("c1", "manual.txt", "/docs/manual.txt", "manual", text, 0, len(text), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=count, lexical_weight=1.0)
+    passages = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    return [p.text for p in passages]
+
+
+def test_a_one_letter_option_the_question_names_singles_out_its_sentence() -> None:
+    text = ("The bc welcome is not printed when bc is started with -q.\n\n"
+            "POSIXLY_CORRECT makes bc act the same as the -s option.\n")
+    assert _best("Which variable makes bc behave as if started with -s?", text) == [
+        "POSIXLY_CORRECT makes bc act the same as the -s option."]
+
