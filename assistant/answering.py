@@ -24,6 +24,7 @@ from assistant.question_parts import naming_words, question_parts, split_between
 from assistant.refusal import FocusCheck, missing_kind
 from assistant.retrieval import Retriever
 from assistant.sentences import sentence_spans
+from assistant.shapes import answer_shape, fits
 from assistant.types import Answer, Chunk, Citation, Hit, Passage, Sentence, Timings
 
 OnText = Callable[[str], None]
@@ -201,6 +202,8 @@ class Answerer:
             sentences, fallback = checked(raw, pool, question, standalone, self.config)
             if not fallback or not (_nothing_copied(raw, fitted.passages, standalone) or _not_of_kind(raw, question)):
                 break
+            if attempt == 0 and _holds_shape_asked(question, fitted.passages):
+                break  # the model missed the flag its sentence names ("--generate-hashes"); the sentence is quoted
             if attempt == 0:
                 first = (fitted, raw, pool, sentences)
             # A sentence scoring far below the best is unlikely to hold what the best one lacks.
@@ -361,6 +364,14 @@ def supported(raw: str, passages: list[Passage], question: str = "") -> tuple[li
                 kept.append(sentence)
             rewritten = rewritten or sentence is None or sentence.markers != markers
     return kept, rewritten
+
+
+def _holds_shape_asked(question: str, read: list[Passage]) -> bool:
+    """Whether what the model read holds something written as code, a path or an address that the
+    question asks for and does not say ("Which pip-compile flag adds hashes?" over "pip-compile
+    offers the --generate-hashes flag"): a sentence that names one answers, whatever the model wrote."""
+    shape = answer_shape(question)
+    return shape in ("code", "path", "address") and any(fits(shape, question, p.text) for p in read)
 
 
 def _nothing_copied(raw: str, read: list[Passage], question: str) -> bool:

@@ -59,10 +59,13 @@ _ASKS_MONEY = re.compile(
     rf"{_MONEY}\b"
     rf"|\bwhat (?:will|would|does|did|do|could) (?:[\w'-]+ ){{1,6}}(?<!the )(?<!its )(?<!their )cost\b"
 )
-# An amount of money: a currency sign or name next to a figure, or a figure in millions or more.
+# An amount of money: a currency sign or name next to a figure, or a figure in millions or more that
+# counts nothing named after it ("raised 2 million", not "2.3 million different test instances").
 _AMOUNT = re.compile(
     r"[$£€¥₹]\s?\d|\d\s?(?:p|k|m|bn)\b|\b(?:rmb|cny|usd|eur|gbp|hkd|yuan|renminbi|dollars?|euros?|pounds?|pence"
-    r"|cents?|yen|rupees?|francs?)\b|\d\s*(?:million|billion|trillion)\b",
+    r"|cents?|yen|rupees?|francs?)\b"
+    r"|\d\s*(?:million|billion|trillion)\b(?!\s+(?!(?:in|of|for|to|from|and|or|a|an|the|per|each|by|on|at|with|"
+    r"was|were|is|are|will|has|had|over|into|this|that|last|next)\b)[a-z]{3,})",
     re.IGNORECASE,
 )
 # A share of a whole: "what share of the doses", "what percentage of homes".

@@ -112,9 +112,16 @@ _OPENING = re.compile(rf"({_WH}(?:\s+(?!{_AUX}\b)[\w-]+)*?)\s+({_AUX})\b", re.IG
 
 def _noun_left_out(previous: str, piece: str) -> str | None:
     """``piece`` with the words ``previous`` has between the same opening and its verb, when
-    ``piece`` goes straight from the opening to its verb; None otherwise."""
+    ``piece`` goes straight from the opening to its verb or says "which one" for them; None otherwise.
+
+    >>> _noun_left_out("Which C standard is zstd written to?", "which one does systemd use?")
+    'Which C standard does systemd use?'
+    """
     short, full = _OPENING.match(piece), _OPENING.match(previous)
-    if not short or not full or not full.group(1).lower().startswith(short.group(1).lower() + " "):
+    if not short or not full:
+        return None
+    opening = short.group(1).lower()
+    if not (full.group(1).lower().startswith(opening + " ") or opening in ("which one", "which ones")):
         return None
     return f"{full.group(1)} {piece[short.start(2) :]}"
 

@@ -40,7 +40,7 @@ _CODE = frozenset(terms(
 ))
 _PATH = frozenset(terms("file files directory directories folder folders path paths"))
 _ASKING = re.compile(r"^(?:(?:and|but|so|then|also|in|on|at|by|for|from|to|with|under|of)\s+)*"
-                     r"(who|whom|whose|which|what)\b\s*((?:[\w'-]+\s+){0,3})")
+                     r"(who|whom|whose|which|what)\b\s*((?:[\w'./+-]+\s+){0,3})")
 
 _CODE_TOKEN = re.compile(r"(?<!\w)--?[A-Za-z][\w-]*|\b\w+_\w+\b|\b\w+\(\)|\b[A-Z][A-Z0-9_]{2,}\b|\b[a-z]+[A-Z]\w*"
                          r"|`[^`]+`|\b\w+=\S*|\b[a-z_]+\.[a-z_]+\b")
@@ -49,6 +49,8 @@ _PATH_TOKEN = re.compile(r"(?:~|\.{0,2})/[\w.-]+|\b[\w-]+\.(?:conf|cfg|toml|ini|
 _NAME_TOKEN = re.compile(r"(?<=[^\s.!?:]\s)[A-Z][\w&.-]+")
 # "What email address ...?", "Where do I send bug reports?": an address to write to, or a page to go to.
 _ASKS_ADDRESS = re.compile(r"\be-?mail\b|\bmailing list\b|\bwhere (?:\w+ ){0,3}(?:send|report|submit|mail)\b")
+# The section a unit is shown under: a man page's capitals, or a heading path.
+_SECTION = re.compile(r"^(?:[A-Z][A-Z0-9 ]+|[^:\n]*›[^:\n]*): ")
 _ADDRESS_TOKEN = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]*\w|\bhttps?://\S+")
 
 
@@ -74,9 +76,16 @@ def answer_shape(question: str) -> str | None:
 
 
 def fits(shape: str | None, question: str, text: str) -> bool:
-    """Whether ``text`` holds something of ``shape`` that ``question`` does not already say."""
+    """Whether ``text`` holds something of ``shape`` that ``question`` does not already say. The
+    section it is shown under ("DESCRIPTION: ", "Usage › Deprecations: ") is not part of it: a man
+    page's capitals name no option.
+
+    >>> fits("code", "Which option?", "DESCRIPTION: [options]: general parameters.")
+    False
+    """
     if shape is None:
         return False
+    text = _SECTION.sub("", text)
     pattern = {"name": _NAME_TOKEN, "code": _CODE_TOKEN, "path": _PATH_TOKEN, "address": _ADDRESS_TOKEN}.get(shape)
     if pattern is None:
         return holds(shape, text)

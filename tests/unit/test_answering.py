@@ -267,6 +267,20 @@ def test_a_guess_sends_the_model_to_the_next_sentence(
     assert answer.raw_output.endswith("[2].")
 
 
+def test_a_guess_at_a_sentence_naming_the_flag_asked_for_quotes_it(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator, corpus: Path
+) -> None:
+    (corpus / "compiler.md").write_text(
+        "# Compiler\n\nThe compiler offers the --generate-hashes flag to write hashes into its output.\n\n"
+        "The compiler writes hashes of every pinned package when asked to.\n", encoding="utf-8")
+    assistant = make_assistant(model_sentences=1, retry_ratio=0)
+    assistant.index()
+    generator.queue(" compiler [1].\n", _reading(2, 3))  # a word of the question: nothing copied
+    answer = assistant.ask("Which compiler flag writes hashes into the output?")
+    assert len(generator.calls) == 1  # the sentence names a flag the question does not: no other is read
+    assert answer.fallback and "--generate-hashes" in answer.text
+
+
 def test_an_answer_copied_from_what_it_read_is_not_asked_again(
     make_assistant: Callable[..., Assistant], generator: FakeGenerator
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 from fakes import FakeGenerator, source_number
 
 from assistant.errors import EvalError
-from assistant.evaluation import Case, format_summary, is_correct, load_cases, run, summarise
+from assistant.evaluation import Case, format_summary, is_correct, load_cases, looks_cut, run, summarise
 from assistant.loaders import load_file
 from assistant.settings import PROJECT_ROOT
 from assistant.wiring import Assistant
@@ -214,3 +214,19 @@ def test_run_and_summarise_with_the_fake_models(indexed: Assistant, generator: F
     assert summary["citation_validity"] == 1.0 and summary["cited_doc_precision"] == 1.0
     assert summary["retrieval_hit_at_k"] == 1.0 and summary["supported_sentences"] == 1.0
     json.dumps(results)  # the result lines are plain JSON
+
+
+@pytest.mark.parametrize(("sentence", "cut"), [
+    ("The 50 projects fall into the five categories of platforms,", True),
+    ("It opened in 1998.", False),
+    ("A password longer than 72 bytes now raises a", True),
+    ("However, it does define some special ones which are", True),
+    ("-procs at a time.", True),  # opens in the middle of a word
+    ("-P max-procs: Run up to max-procs processes at a time.", False),
+    ("-no-cookie: neither use stored cookies nor accept new ones", False),  # an option's name opens it
+    ("All of today's screens should be much larger than that.", False),  # a pronoun ends it
+    ("This option specifies what the chunk size should be.", False),  # a verb after a modal ends it
+    ("The option that", True),
+])
+def test_a_cut_phrase_is_told_from_a_whole_sentence(sentence: str, cut: bool) -> None:
+    assert looks_cut(sentence) is cut

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fakes import FakeGenerator, source_number
 
-from assistant.question_parts import question_parts, split_between
+from assistant.question_parts import naming_words, question_parts, split_between
 from assistant.wiring import Assistant
 
 
@@ -41,6 +41,9 @@ from assistant.wiring import Assistant
      ["What minimum Autoconf version did libpipeline require?", "What minimum Autoconf version did man-db require?"]),
     ("How many ferry crossings were cancelled in 2023, and how many were cancelled in 2024?",
      ["How many ferry crossings were cancelled in 2023?", "How many ferry crossings were cancelled in 2024?"]),
+    # or says "which one" for it
+    ("Which C standard is zstd's library written to, and which one does systemd use for its own code?",
+     ["Which C standard is zstd's library written to?", "Which C standard does systemd use for its own code?"]),
     # a part with a verb or a question word of its own is no gap
     ("What changed in gzip 1.12, and in which release was the zgrep bug introduced?",
      ["What changed in gzip 1.12?", "in which release was the zgrep bug introduced?"]),
@@ -97,6 +100,12 @@ def test_one_question_of_two_named_documents_is_asked_of_each(question: str, par
 ])
 def test_a_question_not_about_two_named_documents_stays_whole(question: str) -> None:
     assert split_between(question, CHANGELOGS) == [question]
+
+
+def test_the_words_naming_documents_are_those_of_few_file_names() -> None:
+    files = ["logrotate.txt", "less-news.txt", "apt-news.txt", "gzip-news.txt"]
+    # "news" names three of the four files: it singles out none
+    assert naming_words("Which file does logrotate use, and what news does less bring?", files) == {"logrotate", "less"}
 
 
 def test_numbers_name_no_document() -> None:

@@ -225,6 +225,8 @@ def test_asked_kind(question: str, kind: str | None) -> None:
     ("money", "RMB 10 billion", True),
     ("money", "a 40p rise", True),
     ("money", "2,576 entities", False),
+    ("money", "The fund raised 2 million.", True),  # millions of nothing named: money
+    ("money", "a test runs about 2.3 million different test instances", False),  # millions of instances
     ("date", "On Sept 27", True),
     ("date", "in 2018", True),
     ("date", "in Tianjin", False),

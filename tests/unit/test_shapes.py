@@ -24,6 +24,7 @@ from assistant.types import Chunk, Hit
     ("What is the plan for the harbour?", None),
     ("Why was the dam strengthened?", None),
     ("When the tank is full, which valve opens?", None),  # a valve has no shape of its own
+    ("which e2fsck.conf option makes it distrust the clock?", "code"),  # a file name among the first words
 ])
 def test_the_shape_is_read_where_the_question_starts_asking(question: str, shape: str | None) -> None:
     assert answer_shape(question) == shape
@@ -35,6 +36,8 @@ def test_the_shape_is_read_where_the_question_starts_asking(question: str, shape
     ("code", "Pass --fast to skip it.", True),
     ("code", "Set disable_numparse=True in the call.", True),
     ("code", "As a safety measure the check runs; it is slow.", False),
+    ("code", "DESCRIPTION: [options]: This stanza holds general settings.", False),  # a man page's section
+    ("code", "OPTIONS: SaveIntervalSec=: The interval at which the time is saved.", True),
     ("path", "Environments live in ~/.local/pipx/venvs.", True),
     ("address", "You may escalate to the CNA at security@lists.openjsf.org.", True),
     ("address", "Report bugs at https://bugs.example.org/tasn1 please.", True),
