@@ -14,7 +14,7 @@ from pathlib import Path
 from assistant import citations
 from assistant.embedding import Vector
 from assistant.evidence import EvidenceSelector
-from assistant.follow_up import is_follow_up, points_back_past
+from assistant.follow_up import answer_names, is_follow_up, points_back_past
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import terms
 from assistant.llm import Generator, complete
@@ -77,7 +77,10 @@ class Answerer:
         """A follow-up rewritten to stand alone; the question itself when it stands on its own."""
         if not history or (self.config.condense != "always" and not is_follow_up(question)):
             return question
-        concat = f"{history[-1][0].strip()} {question.strip()}"
+        before, answer = history[-1]
+        # what the answer named goes with it: "in that same release" is the one it gave
+        names = answer_names(answer, f"{before} {question}")
+        concat = " ".join([before.strip(), *([f"({' '.join(names)})"] if names else []), question.strip()])
         if self.config.condense != "model":
             return concat
         fitted = fit(self.templates["condense"], self.generator, self.budget, question,

@@ -97,3 +97,25 @@ def points_back_past(question: str, subjects: set[str]) -> bool:
         return is_follow_up(question)
     after = " ".join(w for w in question[subject.end():].split() if w.lower().strip("?.,;:!()") not in _PERSONAL)
     return is_follow_up(f"{question[: subject.end()]} {after}")
+
+
+# What an answer names that a follow-up may point back to: a version or a name holding a figure
+# ("0.40.0", "libnss_mdns4.so.2"), an option ("--upgrade-strategy"), a name written as code, a path.
+_NAMED = re.compile(r"(?<![\w/.-])(?:--?[A-Za-z][\w-]*|[\w+-]*[A-Za-z_.][\w+-]*\d[\w.+-]*|\d+(?:\.\d+)+[\w.+-]*"
+                    r"|[A-Za-z_]\w+(?:\.[A-Za-z_]\w+)+(?:\(\))?|\w+_\w+(?:\(\))?|(?:~|\.{1,2})?/[\w./-]+|`[^`\n]+`)")
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def answer_names(answer: str, said: str, most: int = 5) -> list[str]:
+    """The names in an earlier ``answer`` that ``said`` (the questions) does not hold: "in that same
+    release", after "That was 0.40.0.", is 0.40.0, and the follow-up is searched with it.
+
+    >>> answer_names("That was 0.40.0 [1].", "Which release added the tags command? And in that same release?")
+    ['0.40.0']
+    """
+    found: list[str] = []
+    for m in _NAMED.finditer(_MARKER.sub(" ", answer)):
+        name = m.group(0).strip("`").rstrip(".,;:")
+        if name and name.lower() not in said.lower() and name not in found:
+            found.append(name)
+    return found[:most]

@@ -513,6 +513,7 @@ def _code_spans_apart(lines: list[str]) -> str:
     """The lines joined, two code spans side by side set apart by a space, and a table without a header
     given an empty one; code blocks left as they are."""
     out, fenced = [], False
+    lines = [part for line in lines for part in _fence_on_its_line(line)]
     for n, line in enumerate(lines):
         if line.lstrip().startswith("```"):
             fenced = not fenced
@@ -526,6 +527,16 @@ def _code_spans_apart(lines: list[str]) -> str:
             out += ["|" + " |" * columns, "|" + "---|" * columns]
         out.append(_ADJACENT_SPANS.sub("` `", line))
     return "\n".join(out)
+
+
+def _fence_on_its_line(line: str) -> list[str]:
+    """The line, or its text and the code fence trafilatura set after it ("An example would be ```" for a
+    ``<pre>`` inside a list item after words): a fence opens only at a line's start, so that one was read
+    as text, and the fence closing its block opened one that ran to the end of GCC 12's release notes."""
+    text = line.rstrip()
+    if text.endswith("```") and not text.lstrip().startswith("`") and text.count("`") == 3:
+        return [text[:-3].rstrip(), "```"]
+    return [line]
 
 
 _TABLE_CELL_SEPARATOR = re.compile(r"(?<!\\)\|")

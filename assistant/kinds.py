@@ -49,6 +49,8 @@ _ASKS_NUMBER = re.compile(
     rf"\bhow (?:many|much|long|large|big|far|often|old|tall|high|wide|deep|heavy|small|fast)\b|\bwhat {_QUANTITY}\b"
     rf"|\bwhat (?:is|was|are|were|will be) (?:the |its |their )?(?:[\w-]+ ){{0,3}}?{_QUANTITY}\b"
     rf"|\b(?:which|what) numeric\b"
+    # "What's the most ports I can list?" (not "the most dangerous attack")
+    rf"|\bwhat(?:['’]s| is| was| are| were) the (?:most|fewest) (?![\w-]*(?:ous|ss)\b)[a-z-]+s\b"
 )
 # Words of money: "how much" beside one of them, or "what is the cost", asks for an amount of money.
 _MONEY = r"(?:money|invest\w*|fund\w*|costs?|spen[dt]\w*|pa(?:y|ys|id)|prices?|budgets?|revenues?|worth|fees?|" \
@@ -144,7 +146,11 @@ def unstated(question: str, text: str) -> str:
 
 
 def has_month(text: str) -> bool:
-    return any(_MONTH.fullmatch(w) and _is_month(w) for w in words(text))
+    """Whether ``text`` names a month, written with its capital: "you may also" names none."""
+    return any(w[0].isupper() and _MONTH.fullmatch(w) and _is_month(w) for w in _LETTERS.findall(text))
+
+
+_LETTERS = re.compile(r"[A-Za-z]+")
 
 
 def _is_month(word: str) -> bool:

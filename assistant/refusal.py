@@ -129,6 +129,16 @@ def counted_noun(question: str) -> str | None:
     return plural
 
 
+def _modifier(question: str, noun: str) -> str | None:
+    """The noun before ``noun`` in the question's "how many" phrase ("connection" in "how many connection
+    attempts"), or None."""
+    m = _HOW_MANY.search(question.lower())
+    found = words(m.group(1)) if m else []
+    at = found.index(noun) if noun in found else 0
+    before = found[at - 1] if at else ""
+    return before if before.isalpha() and before not in STOP_WORDS and len(before) > 2 else None
+
+
 _HOW_MUCH = re.compile(r"\bhow much ((?:[a-z][\w'-]*\s+){0,3}[a-z][\w'-]*)")
 
 
@@ -235,6 +245,9 @@ class FocusCheck:
         stem = terms(noun)
         if (stem and stem[0] in {t for w in near for t in terms(w)}) or (near and self._close(noun, near, COUNTED)):
             return None
+        modifier = _modifier(question, noun)
+        if modifier and {f"{modifier}s", f"{modifier}es"} & near:
+            return None  # "How many connection attempts ...?": "6 or more connections within 30 seconds"
         return f"no figure in the evidence measures {noun!r}"
 
     def reason(self, question: str, chunks: list[str], evidence: str) -> str | None:

@@ -36,19 +36,25 @@ _NAMED = frozenset(terms(
 # "which X" asking for something written as code: an option, a name in a program.
 _CODE = frozenset(terms(
     "option options flag flags switch argument arguments parameter parameters keyword function functions method "
-    "methods class variable variables setting settings field fields key keys command commands directive directives"
+    "methods class variable variables setting settings field fields key keys command commands directive directives "
+    "exception exceptions warning warnings signal signals event events constant constants"
 ))
 _PATH = frozenset(terms("file files directory directories folder folders path paths"))
 _ASKING = re.compile(r"^(?:(?:and|but|so|then|also|in|on|at|by|for|from|to|with|under|of)\s+)*"
                      r"(who|whom|whose|which|what)\b\s*((?:[\w'./+-]+\s+){0,3})")
 
-_CODE_TOKEN = re.compile(r"(?<!\w)--?[A-Za-z][\w-]*|\b\w+_\w+\b|\b\w+\(\)|\b[A-Z][A-Z0-9_]{2,}\b|\b[a-z]+[A-Z]\w*"
-                         r"|`[^`]+`|\b\w+=\S*|\b[a-z_]+\.[a-z_]+\b")
+# An option, a name in a program, or a word set in quotes as it is typed ("the 'vrrp' protocol").
+_CODE_TOKEN = re.compile(r"(?<!\w)--?[A-Za-z][\w-]*|\b\w+_\w+\b|\b\w+\(\)|\b[A-Z][A-Z0-9_]{2,}\b"
+                         r"|\b[a-z]+[A-Z]\w*|`[^`]+`|\b\w+=\S*|\b[a-z_]+\.[a-z_]+\b|(?<!\w)'[a-z][\w.-]*'(?!\w)")
 _PATH_TOKEN = re.compile(r"(?:~|\.{0,2})/[\w.-]+|\b[\w-]+\.(?:conf|cfg|toml|ini|json|ya?ml|txt|md|py|sh|d|rc)\b")
 # A capitalised word inside a sentence (not the first word of one).
 _NAME_TOKEN = re.compile(r"(?<=[^\s.!?:]\s)[A-Z][\w&.-]+")
 # "What email address ...?", "Where do I send bug reports?": an address to write to, or a page to go to.
 _ASKS_ADDRESS = re.compile(r"\be-?mail\b|\bmailing list\b|\bwhere (?:\w+ ){0,3}(?:send|report|submit|mail)\b")
+# "Where does etckeeper record file owners?", "Where does htop look for its configuration file?": a path.
+_ASKS_PATH = re.compile(r"\bwhere\b (?:[\w'.-]+ ){0,6}(?:store[sd]?|storing|keep|keeps|keeping|kept|records?|recorded"
+                        r"|puts?|putting|placed|saves?|saved|writes?|written|installs?|installed|looks?|reads?|goes|go"
+                        r"|ends? up|lives?|located)\b")
 # The section a unit is shown under: a man page's capitals, or a heading path.
 _SECTION = re.compile(r"^(?:[A-Z][A-Z0-9 ]+|[^:\n]*›[^:\n]*): ")
 _ADDRESS_TOKEN = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]*\w|\bhttps?://\S+")
@@ -64,14 +70,14 @@ def answer_shape(question: str) -> str | None:
         if _ASKS_ADDRESS.search(part):
             return "address"
         m = _ASKING.match(part)
-        if not m:
-            continue
-        wh, asked = m.group(1), set(terms(m.group(2)))
+        wh, asked = (m.group(1), set(terms(m.group(2)))) if m else ("", set())
         if wh in ("who", "whom", "whose"):
             return "name"
         for shape, nouns in (("code", _CODE), ("path", _PATH), ("name", _NAMED)):
             if asked & nouns:
                 return shape
+        if _ASKS_PATH.search(part.lower()):
+            return "path"
     return None
 
 
@@ -90,4 +96,4 @@ def fits(shape: str | None, question: str, text: str) -> bool:
     if pattern is None:
         return holds(shape, text)
     said = {w.lower() for w in words(question)}
-    return any(m.group(0).lower().strip(".`") not in said for m in pattern.finditer(text))
+    return any(m.group(0).lower().strip(".`'") not in said for m in pattern.finditer(text))

@@ -450,6 +450,15 @@ def test_condense_always_joins_every_question(make_assistant: Callable[..., Assi
     assert answer.standalone_question == f"{HISTORY[0][0]} Who built the cider press?"
 
 
+def test_a_follow_up_is_searched_with_the_names_the_answer_before_gave(
+    indexed: Assistant, generator: FakeGenerator
+) -> None:
+    generator.queue(_cite("2,400,000", "It cost 2400000 pounds"))
+    history = [("Which release of the harbour plan added the wall?", "That was plan v2.1 [1].")]
+    answer = indexed.ask(FOLLOW_UP, history)
+    assert answer.standalone_question == f"{history[0][0]} (v2.1) {FOLLOW_UP}"
+
+
 def test_concat_uses_the_last_user_question(indexed: Assistant, generator: FakeGenerator) -> None:
     history = [("Who designed the breakwater?", "Calloway and Finch [1]."), *HISTORY]
     generator.queue(_cite("2,400,000", "It cost 2400000 pounds"))

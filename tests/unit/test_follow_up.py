@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.follow_up import is_follow_up, points_back_past
+from assistant.follow_up import answer_names, is_follow_up, points_back_past
 
 
 @pytest.mark.parametrize("question", [
@@ -54,3 +54,17 @@ def test_questions_that_stand_alone(question: str) -> None:
 ])
 def test_a_pronoun_after_a_new_subject_stands_for_it(question: str, subjects: set[str], points_back: bool) -> None:
     assert points_back_past(question, subjects) is points_back
+
+
+@pytest.mark.parametrize(("answer", "said", "names"), [
+    ("That was 0.40.0 [1].", "Which wheel release added the tags command? And what backend in that same release?",
+     ["0.40.0"]),
+    ("Run ./configure --debug and then make -j4.", "How do I build it with --debug? Where does that binary go?",
+     ["./configure", "-j4"]),  # the question says "--debug" itself
+    ("Call conn.start_next_cycle().", "Which method readies the connection? What state does that put it in?",
+     ["conn.start_next_cycle()"]),
+    ("It was rebuilt in 1987 [1].", "When was the wall rebuilt? How much did it cost?", []),  # a year is no name
+    ("It switched to the SFTP protocol by default.", "Which protocol? And which flag turns it off?", []),
+])
+def test_the_names_an_answer_gives_that_the_questions_do_not(answer: str, said: str, names: list[str]) -> None:
+    assert answer_names(answer, said) == names

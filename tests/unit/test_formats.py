@@ -484,6 +484,20 @@ def test_html_inline_code_broken_over_two_lines_stays_inline(tmp_path: Path) -> 
     assert [k for k, _ in found].count("heading") == 1, found
 
 
+def test_html_code_block_after_words_in_a_list_item_ends_where_it_ends(tmp_path: Path) -> None:
+    # GCC 12's release notes: "An example would be <pre>...</pre>" inside an <li>; trafilatura set the fence
+    # after the words, and the fence closing the block opened one that ran to the end of the page
+    page = ("<html><body><h1>Ada</h1><ul><li>Case exhaustion is supported for pattern matching. An example "
+            "would be <pre>\ntype Sign is (Neg, Zero, Pos);\n</pre></li></ul><h2>Eliminating uninitialized "
+            "variables</h2><ul><li>The new option <code>-ftrivial-auto-var-init=pattern</code> can be used to "
+            "fill variables with a repeated <code>0xFE</code> pattern.</li></ul></body></html>")
+    doc = load_file(_write(tmp_path, "changes.html", page.encode()))
+    found = [(u.kind, display(doc.text, u, markdown=True)) for u in units(doc.text, markdown=True)]
+    assert ("code", "type Sign is (Neg, Zero, Pos);") in found, doc.text
+    assert ("item", "The new option -ftrivial-auto-var-init=pattern can be used to fill variables with a repeated "
+            "0xFE pattern.") in found, found
+
+
 def test_html_text_set_straight_into_the_body_beside_blocks_is_kept_as_paragraphs(tmp_path: Path) -> None:
     # dnsmasq's setup guide: text outside <p> between headings and <PRE> blocks was lost or glued to the code
     page = ("<html><body><H1>Dnsmasq setup</H1><H2>Installation.</H2>\nTo compile and install dnsmasq, the "

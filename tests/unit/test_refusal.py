@@ -40,6 +40,8 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
     ("In which month was it held?", "It was held in Tianjin on the 8th.", True),
     ("In which month was it held?", "It was held on Sept 8.", False),
     ("On what date did it open?", "It opened on August 23rd.", False),
+    ("On what date was GCC 12.1 released?", "You may also want to check out the Porting to GCC 12 page.", True),
+    ("In which month was it held?", "The fair was held in May.", False),
     ("On what day of the month was it held?", "It was held in Tianjin on the 8th.", False),
     ("On what day of the month was it held?", "It was held in Tianjin by the committee.", True),
     ("When did the market open?", "The market opened on Tuesday.", False),
@@ -128,6 +130,10 @@ def test_a_figure_must_measure_the_quantity_asked_for(question: str, text: str, 
     ("How many items were handed down?", "178 examination and approval items were handed down.", True),
     ("How many people used the ferry?", "It carried 180,000 passengers.", True),  # any count of people
     ("Who came?", "Journalists from 60 countries came.", True),  # not a "how many" question
+    # a figure counting the thing the question's noun is made of: "connection attempts", "6 connections"
+    ("How many connection attempts make ufw refuse an address?", "It denies an address that attempts to initiate "
+     "6 or more connections within 30 seconds.", True),
+    ("How many new jobs were created?", "The 50 new projects were signed.", False),
 ])
 def test_a_figure_must_count_the_thing_asked_for(question: str, text: str, counted: bool) -> None:
     assert (FocusCheck(FakeEmbedder()).uncounted(question, text) is None) is counted
@@ -195,6 +201,8 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
     ("What is the longest update interval it accepts?", "number"),
     ("Which numeric uid is reserved for the web server?", "number"),
     ("What is the default log format?", None),
+    ("What's the most ports I can put in one rule?", "number"),  # "the most" before a plural counts
+    ("What is the most dangerous attack?", None),
     ("When did it open?", "date"),
     ("In which year was it built?", "date"),
     ("Who designed it?", None),

@@ -25,6 +25,12 @@ from assistant.types import Chunk, Hit
     ("Why was the dam strengthened?", None),
     ("When the tank is full, which valve opens?", None),  # a valve has no shape of its own
     ("which e2fsck.conf option makes it distrust the clock?", "code"),  # a file name among the first words
+    ("In Trio, what exception does the non-blocking variant raise?", "code"),  # a name in a program
+    ("Which h11 event must I send to finish my request?", "code"),
+    ("Where does etckeeper record file owners and permissions?", "path"),  # where a program keeps something
+    ("Where does htop look for its per-user configuration file?", "path"),
+    ("Where were the visiting reporters given a briefing?", None),
+    ("Which environment variable sets the directory where e2fsck stores its undo file?", "code"),
 ])
 def test_the_shape_is_read_where_the_question_starts_asking(question: str, shape: str | None) -> None:
     assert answer_shape(question) == shape
@@ -36,6 +42,9 @@ def test_the_shape_is_read_where_the_question_starts_asking(question: str, shape
     ("code", "Pass --fast to skip it.", True),
     ("code", "Set disable_numparse=True in the call.", True),
     ("code", "As a safety measure the check runs; it is slow.", False),
+    ("code", "It builds them with MkDocs instead.", False),  # a product's name is no name in a program
+    ("code", "keepalived is supported by using the 'vrrp' ('112') protocol.", True),  # a word in quotes as typed
+    ("code", "Don't use it, it's slow.", False),
     ("code", "DESCRIPTION: [options]: This stanza holds general settings.", False),  # a man page's section
     ("code", "OPTIONS: SaveIntervalSec=: The interval at which the time is saved.", True),
     ("path", "Environments live in ~/.local/pipx/venvs.", True),
