@@ -79,6 +79,7 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
     Headings, HTML and (unless the question asks for code) code blocks are never evidence.
     """
     code = bool(_ASKS_FOR_CODE & set(terms(question))) or answer_shape(question) == "code"
+    titled = _ASKS_SECTION.search(question) is not None
     seen: set[tuple[str, int]] = set()
     out: list[tuple[Chunk, int, int, str, str, str]] = []
     for hit in hits:
@@ -99,8 +100,17 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
                         said = shown(chunk, before)
                         start, text = before.start, f"{said} {ranked}"
                         ranked = f"{said.removeprefix(f'{before.label}: ') if before.label else said} {ranked}"
+                    section = unit.heading.split(" › ")[-1]
+                    if titled and unit.heading and section not in text.split(": ", 1)[0]:
+                        text = f"{section}: {text}"  # the section's name is the answer
                     out.append((chunk, start, unit.end, text, unit.heading, ranked))
     return out
+
+
+# "Which fish design law says ...?", "Which section covers ...?": the heading over the unit names the answer.
+_ASKS_SECTION = re.compile(r"\b(?:which|what)\s+(?:of\s+)?"
+                           r"(?:(?!(?:is|are|was|were|do|does|did|can|should|will|would)\b)[\w'’-]+\s+){0,3}?(?:laws?|principles?|rules?|guidelines?"
+                           r"|sections?|chapters?|headings?|steps?|stages?|phases?|tenets?)\b", re.IGNORECASE)
 
 
 # A sentence that opens by pointing back ("This is useful if ...", "These are: _IOFBF for ...", "It had uid 37.")

@@ -26,7 +26,10 @@ _AUX = r"(?:is|are|was|were|does|do|did|can|could|should|will|would|has|have|nam
 _LEAD = r"(?:(?:and|but|also|then|so)\s+)?(?:(?:in|on|at|by|from|to|for|with|under|since|of|until)\s+)?"
 # A question word where a question or a clause starts (after punctuation), or a wh-word within its
 # first words ("membership in which group", "Apart from X, membership in which group", "for how long").
-_ASKING = re.compile(rf"(?:^|[,:.;]\s+){_LEAD}(?:{_WH}|{_AUX})\b|(?:^|[,:.;]\s+)(?:\S+\s+){{1,3}}{_LEAD}{_WH}\b",
+# A statement asking within it ("Logrus skips locking when each write stays under what size, and ...?")
+# asks too.
+_ASKING = re.compile(rf"(?:^|[,:.;]\s+){_LEAD}(?:{_WH}|{_AUX})\b|(?:^|[,:.;]\s+)(?:\S+\s+){{1,3}}{_LEAD}{_WH}\b"
+                     rf"|\s(?:what|which|how many|how much)\s+\S+[^,;]*$",
                      re.IGNORECASE)
 _CUT = re.compile(rf",\s+and\s+|;\s+|\?\s+(?=[A-Z])|\s+and\s+(?={_WH}\b)", re.IGNORECASE)
 _DEPENDENT = re.compile(r"(?:and\s+)?(?:if so|if not|otherwise|or)\b", re.IGNORECASE)

@@ -57,6 +57,8 @@ _ASKS_YEAR = re.compile(r"\b(?:which|what) years?\b")
 _ASKS_WHEN = re.compile(r"^when\b")
 # "What is the default port?" is answered by a text that says what holds when nothing is set.
 _ASKS_DEFAULT = re.compile(r"\bdefaults?\b")
+# "How do I switch off the collectors that are on by default?" asks for a way, not for a default.
+_ASKS_WAY = re.compile(r"^(?:(?:and|but|so|then)\s+)?how (?:do|can|could|should|would|may|might) (?:i|you|we|one)\b")
 _STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\bif (?:not|no|none|unset)\b|\bomitted\b|\bnot (?:set|given|"
                              r"specified)\b|\botherwise\b|\bwithout\b|\babsent\b", re.IGNORECASE)
 # "What e-mail address ...?" is answered by an address ("security@example.org", "foo at example dot org"),
@@ -185,7 +187,7 @@ def _missing_kind(q: str, evidence: str) -> str | None:
         return "the question asks for an e-mail address and the evidence holds none"
     if _ASKS_LICENCE.search(q) and not _LICENCE.search(evidence):
         return "the question asks for a licence and the evidence names none"
-    if (_ASKS_DEFAULT.search(q) and not q.startswith("why") and answer_shape(q) != "code"
+    if (_ASKS_DEFAULT.search(q) and not q.startswith("why") and not _ASKS_WAY.match(q) and answer_shape(q) != "code"
             and not _STATES_DEFAULT.search(evidence)):
         # "Why won't dnsmasq by default accept ...?" asks for a reason, not for what holds by default;
         # "Which environment variable holds fzf's default options?" asks for a name

@@ -46,3 +46,25 @@ def test_a_sentence_under_a_heading_naming_code_is_shown_with_that_name() -> Non
         "Configuration File Format › <reset-dirs />: This element removes all of fonts directories where added by "
         "<dir> elements.",
         "Fonts are matched by their properties."]
+
+
+DESIGN = (
+    "# Design\n\n"
+    "## The law of responsiveness\n\n"
+    "The shell should remain responsive to the user at all times, even when the filesystem is slow.\n"
+)
+
+
+def _design(question: str) -> str:
+    chunk = Chunk("c1", "design.md", "/docs/design.md", "Design", DESIGN, 0, len(DESIGN), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
+    passage, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([DESIGN]))
+    return passage.text
+
+
+def test_a_question_asking_which_law_or_section_reads_the_sentence_under_its_heading() -> None:
+    # The heading is the answer to "which law ...?"; a question about the shell itself needs none.
+    assert _design("Which design law says the shell must stay usable when the filesystem is slow?") == (
+        "The law of responsiveness: The shell should remain responsive to the user at all times, "
+        "even when the filesystem is slow.")
+    assert _design("Must the shell stay usable when the filesystem is slow?").startswith("The shell should")

@@ -12,6 +12,9 @@ from assistant.wiring import Assistant
 @pytest.mark.parametrize(("question", "parts"), [
     ("Which library does Jinja rely on for HTML escaping, and which library does man-db use to run commands?",
      ["Which library does Jinja rely on for HTML escaping?", "which library does man-db use to run commands?"]),
+    # a statement asking within it ("... under what size") asks as a question does
+    ("Logrus skips locking when each write stays under what size, and which irssi setting keeps more lines?",
+     ["Logrus skips locking when each write stays under what size?", "which irssi setting keeps more lines?"]),
     ("What does the MIME spec require after an install? And which command updates Rust?",
      ["What does the MIME spec require after an install?", "And which command updates Rust?"]),
     ("To get thousands separators, which function does humanize provide and which argument does tabulate take?",

@@ -73,6 +73,8 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
      False),
     # a name asked for, of a thing that holds defaults, is no default asked for
     ("Which environment variable holds fzf's default options?", "FZF_DEFAULT_OPTS: e.g. --layout=reverse", False),
+    # a way asked for, to change what holds by default, is no default asked for
+    ("And how do I switch off one of the collectors that are on by default?", "Pass --no-collector.<name>.", False),
     # an e-mail address asked for needs one, however it is written; a licence asked for needs its name
     ("What e-mail address should I report security bugs to?", "Security bugs are handled by the core team.", True),
     ("What e-mail address should I report security bugs to?", "Write to security@harbour.example.", False),
