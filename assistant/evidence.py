@@ -17,6 +17,7 @@ from assistant.chunking import is_markdown, is_wrapped
 from assistant.embedding import Embedder, Vector
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import TermWeights, terms
+from assistant.refusal import counts
 from assistant.shapes import answer_shape, fits
 from assistant.types import Chunk, Hit, Passage, Unit
 from assistant.units import display, units
@@ -303,10 +304,20 @@ def _of_kind_asked(question: str, scored: list[_Scored], count: int) -> list[_Sc
     :mod:`assistant.refusal`. Not so for a version: a release named near the subject does not say
     which release brought what was asked about, and the refusal catches questions the documents do
     not answer.)"""
-    best = scored[:count]
+    best = _counting_first(question, scored[:count])
     kind = asked_kind(question)
     if kind not in ("number", "money", "share") or any(holds(kind, s[4]) for s in best):
         return best
     sources = {s[1].source for s in best}
     fitting = next((s for s in scored[count:] if s[1].source in sources and holds(kind, s[4])), None)
     return best if fitting is None else [*best[:-1], fitting]
+
+
+def _counting_first(question: str, best: list[_Scored]) -> list[_Scored]:
+    """``best`` with the first unit whose figure counts what a "how many X" question counts read
+    first, when the best has no such figure: "Logrus has seven logging levels" before "Logrus can
+    register one or more functions ..." for "How many severity levels does logrus offer?"."""
+    if not best or counts(question, best[0][4]) is not False:
+        return best
+    counting = next((s for s in best[1:] if counts(question, s[4])), None)
+    return best if counting is None else [counting, *(s for s in best if s is not counting)]

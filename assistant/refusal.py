@@ -131,6 +131,28 @@ def counted_noun(question: str) -> str | None:
     return plural
 
 
+def counts(question: str, text: str) -> bool | None:
+    """Whether ``text`` has a figure counting what a "how many X" ``question`` counts, X a few words
+    after it ("Logrus has seven logging levels" for "How many severity levels ...?", not "one or more
+    functions"); None when the question counts nothing it names."""
+    noun = counted_noun(question)
+    if noun is None or noun in _ANYONE:
+        return None
+    return _named_beside(noun, _beside_figures(text, 0))
+
+
+def _beside_figures(text: str, before: int) -> set[str]:
+    """The words of ``text`` from ``before`` words before each figure to five after it."""
+    tokens = words(text)
+    return {w for i, t in enumerate(tokens) if _FIGURE.match(t) or t in NUMBER_WORDS
+            for w in tokens[max(0, i - before) : i + 6] if w not in STOP_WORDS and not _FIGURE.match(w)}
+
+
+def _named_beside(noun: str, near: set[str]) -> bool:
+    stem = terms(noun)
+    return bool(stem) and stem[0] in {t for w in near for t in terms(w)}
+
+
 def _modifier(question: str, noun: str) -> str | None:
     """The noun before ``noun`` in the question's "how many" phrase ("connection" in "how many connection
     attempts"), or None."""
@@ -241,11 +263,8 @@ class FocusCheck:
             noun, before = measured_noun(question), 5
         if noun is None or noun in _ANYONE:
             return None
-        tokens = words(text)
-        near = {w for i, t in enumerate(tokens) if _FIGURE.match(t) or t in NUMBER_WORDS
-                for w in tokens[max(0, i - before) : i + 6] if w not in STOP_WORDS and not _FIGURE.match(w)}
-        stem = terms(noun)
-        if (stem and stem[0] in {t for w in near for t in terms(w)}) or (near and self._close(noun, near, COUNTED)):
+        near = _beside_figures(text, before)
+        if _named_beside(noun, near) or (near and self._close(noun, near, COUNTED)):
             return None
         modifier = _modifier(question, noun)
         if modifier and {f"{modifier}s", f"{modifier}es"} & near:

@@ -22,3 +22,14 @@ def test_a_one_letter_option_the_question_names_singles_out_its_sentence() -> No
     assert _best("Which variable makes bc behave as if started with -s?", text) == [
         "POSIXLY_CORRECT makes bc act the same as the -s option."]
 
+
+
+def test_a_how_many_question_reads_first_the_unit_whose_figure_counts_what_it_asks() -> None:
+    text = ("Logrus can register one or more functions that are called when any fatal level message is logged.\n\n"
+            "Logrus has seven logging levels: Trace, Debug, Info, Warning, Error, Fatal and Panic.\n")
+    question = "How many severity levels does logrus offer for fatal log messages?"
+    first, second = _best(question, text, count=2)
+    assert first.startswith("Logrus has seven logging levels")
+    assert second.startswith("Logrus can register")
+    # asked for something the figures do not count, the ranking stands
+    assert _best("How many hooks can logrus call for a fatal message?", text, count=2)[0].startswith("Logrus can")
