@@ -21,7 +21,7 @@ from assistant.llm import Generator, complete
 from assistant.names import named_identifiers, proper_names, unnamed
 from assistant.prompting import Templates, Turn, fit
 from assistant.question_parts import naming_words, question_parts, split_between
-from assistant.refusal import FocusCheck, missing_kind
+from assistant.refusal import FocusCheck, missing_kind, unstated_default
 from assistant.retrieval import Retriever
 from assistant.sentences import sentence_spans
 from assistant.shapes import answer_shape, fits
@@ -224,7 +224,8 @@ class Answerer:
         if self.config.focus_check:
             # What is shown must hold the kind asked for (a year for "in what year"), not only some
             # evidence sentence the answer was not taken from.
-            why = missing_kind(question, " ".join(s.text for s in sentences))
+            why = (missing_kind(question, " ".join(s.text for s in sentences))
+                   or unstated_default(question, [s.text for s in sentences]))
         if not why and fallback and self.config.focus_check and _nothing_copied(raw, fitted.passages, standalone):
             # The model guessed, and the sentence quoted instead does not count what was asked.
             why = self.focus.uncounted(question, sentences[0].text)  # the quote, not a second document's

@@ -23,7 +23,7 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 # Raised whenever the same file and settings would be cut into other chunks (a change to the
 # sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
-CHUNKING_VERSION = 25  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
+CHUNKING_VERSION = 28  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
 # 5: a PDF line that leaves its sentence open goes on over a wide gap. 6: running headers and page numbers left out.
 # 7: a definition's later sentences name its term. 8: plain-text tables give rows named by their header;
 # fields, bold labels, Sphinx objects, Debian sign-offs; underlines in text of long lines. 9: an HTML <pre>
@@ -55,7 +55,12 @@ CHUNKING_VERSION = 25  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 
 # whose lines are mostly "#" comments (a sample configuration) is read as the text of its comments. 23: an option
 # right under a man page's section title is a term; an HTML paragraph half link is kept, its links as text.
 # 24: a one-word line or a command line set in as prose goes with the sentence ending in a colon before it.
-# 25: an HTML code block set after words in a list item opens on its own line.
+# 25: an HTML code block set after words in a list item opens on its own line. 27: a PDF page going on in
+# brackets ("| (major, minor, patch) and ...") goes on with the sentence before; a title that is all a literal
+# ("``SIGUSR2``", "## `timeout`") heads its text as a named thing under the section; a Word paragraph opening
+# with "<" is text, not HTML. 28: Word paragraphs in a monospaced font or a code style are code blocks, their
+# lines kept, and monospaced words code spans; a Markdown list item opening with a name in code ("* `Mail` -
+# string") names its later paragraphs (and those set in after it).
 
 
 class Chunker:

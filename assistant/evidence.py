@@ -57,9 +57,13 @@ def shown(chunk: Chunk, unit: Unit) -> str:
         return f"{unit.label}: {text}"
     if unit.heading and (unit.kind in ("item", "row", "term") or _VERSIONED.search(unit.heading)
                          or _names_code(unit.heading.split(" › ")[-1])):
-        context = " › ".join(unit.heading.split(" › ")[-2:])
-        return f"{context}: {text}"
+        return f"{_shown_headings(unit.heading)}: {text}"
     return text
+
+
+def _shown_headings(heading: str) -> str:
+    """The last two headings over a unit as the reader sees them: a name in code without its backquotes."""
+    return " › ".join(h.strip("`") for h in heading.split(" › ")[-2:])
 
 
 def _names_code(heading: str) -> bool:
@@ -69,7 +73,8 @@ def _names_code(heading: str) -> bool:
     return len(heading.split()) <= 4 and _CODE_NAME.search(heading) is not None
 
 
-_CODE_NAME = re.compile(r"<\w|\w_\w|\w\(\)|(?:^|\s)--?\w|\w(?:\.|::)[a-z_]")
+# "`SIGUSR2`": a heading that was all a literal (see assistant.units)
+_CODE_NAME = re.compile(r"^`[^`]+`$|<\w|\w_\w|\w\(\)|(?:^|\s)--?\w|\w(?:\.|::)[a-z_]")
 
 
 def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, str, str, str]]:
@@ -101,7 +106,7 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
                         said = shown(chunk, before)
                         start, text = before.start, f"{said} {ranked}"
                         ranked = f"{said.removeprefix(f'{before.label}: ') if before.label else said} {ranked}"
-                    section = unit.heading.split(" › ")[-1]
+                    section = unit.heading.split(" › ")[-1].strip("`")
                     if titled and unit.heading and section not in text.split(": ", 1)[0]:
                         text = f"{section}: {text}"  # the section's name is the answer
                     out.append((chunk, start, unit.end, text, unit.heading, ranked))

@@ -141,8 +141,13 @@ _ENDING_NUMBER = re.compile(r"(?<=\s)\d{1,4}$")
 
 def _runs_on(before: str, after: str) -> bool:
     """Whether a page goes on with the sentence the page before left open: it ends with no
-    closing punctuation and the next page starts in lower case ("... was rebuilt | in 1987.")."""
-    end, start = before.rstrip()[-1:], after.lstrip()[:1]
+    closing punctuation and the next page starts in lower case ("... was rebuilt | in 1987."),
+    also inside a bracket ("... contains the release type | (major, minor, patch) and ...").
+
+    >>> _runs_on("the release type", "(major, minor, patch) and"), _runs_on("the release.", "(Minor) and")
+    (True, False)
+    """
+    end, start = before.rstrip()[-1:], after.lstrip().lstrip("([{\"'‘“")[:1]
     return bool(end) and end not in ".!?:;" and start.islower()
 
 
@@ -416,23 +421,71 @@ def docx(data: bytes, name: str) -> Extracted:
         raise DocumentError(f"{name}: a zip archive but not a Word document (no Word body inside); "
                             "save it from Word as .docx") from None
     blocks: list[str] = []
+    code: list[str] = []  # the lines of the code paragraphs read in a row: one block
     for item in document.iter_inner_content():
+        lines = None if isinstance(item, Table) else _code_lines(item)
+        if lines is not None:
+            code.extend(lines)
+            continue
+        if code and (fenced := _fenced(code)):
+            blocks.append(fenced)
+        code = []
         block = _table(item) if isinstance(item, Table) else _paragraph(item)
         if block:
             blocks.append(block)
+    if code and (fenced := _fenced(code)):
+        blocks.append(fenced)
     return Extracted("\n\n".join(blocks) + "\n" if blocks else "")
 
 
+# Word has no code blocks: code is set in a monospaced font or a code style. Read as Markdown's code,
+# it is what the same text is in a .md or .html file (an example, not a statement), keeps its lines,
+# and "<policy ... />" or "**kwargs" stay as written.
+_MONOSPACED = re.compile(r"courier|mono|consolas|menlo|monaco|lucida console|source code|fixed", re.IGNORECASE)
+_CODE_STYLE = re.compile(r"code|preformatted|plain text|macro|verbatim|source", re.IGNORECASE)
+
+
+def _monospaced(run: object) -> bool:
+    font, style = run.font.name or "", run.style.name if run.style is not None else ""  # type: ignore[attr-defined]
+    return bool(_MONOSPACED.search(font) or _CODE_STYLE.search(style))
+
+
+def _code_lines(paragraph: object) -> list[str] | None:
+    """A paragraph's lines when it is code (a code style, or every run with text monospaced), else None."""
+    from docx.text.paragraph import Paragraph
+
+    assert isinstance(paragraph, Paragraph)
+    style = paragraph.style.name if paragraph.style is not None else ""
+    runs = [r for r in paragraph.runs if r.text.strip()]
+    if style == "Title" or _HEADING_STYLE.fullmatch(style or "") or (style or "").startswith("List"):
+        return None  # a heading or list item is one, whatever its font
+    if _CODE_STYLE.search(style or "") or (runs and all(map(_monospaced, runs))):
+        return [line.rstrip() for line in paragraph.text.split("\n")]  # an empty one: a blank line in the code
+    return None
+
+
+def _fenced(lines: list[str]) -> str:
+    while lines and not lines[-1]:
+        lines = lines[:-1]
+    while lines and not lines[0]:
+        lines = lines[1:]
+    if not lines:
+        return ""
+    fence = "~~~~" if any(line.lstrip().startswith("```") for line in lines) else "```"
+    return "\n".join([fence, *lines, fence])
+
+
 _HEADING_STYLE = re.compile(r"Heading (\d)")
-# A paragraph's own text must not turn into Markdown structure ("# 1", "- x", "1. x", "> x").
-_MARKDOWN_START = re.compile(r"^(?=[#>*+-]|\d+[.)]\s)")
+# A paragraph's own text must not turn into Markdown structure ("# 1", "- x", "1. x", "> x"), nor into
+# HTML that is never shown ('<policy domain="cache" name="synchronize" value="True"/>' is text in Word).
+_MARKDOWN_START = re.compile(r"^(?=[#>*+<-]|\d+[.)]\s)")
 
 
 def _paragraph(paragraph: object) -> str:
     from docx.text.paragraph import Paragraph
 
     assert isinstance(paragraph, Paragraph)
-    text = " ".join(paragraph.text.split())
+    text = " ".join(_with_code_spans(paragraph).split())
     if not text:
         return ""
     style = paragraph.style.name if paragraph.style is not None else ""
@@ -448,6 +501,25 @@ def _paragraph(paragraph: object) -> str:
     if style.startswith("List") or (p_pr is not None and p_pr.numPr is not None):
         return f"- {text}"
     return text
+
+
+def _with_code_spans(paragraph: object) -> str:
+    """A paragraph's text with its monospaced runs as code spans ("run `make check` first"), as
+    Markdown would write them; a paragraph of hyperlinks or fields python-docx reads no runs of
+    keeps its plain text."""
+    runs = list(paragraph.runs)  # type: ignore[attr-defined]
+    if "".join(r.text for r in runs) != paragraph.text:  # type: ignore[attr-defined]
+        return str(paragraph.text)  # type: ignore[attr-defined]
+    out: list[str] = []
+    for run in runs:
+        if run.text.strip() and "\n" not in run.text and _monospaced(run):
+            ticks = "`" * (max((len(t) for t in re.findall(r"`+", run.text)), default=0) + 1)
+            pad = " " if run.text.strip().startswith("`") or run.text.strip().endswith("`") else ""
+            lead, body, trail = re.match(r"(\s*)(.*?)(\s*)$", run.text, re.DOTALL).groups()  # type: ignore[union-attr]
+            out.append(f"{lead}{ticks}{pad}{body}{pad}{ticks}{trail}")
+        else:
+            out.append(run.text)
+    return re.sub(r"`([^`\s]*)``([^`\s]*)`", r"`\1\2`", "".join(out))  # runs split mid-word: one span
 
 
 def _table(table: object) -> str:

@@ -47,6 +47,7 @@ def _english_stop_words() -> frozenset[str]:
 ENGLISH_STOP_WORDS = _english_stop_words()
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
 _STEMMER = snowballstemmer.stemmer("english")
+_LETTER_OPTION = re.compile(r"(?<![\w.'’-])-[A-Za-z](?![\w'’-])")
 # scikit-learn's list, less the number words and ordinals in it: "six" or "third" is an answer.
 _COUNTING = frozenset({"one", "two", "three", "four", "five", "six", "eight", "nine", "ten", "eleven", "twelve",
                        "fifteen", "twenty", "forty", "fifty", "sixty", "hundred", "first", "third"})
@@ -71,13 +72,19 @@ def _stem(word: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    """Content terms: stems of non-stop words, and numbers normalised."""
+    """Content terms: stems of non-stop words, numbers normalised, and one-letter options as written
+    ("-C" is "-c": a question about it finds the line that defines it, not every "c").
+
+    >>> terms("The -C flag sends CRLF; see -w/--wait.")
+    ['flag', 'send', 'crlf', 'wait', '-c', '-w']
+    """
     out: list[str] = []
     for w in words(text):
         if w[0].isdigit():
             out.append(normalise_number(w))
         elif w not in STOP_WORDS and len(w) > 1:
             out.append(_stem(w))
+    out.extend(m.group().lower() for m in _LETTER_OPTION.finditer(text))
     return out
 
 
@@ -133,7 +140,7 @@ class LexicalFile:
 LEXICAL_FILE = "lexical.sqlite3"
 # Raised whenever terms() would give other terms for the same text: the index is then emptied and
 # filled again from the stored chunks by the next `assistant index` (no embedding needed).
-TERMS_VERSION = 1
+TERMS_VERSION = 2
 # Every character a term can hold is part of an FTS5 token: a term is never split again.
 _TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '-.'''"
 _SCHEMA = f"""

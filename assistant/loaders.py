@@ -109,7 +109,10 @@ def _single_byte(encoding: str) -> bool:
     return encoding in _LATIN_CODE_PAGES
 
 
-@register(".txt", ".md", ".markdown", ".rst")
+# Text as it is: plain text and the lightweight markups, and configuration files (a commented sample
+# configuration is often the only reference of its settings).
+@register(".txt", ".text", ".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".org",
+          ".conf", ".cfg", ".ini", ".toml", ".yaml", ".yml")
 def _plain(data: bytes, path: Path) -> str:
     return decode_text(data, path)
 

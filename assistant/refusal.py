@@ -195,6 +195,36 @@ def missing_kind(question: str, evidence: str) -> str | None:
     return reasons[0] if all(reasons) else None
 
 
+def unstated_default(question: str, shown: list[str]) -> str | None:
+    """Why none of the ``shown`` sentences answers a question asking for the default of a setting it
+    names exactly ("--minfds", "COLUMN_LIMIT", "server.listen-backlog"), or None: the default must be
+    stated by a sentence naming that setting, not by one beside it on another option ("-s URL: ...
+    (default "http://localhost:9001")" does not give --minfds's default). A question in two parts is
+    refused only when neither part can be answered.
+
+    >>> unstated_default("What is the default value of --minfds?", ['--serverurl URL (default "localhost:9001")'])
+    'the question asks for the default of --minfds and no sentence shown states it'
+    >>> unstated_default("What is the default of max_tries?", ["max_tries: how often to retry (default 3)."])
+    """
+    reasons = [_unstated_default(part, shown) for part in asking_parts(question)]
+    return reasons[0] if all(reasons) else None
+
+
+def _unstated_default(q: str, shown: list[str]) -> str | None:
+    if not _ASKS_DEFAULT.search(q) or q.startswith("why") or _ASKS_WAY.match(q):
+        return None
+    named = [m.group(0) for m in _SETTING.finditer(q) if not _FILE_NAME.search(m.group(0))]
+    if not named or any(_STATES_DEFAULT.search(s) and any(n.lower() in s.lower() for n in named) for s in shown):
+        return None
+    return f"the question asks for the default of {named[0]} and no sentence shown states it"
+
+
+# A setting or option named exactly: "--minfds", "COLUMN_LIMIT", "max_count_problems", "server.listen-backlog";
+# not a file ("e2fsck.conf", "coverage.py") nor a one-letter option, which is more often a condition ("without -s").
+_SETTING = re.compile(r"(?<![\w.-])(?:--[A-Za-z][\w-]*|[A-Za-z]\w*_\w+|[a-z]\w*(?:\.[a-z][\w-]*)+)")
+_FILE_NAME = re.compile(r"\.(?:conf|cfg|ini|toml|ya?ml|json|py|txt|md|rst|d|sh|xml|html?)$|_config$", re.IGNORECASE)
+
+
 def _missing_kind(q: str, evidence: str) -> str | None:
     kind = asked_kind(q)
     if kind == "money" and not holds(kind, evidence):

@@ -702,6 +702,11 @@ def _number_depth(title: str) -> int | None:
     return 0 if _CHAPTER_NUMBER.match(title) else None
 
 
+# A title that is all a literal, "``SIGUSR2``" or "`timeout`", names a thing in code; its heading keeps
+# the backquotes, so that the text under it is shown with the name (see assistant.evidence.shown).
+_CODE_TITLE = re.compile(r"(`{1,2})([^`\n]+)\1:?")
+
+
 def _heading(text: str, line: tuple[int, int], headings: _Headings, level: int | None = None) -> _Block:
     """A heading line; a numbered one's level is its number's depth, an unnumbered one's comes from
     its indentation, capitals ranking higher."""
@@ -713,11 +718,14 @@ def _heading(text: str, line: tuple[int, int], headings: _Headings, level: int |
         level = len(title) - len(title.lstrip("*")) - 1
     if level is None and (number := _SECTION_NUMBER.match(title)):
         level = number.group(1).count(".")  # "4.3.1. Unpadded Size" sits under "4.3. List of Records", level 1
+    code = _CODE_TITLE.fullmatch(title.strip())
+    if level is None and code:
+        level = _OBJECT_LEVEL  # "``SIGUSR2``" over its text: a thing the section describes, not a section
     if level is None:
         upper = title.strip().upper() == title.strip() and any(c.isalpha() for c in title)
         level = 1 + 2 * _column(title) - (1 if upper else 0)
     if not _LABEL.match(title):  # "Date: 2024-02-12" labels the document; it heads no section
-        headings.push(level, _plain_inline(title))
+        headings.push(level, f"`{code.group(2)}`" if code else _plain_inline(title))
     return _Block(s + _indent(title), e, "heading", headings.path)
 
 
@@ -873,15 +881,39 @@ def _markdown_blocks(text: str) -> Iterator[_Block]:
         line = text[first[0] : first[1]]
         return first[0] + _indent(line), last[1]
 
+    # each open list item's term: "`Acquire::http::Dl-Limit` - integer (default:0)" opening it names
+    # what its later paragraphs say; None until its first paragraph is read
+    terms: list[str | None] = []
+    # the term of an item just closed, and its marker's column: a paragraph set in after it, though not
+    # far enough to be inside the item (" Use apt bandwidth limit ..." under "* `Acquire::http::Dl-Limit`
+    # - integer"), goes on with it as its writer meant
+    after: tuple[str, int] | None = None
     for i, token in enumerate(tokens):
         if token.type == "list_item_open":
             in_item += 1
+            terms.append(None)
+            after = None
         elif token.type == "list_item_close":
             in_item -= 1
+            term = terms.pop()
+            after = (term, _indent(text[slice(*lines[token.map[0]])]) if token.map else 0) if term else None
         if not token.map or token.nesting < 0:
             continue
+        if token.type == "paragraph_open" and terms and i + 1 < len(tokens):
+            if terms[-1] is None:
+                terms[-1] = _item_term(tokens[i + 1])
+            elif terms[-1]:
+                yield _Block(*span(token.map), "prose", headings.path, terms[-1])
+                continue
+        elif token.type == "paragraph_open" and after:
+            if _indent(text[slice(*lines[token.map[0]])]) > after[1]:
+                yield _Block(*span(token.map), "prose", headings.path, after[0])
+                continue
+            after = None
+        elif token.type == "heading_open":
+            after = None
         if token.type == "heading_open":
-            headings.push(int(token.tag[1:]), _plain(tokens[i + 1]) if i + 1 < len(tokens) else "")
+            headings.push(int(token.tag[1:]), _plain(tokens[i + 1], code=True) if i + 1 < len(tokens) else "")
             yield _Block(*span(token.map), "heading", headings.path)
         elif token.type == "paragraph_open":
             kind = "links" if i + 1 < len(tokens) and _only_links(tokens[i + 1]) else "item" if in_item else "prose"
@@ -899,10 +931,25 @@ def _markdown_blocks(text: str) -> Iterator[_Block]:
             yield _Block(*span(token.map), "html", headings.path)
 
 
-def _plain(inline: Token) -> str:
-    """An inline token's text without its markup or HTML: a heading's title."""
+def _item_term(inline: Token) -> str:
+    """The name a list item opens with when its first paragraph is a name set as code, with at most a
+    few words after it ("`Unattended-Upgrade::Mail` - string (default:"")"), else ""."""
+    children = [c for c in inline.children or () if c.type not in ("softbreak", "hardbreak")]
+    opens = next((c for c in children if c.type != "text" or c.content.strip()), None)
+    text = _plain(inline).strip()
+    if opens is None or opens.type != "code_inline" or len(text.split()) > 8:
+        return ""
+    return text.rstrip(":")
+
+
+def _plain(inline: Token, code: bool = False) -> str:
+    """An inline token's text without its markup or HTML: a heading's title; with ``code``, one that
+    is all a code span keeps its backquotes ("### `timeout`" names a setting)."""
     # an image stands for its alt text: "# ![btop++](Img/logo.png)" is titled "btop++"
     shown = ("text", "code_inline", "image")
+    children = [c for c in inline.children or () if c.type in shown and c.content.strip()]
+    if code and len(children) == 1 and children[0].type == "code_inline":
+        return f"`{children[0].content}`"
     return "".join(c.content for c in inline.children or () if c.type in shown) or inline.content
 
 

@@ -84,6 +84,9 @@ def docx(blocks: Sequence[Block], title: str = "") -> bytes:
             document.add_heading(content, 1 if kind == "h1" else 2)
         elif kind == "item":
             document.add_paragraph(content, style="List Bullet")
+        elif kind == "code":  # as writers set code in Word: a paragraph in Courier New, its lines kept
+            run = document.add_paragraph().add_run(content)
+            run.font.name = "Courier New"
         elif kind == "table":
             table = document.add_table(rows=len(content), cols=len(content[0]))
             for r, cells in enumerate(content):

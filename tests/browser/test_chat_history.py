@@ -57,6 +57,9 @@ def test_regenerate_replaces_the_last_answer(served: Served, new_page: Any) -> N
     page.evaluate(WATCH_TAKEN)
     page.click("#regenerate")
     _settled(page, 2)
+    # the watcher records the last state after the page shows it: under load, later than the fixed wait
+    page.wait_for_function("(window.__states || []).some(s => s.stage) && window.__states.at(-1).checked",
+                           timeout=60_000)
     states = page.evaluate("window.__states")
     assert any(s["stage"] for s in states), "the last answer was not made again"
     assert states[-1]["checked"] and "Sinovac" in states[-1]["text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fakes import FakeEmbedder
 
 from assistant.evidence import EvidenceSelector, shown
@@ -48,6 +49,19 @@ def test_a_sentence_under_a_heading_naming_code_is_shown_with_that_name() -> Non
         "Fonts are matched by their properties."]
 
 
+@pytest.mark.parametrize(("text", "markdown"), [
+    ("Signals\n=======\n\n``SIGUSR2``\n\n  supervisord will close and reopen the main activity log.\n", False),
+    ("# Signals\n\n## `SIGUSR2`\n\nsupervisord will close and reopen the main activity log.\n", True),
+])
+def test_text_under_a_title_that_is_all_a_literal_is_shown_with_that_name(text: str, markdown: bool) -> None:
+    # supervisor's "Running" chapter sets each signal out as "``SIGUSR2``" over its text: the text alone
+    # did not say which signal "Which signal makes supervisord reopen its logs?" asks for.
+    name = "signals.md" if markdown else "signals.rst"
+    chunk = Chunk("c1", name, f"/docs/{name}", "Signals", text, 0, len(text), "sha")
+    assert [shown(chunk, u) for u in units(text, markdown=markdown) if u.evidence] == [
+        "Signals › SIGUSR2: supervisord will close and reopen the main activity log."]
+
+
 DESIGN = (
     "# Design\n\n"
     "## The law of responsiveness\n\n"
@@ -68,3 +82,19 @@ def test_a_question_asking_which_law_or_section_reads_the_sentence_under_its_hea
         "The law of responsiveness: The shell should remain responsive to the user at all times, "
         "even when the filesystem is slow.")
     assert _design("Must the shell stay usable when the filesystem is slow?").startswith("The shell should")
+
+
+@pytest.mark.parametrize("indent", ["  ", " "])
+def test_later_paragraphs_of_a_list_item_opening_with_a_name_are_shown_with_it(indent: str) -> None:
+    # unattended-upgrades' README sets each option out as "* `Name` - type (default)" over its text,
+    # the text set in by one space only (so not inside the item as Markdown reads it, as its writer meant).
+    text = ("# Options\n\n"
+            f"* `Acquire::http::Dl-Limit` - integer (default:0)\n\n{indent}Use apt bandwidth limit feature.\n\n"
+            "* `Dpkg::Options` - list of strings\n\n"
+            "Unrelated text after the list.\n")
+    chunk = Chunk("c1", "README.md", "/docs/README.md", "Options", text, 0, len(text), "sha")
+    assert [shown(chunk, u) for u in units(text, markdown=True) if u.evidence] == [
+        "Options: Acquire::http::Dl-Limit - integer (default:0)",
+        "Acquire::http::Dl-Limit - integer (default:0): Use apt bandwidth limit feature.",
+        "Options: Dpkg::Options - list of strings",
+        "Unrelated text after the list."]

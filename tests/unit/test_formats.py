@@ -91,6 +91,16 @@ def test_a_sentence_over_a_page_break_names_both_pages(tmp_path: Path) -> None:
     assert citation.page_label == "pp. 1–2"
 
 
+def test_a_sentence_going_on_in_brackets_over_a_page_break_is_one(tmp_path: Path) -> None:
+    # Pelican's contributing guide as a PDF: "... contains the release type" | "(major, minor, patch) and ..."
+    data = documents.pdf([[("p", "Add a RELEASE.md file in the root of the project that contains the release type")],
+                          [("p", "(major, minor, patch) and a summary of the changes.")]])
+    doc = load_file(_write(tmp_path, "contributing.pdf", data))
+    assert [doc.text[u.start:u.end] for u in units(doc.text, wrapped=True) if u.evidence] == [
+        "Add a RELEASE.md file in the root of the project that contains the release type\n"
+        "(major, minor, patch) and a summary of the changes."]
+
+
 def test_a_sentence_left_open_goes_on_over_a_wide_gap_between_lines(tmp_path: Path) -> None:
     """A wide gap after a line is a paragraph break only when the line ends its sentence or the
     next one starts anew: "... the result from the" + gap + "magic sniffing" is one sentence."""
@@ -225,6 +235,48 @@ def test_docx_paragraph_that_looks_like_markdown_stays_a_paragraph(tmp_path: Pat
     doc = load_file(_write(tmp_path, "notes.docx", data))
     kinds = [u.kind for u in units(doc.text, markdown=True)]
     assert kinds == ["heading", "prose", "prose"]
+
+
+def test_docx_paragraph_that_is_a_tag_is_shown_as_text(tmp_path: Path) -> None:
+    # ImageMagick's security policy as Word: the policy that answers "which cache policy ...?" is a
+    # paragraph reading like HTML, which Markdown would have made a hidden HTML block.
+    data = documents.docx([("p", "To prevent a SIGBUS, use this security policy:"),
+                           ("p", '<policy domain="cache" name="synchronize" value="True"/>')])
+    doc = load_file(_write(tmp_path, "policy.docx", data))
+    found = [(u.kind, display(doc.text, u, markdown=True)) for u in units(doc.text, markdown=True)]
+    assert found == [("prose", "To prevent a SIGBUS, use this security policy:"),
+                     ("prose", '<policy domain="cache" name="synchronize" value="True"/>')]
+
+
+def test_docx_code_in_a_monospaced_font_is_a_code_block_with_its_lines(tmp_path: Path) -> None:
+    # ImageMagick's policy.xml example as Word: Markdown had read it as hidden HTML, on one line.
+    data = documents.docx([("p", "We provide this policy with reasonable limits:"),
+                           ("code", '<policymap>\n  <policy domain="resource" name="disk" value="1GiB"/>'),
+                           ("code", "</policymap>"),
+                           ("p", "Set **kwargs as you like.")])
+    doc = load_file(_write(tmp_path, "policy.docx", data))
+    assert doc.text == ("We provide this policy with reasonable limits:\n\n"
+                        '```\n<policymap>\n  <policy domain="resource" name="disk" value="1GiB"/>\n'
+                        '</policymap>\n```\n\n'
+                        "Set **kwargs as you like.\n")
+    # as in Markdown, the sentence ending in a colon is read with the example it introduces
+    assert [display(doc.text, u, markdown=True) for u in units(doc.text, markdown=True)][0] == (
+        'We provide this policy with reasonable limits: <policymap> <policy domain="resource" name="disk" '
+        'value="1GiB"/> </policymap>')
+
+
+def test_docx_monospaced_words_in_a_sentence_are_code_spans(tmp_path: Path) -> None:
+    import docx as python_docx
+
+    document = python_docx.Document()
+    paragraph = document.add_paragraph("Pass ")
+    paragraph.add_run("**kwargs").font.name = "Courier New"
+    paragraph.add_run(" to the hook.")
+    out = tmp_path / "hooks.docx"
+    document.save(str(out))
+    doc = load_file(out)
+    assert doc.text == "Pass `**kwargs` to the hook.\n"
+    assert display(doc.text, units(doc.text, markdown=True)[0], markdown=True) == "Pass **kwargs to the hook."
 
 
 def test_zip_renamed_docx_is_refused_with_the_reason(tmp_path: Path) -> None:

@@ -239,3 +239,10 @@ def test_a_kill_at_any_write_leaves_store_and_lexical_index_that_the_next_run_ma
             run(folder)
             got = _state(*_dying(folder, _Clock(None)))
             assert got == want, f"killed at write {kill_at} of {writes} (update run: {changed})"
+
+
+def test_a_one_letter_option_is_a_term_of_its_own() -> None:
+    from assistant.lexical import terms
+
+    assert "-c" in terms("The -C flag sends CRLF.") and "-c" not in terms("a C compiler, e-mail, x-y")
+    assert terms("see -w/--wait") == ["wait", "-w"]

@@ -138,6 +138,15 @@ def test_restructured_text_is_read_as_plain_text(tmp_path: Path) -> None:
     assert "plugin system" in document.text
 
 
+def test_a_commented_configuration_file_is_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "sentinel.conf"
+    path.write_text("# The port that this sentinel instance will run on\nport 26379\n", encoding="utf-8")
+    document = load_file(path)
+    assert {".conf", ".ini", ".toml", ".yaml", ".adoc"} <= set(supported_suffixes())
+    assert (document.source, document.title) == ("sentinel.conf", "# The port that this sentinel instance will run on")
+    assert "port 26379" in document.text
+
+
 def test_documentation_files_named_for_what_they_are_are_read_as_text(tmp_path: Path) -> None:
     for name in ("NEWS", "README.Debian", "copyright", "run", "changelog.Debian.gz"):
         (tmp_path / name).write_bytes(b"\x1f\x8b\x08" if name.endswith(".gz") else f"{name} text\n".encode())

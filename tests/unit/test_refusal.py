@@ -6,7 +6,7 @@ import pytest
 from fakes import FakeEmbedder, FakeGenerator
 
 from assistant.kinds import asked_kind, holds
-from assistant.refusal import FocusCheck, counted_noun, focus_words, measured_noun, missing_kind
+from assistant.refusal import FocusCheck, counted_noun, focus_words, measured_noun, missing_kind, unstated_default
 from assistant.wiring import Assistant
 
 REFUSAL = "The documents do not say."
@@ -268,3 +268,21 @@ def test_an_answer_shown_without_the_kind_asked_for_is_refused(
     assert "1987" in " ".join(p.text for p in answer.passages)
     assert answer.refused and not answer.citations
     assert any("year" in note for note in answer.notes), answer.notes
+
+
+@pytest.mark.parametrize(("question", "shown", "refused"), [
+    # supervisor's manual gives --serverurl's default beside --minfds, and never --minfds's own
+    ("What is the default value of supervisord's --minfds option?",
+     ['-s, --serverurl URL: URL on which supervisord server is listening (default "http://localhost:9001").'], True),
+    ("What is the default value of supervisord's --minfds option?",
+     ["-a NUM, --minfds=NUM: The minimum number of file descriptors; the default is 1024."], False),
+    ("Which HTML tags are in bleach's default ALLOWED_TAGS list?", ["Bleach strips tags by default."], True),
+    ("What is the default value of max_count_problems in e2fsck.conf?",
+     ["max_count_problems: this relation sets a threshold; if it is not set, there is no limit."], False),
+    # no setting named: the rule does not apply
+    ("What is the default highest UID in adduser.conf?", ["LAST_UID: the default is 29999."], False),
+    ("Why does --minfds default to 1024?", ["It keeps the process running."], False),  # a reason, not a default
+])
+def test_a_default_of_a_named_setting_must_be_stated_beside_that_name(question: str, shown: list[str],
+                                                                      refused: bool) -> None:
+    assert (unstated_default(question, shown) is not None) == refused
