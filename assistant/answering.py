@@ -13,9 +13,9 @@ from pathlib import Path
 
 from assistant import citations
 from assistant.embedding import Vector
-from assistant.evidence import EvidenceSelector
+from assistant.evidence import EvidenceSelector, headings_over
 from assistant.follow_up import answer_names, is_follow_up, points_back_past
-from assistant.kinds import asked_kind, holds
+from assistant.kinds import answers_kind
 from assistant.lexical import terms
 from assistant.llm import Generator, complete
 from assistant.names import named_identifiers, proper_names, unnamed
@@ -225,7 +225,7 @@ class Answerer:
             # What is shown must hold the kind asked for (a year for "in what year"), not only some
             # evidence sentence the answer was not taken from.
             why = (missing_kind(question, " ".join(s.text for s in sentences))
-                   or unstated_default(question, [s.text for s in sentences]))
+                   or unstated_default(question, [s.text for s in sentences], _headings_over(sentences, pool)))
         if not why and fallback and self.config.focus_check and _nothing_copied(raw, fitted.passages, standalone):
             # The model guessed, and the sentence quoted instead does not count what was asked.
             why = self.focus.uncounted(question, sentences[0].text)  # the quote, not a second document's
@@ -272,6 +272,13 @@ class Answerer:
         """The GBNF the model's answer over ``passages`` must follow."""
         return citations.grammar(passages, self.templates.refusal(), self.config.max_sentences,
                                  self.config.model_may_refuse, self.config.max_sentence_chars)
+
+
+def _headings_over(sentences: list[Sentence], passages: list[Passage]) -> list[str]:
+    """The headings over the passages each shown sentence cites ("Deprecations › IM image format"): what
+    a sentence is about when it does not say."""
+    by_n = {p.n: p for p in passages}
+    return [" ".join(headings_over(by_n[n]) for n in s.markers if n in by_n) for s in sentences]
 
 
 def checked(
@@ -404,8 +411,7 @@ def _says_more(piece: str, question: str, asked: frozenset[str]) -> bool:
 
 def _not_of_kind(raw: str, question: str) -> bool:
     """Whether the model's answer lacks the kind the question asks for ("Tianjin" for "how many?")."""
-    kind = asked_kind(question)
-    return kind is not None and not holds(kind, " ".join(text for text, _ in citations.parse(raw)))
+    return not answers_kind(question, " ".join(text for text, _ in citations.parse(raw)))
 
 
 def _trusted_or_quoted(
@@ -418,11 +424,10 @@ def _trusted_or_quoted(
     is the small model copying the wrong span: the sentence around it is the safer answer.
     ``question`` is the question as asked, not condensed: a follow-up decides its own kind.
     """
-    kind = asked_kind(question)
-    if not rewritten and holds(kind, " ".join(s.text for s in sentences)):
+    if not rewritten and answers_kind(question, " ".join(s.text for s in sentences)):
         return sentences, rewritten
     cited = {n for s in sentences for n in s.markers}
-    fitting = [p for p in passages if holds(kind, p.text)]
+    fitting = [p for p in passages if answers_kind(question, p.text)]
     best = min(fitting, key=lambda p: (p.n not in cited, p.n)) if fitting else passages[0]
     return [citations.check(best.text, (best.n,), passages)], True
 

@@ -61,6 +61,11 @@ def shown(chunk: Chunk, unit: Unit) -> str:
     return text
 
 
+def headings_over(passage: Passage) -> str:
+    """The headings over the first unit of ``passage``, outermost first, joined by " › " ("" when none)."""
+    return next((u.heading for u in _units(passage.chunk) if u.start == passage.start), "")
+
+
 def _shown_headings(heading: str) -> str:
     """The last two headings over a unit as the reader sees them: a name in code without its backquotes."""
     return " › ".join(h.strip("`") for h in heading.split(" › ")[-2:])

@@ -83,7 +83,7 @@ _ASKS_VERSION = re.compile(r"(?:(?:starting )?(?:with|from|since|as of) )?"
                            r"(?:which|what(?: is| was| are| were)? the|what) (?:[\w.-]+ ){0,3}?"
                            r"(?:version|release)s?(?=\s*(?:[?,.]|$)|\s+(?:of|in|for|on|that|did|does|do|is|was|were|"
                            r"has|had|have|will|would|can|could|should|must|first|introduced|added|made|removed|"
-                           r"dropped|changed|brought|fixed|became|started|needs?|needed|requires?|required|"
+                           r"dropped|lost|deprecated|changed|brought|fixed|became|started|stopped|needs?|needed|requires?|required|"
                            r"supports?|supported|ships?|shipped|up|onwards?|upwards)\b)")
 _VERSION = re.compile(r"(?<![\w.:])v?\d+(?:\.\d+)+|\b(?:version|release)s? \d|\bv\d", re.IGNORECASE)
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|month|date|day)s?\b|\bon what\b")
@@ -143,6 +143,13 @@ def unstated(question: str, text: str) -> str:
     """
     named = {m.group().lower() for m in _VERSION.finditer(question)}
     return _VERSION.sub(lambda m: "" if m.group().lower() in named else m.group(), text)
+
+
+def answers_kind(question: str, text: str) -> bool:
+    """Whether ``text`` holds an answer of the kind ``question`` asks for, other than a version the
+    question names itself: "Pillow 13.0.0" does not say which Python release Pillow 13.0.0 dropped."""
+    kind = asked_kind(question)
+    return holds(kind, unstated(question, text) if kind == "version" else text)
 
 
 def has_month(text: str) -> bool:

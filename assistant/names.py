@@ -17,6 +17,7 @@ symbol for gold?") is about something else when no word of that thing is in them
 "the documents never mention '14'"
 >>> unnamed("Which files does gzip 1.12 compress?", "Changes in release 1.12: ...")
 >>> unnamed("How long does a 2048-bit key take?", "Keysize (bits): 2048; time: 6.55 sec.")
+>>> unnamed("What did Pillow 13 drop?", "Pillow 13.0.0 has dropped support for Python 3.10.")
 """
 
 from __future__ import annotations
@@ -92,14 +93,15 @@ def proper_names(question: str) -> list[str]:
 
 
 def _identifier_in(name: str, text: str) -> bool:
-    # "1.13" is not in "1.3.13" or "1.130"; "100" is in "100MB"; "_paths" is in "utils.extract_paths".
+    # "1.13" is not in "1.3.13" or "1.130"; "100" is in "100MB"; "_paths" is in "utils.extract_paths";
+    # "Pillow 13" is in "Pillow 13.0.0": a release's trailing zeros may be left out.
     # A figure with its unit ("2048-bit", "30-day") is in a text that gives the figure: a table's
     # "Keysize (bits)" column holds 2048.
     measure = _MEASURE.fullmatch(name)
     if measure and name not in text:
         name = measure.group(1)
     before = r"(?<![\d.])" if name[0].isdigit() else r"(?<!\w)"
-    after = r"(?!\d|\.\d)" if name[-1].isdigit() else r"(?!\w)"
+    after = r"(?:\.0)*(?!\d|\.\d)" if name[-1].isdigit() else r"(?!\w)"
     if re.search(before + re.escape(name) + after, text):
         return True
     return name.isdigit() and int(name) in _NUMBER_WORDS and f" {_NUMBER_WORDS[int(name)]} " in f" {text} "

@@ -195,30 +195,47 @@ def missing_kind(question: str, evidence: str) -> str | None:
     return reasons[0] if all(reasons) else None
 
 
-def unstated_default(question: str, shown: list[str]) -> str | None:
-    """Why none of the ``shown`` sentences answers a question asking for the default of a setting it
-    names exactly ("--minfds", "COLUMN_LIMIT", "server.listen-backlog"), or None: the default must be
-    stated by a sentence naming that setting, not by one beside it on another option ("-s URL: ...
-    (default "http://localhost:9001")" does not give --minfds's default). A question in two parts is
-    refused only when neither part can be answered.
+def unstated_default(question: str, shown: list[str], headings: list[str] | None = None) -> str | None:
+    """Why none of the ``shown`` sentences (under their ``headings``, one for each) answers a question
+    asking for the default of a setting it names exactly ("--minfds", "COLUMN_LIMIT",
+    "server.listen-backlog"), or for the release of one ("In which version is ImageQt.align8to32() to be
+    removed?"); None when one may. The default must be stated by a sentence naming that setting, not by
+    one beside it on another option ("-s URL: ... (default "http://localhost:9001")" does not give
+    --minfds's default), and the release given by a sentence on that thing, not by the deprecation listed
+    before it. A question in two parts is refused only when neither part can be answered.
 
     >>> unstated_default("What is the default value of --minfds?", ['--serverurl URL (default "localhost:9001")'])
     'the question asks for the default of --minfds and no sentence shown states it'
     >>> unstated_default("What is the default of max_tries?", ["max_tries: how often to retry (default 3)."])
+    >>> unstated_default("Since which release does foo() take a key?", ["Since 2.1 it takes a key."], ["API › foo()"])
     """
-    reasons = [_unstated_default(part, shown) for part in asking_parts(question)]
+    under = headings or [""] * len(shown)
+    reasons = [_unstated_default(part, list(zip(shown, under, strict=True))) for part in asking_parts(question)]
     return reasons[0] if all(reasons) else None
 
 
-def _unstated_default(q: str, shown: list[str]) -> str | None:
-    if not _ASKS_DEFAULT.search(q) or q.startswith("why") or _ASKS_WAY.match(q):
+def _unstated_default(q: str, shown: list[tuple[str, str]]) -> str | None:
+    default = bool(_ASKS_DEFAULT.search(q)) and not q.startswith("why") and not _ASKS_WAY.match(q)
+    if not default and asked_kind(q) != "version":
         return None
     named = [m.group(0) for m in _SETTING.finditer(q) if not _FILE_NAME.search(m.group(0))]
-    if not named or any(_STATES_DEFAULT.search(s) and any(n.lower() in s.lower() for n in named) for s in shown):
+    named += [m.group(1) for m in _CALL.finditer(q)]
+    said = [text for text, heading in shown
+            if any(n.lower() in text.lower() or _squeezed(n) in _squeezed(heading) for n in named)]
+    if not named or (said and not default) or any(_STATES_DEFAULT.search(s) for s in said):
         return None
-    return f"the question asks for the default of {named[0]} and no sentence shown states it"
+    return f"the question asks for the {'default' if default else 'release'} of {named[0]} and no sentence shown " \
+           "states it"
 
 
+def _squeezed(text: str) -> str:
+    """``text`` in lower case without spaces and underscores: a PDF's heading "asn1 der decoding startEnd"
+    names asn1_der_decoding_startEnd (a sentence's "allowed tags list" does not name ALLOWED_TAGS)."""
+    return re.sub(r"[\s_]+", "", text.lower())
+
+
+# A function named with its call: "ImageQt.align8to32()" names align8to32
+_CALL = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\(\)")
 # A setting or option named exactly: "--minfds", "COLUMN_LIMIT", "max_count_problems", "server.listen-backlog";
 # not a file ("e2fsck.conf", "coverage.py") nor a one-letter option, which is more often a condition ("without -s").
 _SETTING = re.compile(r"(?<![\w.-])(?:--[A-Za-z][\w-]*|[A-Za-z]\w*_\w+|[a-z]\w*(?:\.[a-z][\w-]*)+)")

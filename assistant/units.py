@@ -61,7 +61,8 @@ def units(text: str, markdown: bool = False, wrapped: bool | None = None) -> lis
     blocks = _markdown_blocks(text) if markdown else _plain_blocks(text, wrapped)
     out: list[Unit] = []
     for block in blocks:
-        out.extend((block.kind == "code" and _settings(text, block)) or _split(text, block))
+        out.extend((block.kind == "code" and (_settings(text, block) or _help_text(text, block)))
+                   or _split(text, block))
     found = _with_examples(text, [u for u in out if u.end > u.start])
     return _named_by_setting(text, found) if commented else found
 
@@ -111,6 +112,28 @@ def _settings(text: str, block: _Block) -> list[Unit]:
     if sum(annotated for _, _, annotated in found) < 2:
         return []
     return [Unit(s, e, "item" if annotated else "code", block.heading) for s, e, annotated in found]
+
+
+def _help_text(text: str, block: _Block) -> list[Unit]:
+    """A command's ``--help`` shown as code ("-i --increment [<level>]" over "Increment a version by the
+    specified level. ... Default level is 'patch'."), read as a manual is: each option with the sentences
+    on it. Empty unless at least two options are defined in it; other code stays code."""
+    lines = text[block.start : block.end].splitlines(keepends=True)
+    fenced = bool(lines) and _FENCE.fullmatch(lines[0].strip()) is not None
+    start = block.start + (len(lines[0]) if fenced else 0)
+    end = block.end - (len(lines[-1]) if fenced and len(lines) > 1 and _FENCE.fullmatch(lines[-1].strip()) else 0)
+    inner = text[start:end]
+    if len(_OPTION_LINE.findall(inner)) < 2:
+        return []
+    found = [Unit(u.start + start, u.end + start, u.kind, " › ".join(h for h in (block.heading, u.heading) if h),
+                  u.label)
+             for b in _plain_blocks(inner) if b.kind != "heading" for u in _split(inner, b)]
+    options = sum(u.kind == "term" and text[u.start : u.end].lstrip().startswith("-") for u in found)
+    return found if options >= 2 else []
+
+
+# an option, and its text set in on the line below
+_OPTION_LINE = re.compile(r"^[^\S\n]*--?[A-Za-z][^\n]*\n[^\S\n]{2,}\S", re.MULTILINE)
 
 
 def _annotated(text: str, group: list[tuple[int, int]]) -> bool:

@@ -41,6 +41,9 @@ def test_proper_names_are_capitalised_words_inside_a_sentence(question: str, nam
     ("When was gzip 1.13 released?", "Changes in release 1.12 (2022-04-07) and in gzip-1.3.13.", True),
     ("When was gzip 1.12 released?", "Changes in release 1.12 (2022-04-07).", False),
     ("What changed in v1.12?", "Version v1.12 brought ...", False),
+    ("What did Pillow 13 drop?", "Pillow 13.0.0 drops Python 3.10.", False),  # trailing zeros left out
+    ("What did Pillow 13 drop?", "Pillow 13.1.0 drops Python 3.10.", True),
+    ("What did gzip 1.1 change?", "gzip 1.10 and 1.1.5 changed ...", True),
     ("What is the codename of Debian 14?", "Debian 140 and Debian 12 bookworm.", True),
     ("How big is the 100 MB limit?", "A 100MB limit applies.", False),  # a unit after the figure
     ("What did the 12 members decide?", "The twelve members decided.", False),  # a figure spelled out

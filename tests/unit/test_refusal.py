@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fakes import FakeEmbedder, FakeGenerator
 
-from assistant.kinds import asked_kind, holds
+from assistant.kinds import answers_kind, asked_kind, holds
 from assistant.refusal import FocusCheck, counted_noun, focus_words, measured_noun, missing_kind, unstated_default
 from assistant.wiring import Assistant
 
@@ -257,6 +257,16 @@ def test_holds(kind: str | None, text: str, ok: bool) -> None:
     assert holds(kind, text) is ok
 
 
+@pytest.mark.parametrize(("text", "ok"), [
+    ("Pillow 13.0.0", False),  # the release the question names is no answer to it
+    ("Pillow has dropped support for Python 3.10.", True),
+])
+def test_a_version_the_question_names_is_no_answer_of_its_kind(text: str, ok: bool) -> None:
+    question = "Which Python release lost support in Pillow 13.0.0?"
+    assert asked_kind(question) == "version"
+    assert answers_kind(question, text) is ok
+
+
 def test_an_answer_shown_without_the_kind_asked_for_is_refused(
     make_assistant: object, generator: FakeGenerator
 ) -> None:
@@ -282,7 +292,28 @@ def test_an_answer_shown_without_the_kind_asked_for_is_refused(
     # no setting named: the rule does not apply
     ("What is the default highest UID in adduser.conf?", ["LAST_UID: the default is 29999."], False),
     ("Why does --minfds default to 1024?", ["It keeps the process running."], False),  # a reason, not a default
+    # a release asked of a named thing: the sentence (or the headings over it) must be about that thing
+    ("Which HTML tags are in bleach's default ALLOWED_TAGS list?",
+     ["By default, Bleach escapes tags that aren't in the allowed tags list."], True),  # words, not the name
 ])
 def test_a_default_of_a_named_setting_must_be_stated_beside_that_name(question: str, shown: list[str],
                                                                       refused: bool) -> None:
     assert (unstated_default(question, shown) is not None) == refused
+
+
+@pytest.mark.parametrize(("question", "shown", "heading", "refused"), [
+    ("In which Pillow version is ImageQt.align8to32() scheduled to be removed?",
+     "The IM image format is deprecated; removal is planned in Pillow 15.0.0.", "Deprecations › IM image format",
+     True),
+    ("In which Pillow version is ImageQt.align8to32() scheduled to be removed?",
+     "It will be removed in Pillow 14.", "Deprecations › ImageQt align8to32()", False),
+    ("In which Valgrind release was the --keep-debuginfo option introduced?",
+     "Release 3.14.0 added --show-error-list=yes.", "", True),
+    # a PDF's heading loses the underscores of the name it gives
+    ("Starting with which libtasn1 version can the buffer be left out of asn1_der_decoding_startEnd?",
+     "Note that since libtasn1 3.7 the ider parameter can be omitted.", "asn1 der decoding startEnd", False),
+    ("Which release of libtasn1 added DER decoding?", "Version 3.7 added it.", "", False),  # nothing named exactly
+])
+def test_a_release_asked_of_a_named_thing_must_be_given_on_that_thing(question: str, shown: str, heading: str,
+                                                                      refused: bool) -> None:
+    assert (unstated_default(question, [shown], [heading]) is not None) == refused

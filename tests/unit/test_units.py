@@ -722,6 +722,20 @@ def test_a_sample_configuration_gives_each_setting_with_its_comment() -> None:
         ("code", "btop++ › Configurability", "# print the result of the sum print(1 + 2)")]
 
 
+def test_help_output_shown_as_code_gives_each_option_with_its_text() -> None:
+    # semver's README shows `semver -h` in a fence: as code it was no evidence, so "what does -i bump when
+    # no level is given?" could not be answered from "Default level is 'patch'."
+    text = ("# semver\n\n## Usage\n\n```\n$ semver -h\n\nUsage: semver [options] <version>\n\n"
+            "-i --increment [<level>]\n        Increment a version by the specified level.  Default level is\n"
+            "        'patch'.\n\n-l --loose\n        Interpret versions and ranges loosely\n```\n\n"
+            "```\n$ semver 1.2.3 -i minor\n1.3.0\n```\n")
+    assert shown(text, markdown=True, kinds=frozenset({"term", "prose", "code"})) == [
+        ("term", "semver › Usage › $ semver -h",
+         "-i --increment [<level>]: Increment a version by the specified level. Default level is 'patch'."),
+        ("term", "semver › Usage › $ semver -h", "-l --loose: Interpret versions and ranges loosely"),
+        ("code", "semver › Usage", "$ semver 1.2.3 -i minor 1.3.0")]
+
+
 def test_one_character_names_set_out_before_their_text_are_terms() -> None:
     # ncdu's FILE FLAGS and KEYS: "!", ">", "^", "a" over nothing read as prose ("> Directory ..."), and
     # the FAQ's "A:" rule dropped the key "a"
