@@ -92,7 +92,8 @@ def proper_names(question: str) -> list[str]:
     return names
 
 
-def _identifier_in(name: str, text: str) -> bool:
+def identifier_in(name: str, text: str) -> bool:
+    """Whether ``text`` (in lower case) names ``name`` as it is, not a longer number or name holding it."""
     # "1.13" is not in "1.3.13" or "1.130"; "100" is in "100MB"; "_paths" is in "utils.extract_paths";
     # "Pillow 13" is in "Pillow 13.0.0": a release's trailing zeros may be left out.
     # A figure with its unit ("2048-bit", "30-day") is in a text that gives the figure: a table's
@@ -121,7 +122,7 @@ def unnamed(question: str, documents: str) -> str | None:
 
 
 def _unnamed(question: str, text: str) -> str | None:
-    missing = [name for name in asked_identifiers(question) if not _identifier_in(name, text)]
+    missing = [name for name in asked_identifiers(question) if not identifier_in(name, text)]
     if missing:
         return f"the documents never mention {missing[0]!r}"
     names = proper_names(question)

@@ -11,7 +11,7 @@ from fakes import FakeEmbedder
 from assistant.chunking import chunk_id
 from assistant.evidence import EvidenceSelector
 from assistant.lexical import LexicalIndex, TextWeights, normalise_number, numbers, terms
-from assistant.retrieval import Retriever
+from assistant.retrieval import RARE, Retriever, _naming
 from assistant.store import ChromaStore
 from assistant.types import Chunk, Hit
 from assistant.wiring import Assistant
@@ -58,7 +58,8 @@ def test_rrf_ranks_the_chunk_with_the_rare_name_and_number_first(store: ChromaSt
     hits = Retriever(store, lexical, FakeEmbedder(), top_k=4, candidates=4, fusion="rrf").retrieve(QUESTION)
     assert _sources(hits)[0] == "survey.txt"
     assert hits[0].lexical_rank == 0 and hits[0].dense_rank is not None and hits[0].dense_rank > 0
-    assert hits[0].score == pytest.approx(1 / 61 + 1 / (61 + hits[0].dense_rank))
+    # first of three lists: BM25, and the chunks holding "77412", which the question names and no other holds
+    assert hits[0].score == pytest.approx(1 / 61 + 1 / (61 + hits[0].dense_rank) + 1 / 61)
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
 
@@ -260,3 +261,16 @@ def test_fusion_ties_break_by_file_and_offset_not_by_the_path_hashing_chunk_id(t
     hits = Retriever(TwoChunks(), lexical, FakeEmbedder()).retrieve("apple")  # type: ignore[arg-type]
     assert hits[0].score == hits[1].score
     assert [h.chunk.source for h in hits] == ["a.txt", "b.txt"]
+
+
+def test_the_chunks_holding_a_rare_name_the_question_gives_make_a_third_list() -> None:
+    # semver's "`^0.2.3` := `>=0.2.3 <0.3.0-0`" was fifth by BM25 and not among the dense candidates;
+    # fused from one list it fell under chunks both lists found
+    caret = _chunk("caret.md", "* `^1.2.3` := `>=1.2.3 <2.0.0-0`\n* `^0.2.3` := `>=0.2.3 <0.3.0-0`")
+    other = [_chunk(f"range{i}.md", f"A comparator set joins comparators; see release 1.4.{i}.") for i in range(6)]
+    named = _naming("What comparator set does the caret range ^0.2.3 turn into?", [*other, caret])
+    assert named == [caret]
+    # a name most candidates hold is the documents' subject, and singles out none
+    subject = [_chunk(f"notes{i}.rst", f"Pillow 13.0.0 changes part {i}.") for i in range(RARE + 1)]
+    assert _naming("What did Pillow 13.0.0 drop?", subject) == []
+    assert _naming("What did Pillow 13.0.0 drop?", subject[:RARE]) == subject[:RARE]
