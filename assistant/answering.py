@@ -13,7 +13,7 @@ from pathlib import Path
 
 from assistant import citations
 from assistant.embedding import Vector
-from assistant.evidence import EvidenceSelector, headings_over
+from assistant.evidence import EvidenceSelector, pieces
 from assistant.follow_up import answer_names, is_follow_up, points_back_past
 from assistant.kinds import answers_kind
 from assistant.lexical import terms
@@ -225,7 +225,7 @@ class Answerer:
             # What is shown must hold the kind asked for (a year for "in what year"), not only some
             # evidence sentence the answer was not taken from.
             why = (missing_kind(question, " ".join(s.text for s in sentences))
-                   or unstated_default(question, [s.text for s in sentences], _headings_over(sentences, pool)))
+                   or unstated_default(question, *_units_shown(sentences, pool)))
         if not why and fallback and self.config.focus_check and _nothing_copied(raw, fitted.passages, standalone):
             # The model guessed, and the sentence quoted instead does not count what was asked.
             why = self.focus.uncounted(question, sentences[0].text)  # the quote, not a second document's
@@ -274,11 +274,20 @@ class Answerer:
                                  self.config.model_may_refuse, self.config.max_sentence_chars)
 
 
-def _headings_over(sentences: list[Sentence], passages: list[Passage]) -> list[str]:
-    """The headings over the passages each shown sentence cites ("Deprecations › IM image format"): what
-    a sentence is about when it does not say."""
+def _units_shown(sentences: list[Sentence], passages: list[Passage]) -> tuple[list[str], list[str]]:
+    """The shown sentences, a quote cut into the units it joins, each with the headings over it and the
+    term it explains: what a sentence is about when it does not say ("Deprecations › IM image format"),
+    and which list item a "(default)" belongs to."""
     by_n = {p.n: p for p in passages}
-    return [" ".join(headings_over(by_n[n]) for n in s.markers if n in by_n) for s in sentences]
+    texts: list[str] = []
+    headings: list[str] = []
+    for sentence in sentences:
+        units = [u for n in sentence.markers if n in by_n for u in pieces(by_n[n])]
+        quoted = [(text, heading) for text, heading in units if text.strip() and text.strip() in sentence.text]
+        for text, heading in quoted or [(sentence.text, " ".join(heading for _, heading in units[:1]))]:
+            texts.append(text)
+            headings.append(heading)
+    return texts, headings
 
 
 def checked(

@@ -23,7 +23,7 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 # Raised whenever the same file and settings would be cut into other chunks (a change to the
 # sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
-CHUNKING_VERSION = 29  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
+CHUNKING_VERSION = 30  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
 # 5: a PDF line that leaves its sentence open goes on over a wide gap. 6: running headers and page numbers left out.
 # 7: a definition's later sentences name its term. 8: plain-text tables give rows named by their header;
 # fields, bold labels, Sphinx objects, Debian sign-offs; underlines in text of long lines. 9: an HTML <pre>
@@ -61,7 +61,8 @@ CHUNKING_VERSION = 29  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 
 # with "<" is text, not HTML. 28: Word paragraphs in a monospaced font or a code style are code blocks, their
 # lines kept, and monospaced words code spans; a Markdown list item opening with a name in code ("* `Mail` -
 # string") names its later paragraphs (and those set in after it). 29: a command's --help shown as code is read as
-# a manual: each option with its text.
+# a manual: each option with its text. 30: in a configuration file explained in comments, a line setting something
+# is an item of its own, and the comment right above it is labelled with its name.
 
 
 class Chunker:

@@ -61,9 +61,16 @@ def shown(chunk: Chunk, unit: Unit) -> str:
     return text
 
 
-def headings_over(passage: Passage) -> str:
-    """The headings over the first unit of ``passage``, outermost first, joined by " › " ("" when none)."""
-    return next((u.heading for u in _units(passage.chunk) if u.start == passage.start), "")
+def pieces(passage: Passage) -> list[tuple[str, str]]:
+    """The units ``passage`` joins, each as (its text as shown, the headings over it and the term it
+    explains): "test with server.listen-backlog = 16 (or lower)" and "(default) server.stat_cache-engine =
+    ..." are two list items, whatever the passage shows them as."""
+    inside = [u for u in _units(passage.chunk) if passage.start <= u.start < passage.end and u.end <= passage.end]
+    texts = [passage.text[a:b] for a, b in zip((0, *passage.breaks), (*passage.breaks, None), strict=True)]
+    if len(inside) != len(texts):  # an antecedent read with its unit: one piece
+        head = next((u.heading for u in _units(passage.chunk) if u.start == passage.start), "")
+        return [(passage.text, head)]
+    return [(text, " › ".join(x for x in (u.heading, u.label) if x)) for text, u in zip(texts, inside, strict=True)]
 
 
 def _shown_headings(heading: str) -> str:

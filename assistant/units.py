@@ -56,6 +56,7 @@ def units(text: str, markdown: bool = False, wrapped: bool | None = None) -> lis
     whether a line break inside a plain-text paragraph is only a space (True for a PDF's text);
     None: the text's line lengths tell."""
     commented = not markdown and _commented(text)
+    original = text
     if commented:
         text = _MARKER.sub(lambda m: " " * len(m.group()), text)  # read as the text its comments hold
     blocks = _markdown_blocks(text) if markdown else _plain_blocks(text, wrapped)
@@ -64,15 +65,51 @@ def units(text: str, markdown: bool = False, wrapped: bool | None = None) -> lis
         out.extend((block.kind == "code" and (_settings(text, block) or _help_text(text, block)))
                    or _split(text, block))
     found = _with_examples(text, [u for u in out if u.end > u.start])
-    return _named_by_setting(text, found) if commented else found
+    return _named_by_setting(text, _settings_apart(original, found)) if commented else found
+
+
+def _settings_apart(original: str, found: list[Unit]) -> list[Unit]:
+    """In a commented sample configuration, each line that sets something ("logfile /var/log/redis/
+    redis-sentinel.log" under its comment) as a unit of its own, an item: read with the comment as one
+    paragraph, it had ended the comment's last sentence ("... logs will be sent to /dev/null logfile
+    /var/log/redis/redis-sentinel.log"), and a short one had been taken for a title."""
+    lines = [(m.start(), m.end()) for m in _ACTIVE_LINE.finditer(original)]
+    out: list[Unit] = []
+    for unit in found:
+        inside = [(s, e) for s, e in lines if unit.start <= s and e <= unit.end + 1]
+        if not inside:
+            out.append(unit)
+            continue
+        at = unit.start
+        for s, e in inside:
+            out.extend(_trimmed(original, at, s, unit))
+            end = len(original[:e].rstrip())
+            out.append(Unit(s + _indent(original[s:e]), end, "item", unit.heading))
+            at = e
+        out.extend(_trimmed(original, at, unit.end, unit))
+    return out
+
+
+def _trimmed(text: str, start: int, end: int, unit: Unit) -> list[Unit]:
+    """``unit`` cut to ``text[start:end]`` without the space around it; none when that is blank."""
+    piece = text[start:end]
+    if not piece.strip():
+        return []
+    lead = len(piece) - len(piece.lstrip())
+    return [Unit(start + lead, start + len(piece.rstrip()), unit.kind, unit.heading, unit.label)]
+
+
+_ACTIVE_LINE = re.compile(r"^[^\S\n]*[A-Za-z_][^\n#]*$", re.MULTILINE)  # a line neither blank nor a comment
 
 
 def _named_by_setting(text: str, found: list[Unit]) -> list[Unit]:
-    """The sentences of a comment right above a setting left commented out ("Defaults to 20." over
-    ``#max_inflight_messages 20``), labelled by that setting's name: they are about it."""
+    """The sentences of a comment right above a setting ("Defaults to 20." over ``max_inflight_messages
+    20``), or one left commented out (``#max_inflight_messages 20``), labelled by that setting's name:
+    they are about it."""
     out = list(found)
     for i, unit in enumerate(found):
-        setting = _COMMENTED_SETTING.fullmatch(text[unit.start : unit.end])
+        said = text[unit.start : unit.end]
+        setting = _COMMENTED_SETTING.fullmatch(said) or (unit.kind == "item" and _ACTIVE_SETTING.fullmatch(said))
         j = i - 1
         while setting and j >= 0 and out[j].kind == "prose" and not out[j].label and not _COMMENTED_SETTING.fullmatch(
                 text[out[j].start : out[j].end]) and not _BLANK_LINE.search(text, out[j].end, out[j + 1].start):
@@ -82,6 +119,7 @@ def _named_by_setting(text: str, found: list[Unit]) -> list[Unit]:
 
 
 _COMMENTED_SETTING = re.compile(r"#([A-Za-z_][\w.-]*)(?:[^\S\n]+\S[^\n]*)?")
+_ACTIVE_SETTING = re.compile(r"([A-Za-z_][\w.-]*)(?:[^\S\n]*=[^\S\n]*|[^\S\n]+)\S[^\n]*")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fakes import FakeEmbedder
 
 from assistant.answering import _with_sources
-from assistant.evidence import EvidenceSelector
+from assistant.evidence import EvidenceSelector, pieces
 from assistant.lexical import TextWeights
 from assistant.types import Chunk, Hit, Passage, Sentence
 
@@ -175,3 +175,17 @@ def test_a_sentence_that_points_back_over_a_paragraph_break_stands_alone() -> No
     selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
     best, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
     assert best.text == "This is useful if an attribute name is a reserved keyword in Python."
+
+
+def test_a_passage_gives_back_the_units_it_joins_with_their_headings() -> None:
+    # lighttpd's "* test with server.listen-backlog = 16 (or lower)" read with the item after it,
+    # "* (default) server.stat_cache-engine": the "(default)" belongs to the second item
+    text = ("# Low-memory systems\n\n* test with server.listen-backlog = 16 (or lower)\n"
+            "* (default) server.stat_cache-engine = \"simple\"\n")
+    chunk = Chunk("c1", "perf.md", "/docs/perf.md", "Tuning", text, 0, len(text), "sha")
+    question = "What is the default value for server.listen-backlog?"
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, following=1)
+    passage, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    assert [(t.strip(), h) for t, h in pieces(passage)] == [
+        ("Low-memory systems: test with server.listen-backlog = 16 (or lower)", "Low-memory systems"),
+        ('(default) server.stat_cache-engine = "simple"', "Low-memory systems")]

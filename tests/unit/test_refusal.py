@@ -69,6 +69,11 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
     ("Which charset_normalizer version does Requests 2.32.0 require?", "2.32.0: needs charset_normalizer 2.0.", False),
     # a default asked for needs a text stating what holds when nothing is set; a reason does not
     ("What is the default port?", "The server listens on port 8080.", True),
+    # asked in other words: "if I don't pass one", "when none is given"
+    ("Which colour theme does the Syntax class use when I don't pass a theme argument?",
+     "Rich uses the pygments library to implement syntax highlighting.", True),
+    ("Which server URL does supervisorctl use when none is given?", "It uses http://localhost:9001 unless told.",
+     False),
     ("Why won't dnsmasq by default accept a client name with a domain part?", "Such names could be spoofed.",
      False),
     # a name asked for, of a thing that holds defaults, is no default asked for
@@ -295,6 +300,9 @@ def test_an_answer_shown_without_the_kind_asked_for_is_refused(
     # a release asked of a named thing: the sentence (or the headings over it) must be about that thing
     ("Which HTML tags are in bleach's default ALLOWED_TAGS list?",
      ["By default, Bleach escapes tags that aren't in the allowed tags list."], True),  # words, not the name
+    # two list items shown as one quote: the "(default)" is the second's
+    ("What is lighttpd's default value for server.listen-backlog?",
+     ["test with server.listen-backlog = 16 (or lower)", '(default) server.stat_cache-engine = "simple"'], True),
 ])
 def test_a_default_of_a_named_setting_must_be_stated_beside_that_name(question: str, shown: list[str],
                                                                       refused: bool) -> None:

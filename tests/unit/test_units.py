@@ -783,6 +783,25 @@ def test_titles_inside_a_literal_block_head_nothing() -> None:
         "prose", "Copyrights and Licensing", "Using the 2-Clause BSD license is recommended.")
 
 
+def test_a_setting_under_its_comment_in_a_configuration_file_is_an_item_of_its_own() -> None:
+    # Redis's sentinel.conf: "logfile /var/log/redis/redis-sentinel.log" under its comment ended the comment's
+    # last sentence ("... logs will be sent to /dev/null logfile /var/log/...")
+    text = ("# Example sentinel.conf\n\n"
+            "# Specify the log file name. Note that if you use standard\n"
+            "# output for logging but daemonize, logs will be sent to /dev/null\n"
+            "logfile /var/log/redis/redis-sentinel.log\n\n"
+            "# The port that this sentinel instance will run on\n"
+            "port 26379\n\n" + "# A comment.\n" * 8)
+    got = [(u.kind, u.label, display(text, u)) for u in units(text) if u.evidence]
+    assert got[1:6] == [
+        ("prose", "logfile", "Specify the log file name."),
+        ("prose", "logfile", "Note that if you use standard output for logging but daemonize, logs will be sent to "
+                             "/dev/null"),
+        ("item", "", "logfile /var/log/redis/redis-sentinel.log"),
+        ("prose", "port", "The port that this sentinel instance will run on"),
+        ("item", "", "port 26379")]
+
+
 def test_a_configuration_file_explained_in_comments_reads_as_its_comments() -> None:
     # mosquitto.conf: every line a "#" comment, so a sentence read "... is 8883, but # this must be set
     # manually." and the section titles between "# ====" rules headed nothing
