@@ -26,6 +26,13 @@ def _select(following: int, count: int = 1, text: str = TEXT) -> list[str]:
     return [p.text for p in passages]
 
 
+def _best(text: str, question: str) -> list[Passage]:
+    """The best unit of a one-chunk document ``text``, read with the one after it."""
+    chunk = Chunk("c1", "doc.md", "/docs/doc.md", "Doc", text, 0, len(text), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, following=1)
+    return selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+
+
 def test_the_sentence_after_the_best_is_read_with_it() -> None:
     alone, = _select(following=0)
     widened, = _select(following=1)
@@ -72,10 +79,7 @@ def test_a_unit_is_never_shown_twice() -> None:
 def test_a_list_item_that_goes_on_is_not_added() -> None:
     text = ("# Colours\n\nThe --color option takes an argument saying when to colour a line.\n\n"
             "- --color=always,\n- --color=never.\n")
-    chunk = Chunk("c1", "c.md", "/docs/c.md", "Colours", text, 0, len(text), "sha")
-    question = "Which argument does the --color option take?"
-    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, following=1)
-    passage, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    passage, = _best(text, "Which argument does the --color option take?")
     assert passage.text == "The --color option takes an argument saying when to colour a line."
 
 
@@ -182,10 +186,7 @@ def test_a_passage_gives_back_the_units_it_joins_with_their_headings() -> None:
     # "* (default) server.stat_cache-engine": the "(default)" belongs to the second item
     text = ("# Low-memory systems\n\n* test with server.listen-backlog = 16 (or lower)\n"
             "* (default) server.stat_cache-engine = \"simple\"\n")
-    chunk = Chunk("c1", "perf.md", "/docs/perf.md", "Tuning", text, 0, len(text), "sha")
-    question = "What is the default value for server.listen-backlog?"
-    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, following=1)
-    passage, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    passage, = _best(text, "What is the default value for server.listen-backlog?")
     assert [(t.strip(), h) for t, h in pieces(passage)] == [
         ("Low-memory systems: test with server.listen-backlog = 16 (or lower)", "Low-memory systems"),
         ('(default) server.stat_cache-engine = "simple"', "Low-memory systems")]
