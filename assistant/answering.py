@@ -202,7 +202,7 @@ class Answerer:
             pool = [*passages[:lo], *fitted.passages, *passages[hi:]]
             if raw.strip() == self.templates.refusal():
                 break
-            sentences, fallback = checked(raw, pool, question, standalone, self.config)
+            sentences, fallback = checked(raw, pool, question, standalone, self.config, fitted.passages)
             if not fallback or not (_nothing_copied(raw, fitted.passages, standalone) or _not_of_kind(raw, question)):
                 break
             if attempt == 0 and _holds_shape_asked(question, fitted.passages):
@@ -291,14 +291,16 @@ def _units_shown(sentences: list[Sentence], passages: list[Passage]) -> tuple[li
 
 
 def checked(
-    raw: str, passages: list[Passage], question: str, standalone: str, config: AnswerConfig
+    raw: str, passages: list[Passage], question: str, standalone: str, config: AnswerConfig,
+    read: list[Passage] | None = None,
 ) -> tuple[list[Sentence], bool]:
-    """What the answer shows of the model's ``raw`` output, and whether it differs from it.
+    """What the answer shows of the model's ``raw`` output over ``passages`` (of which it ``read`` those
+    in its prompt), and whether it differs from it.
 
     Every check after generation, in one place, so that a replay can rescore a recorded
     output without running the model.
     """
-    sentences, fallback = verify(raw, passages, standalone, config.fallback)
+    sentences, fallback = verify(raw, passages, standalone, config.fallback, read)
     if config.kind_check:
         sentences, fallback = _trusted_or_quoted(sentences, fallback, passages, question)
     if config.quote_source and not fallback:
@@ -343,14 +345,16 @@ def _find(phrase: str, text: str) -> tuple[int, int] | None:
 
 
 def verify(
-    raw: str, passages: list[Passage], question: str = "", fallback: str = "best"
+    raw: str, passages: list[Passage], question: str = "", fallback: str = "best", read: list[Passage] | None = None
 ) -> tuple[list[Sentence], bool]:
     """The supported part of ``raw``, each sentence citing a passage that supports it.
 
     A small model often says one right thing, cites the wrong neighbour, and then
     runs on. So each real sentence inside a cited span is checked on its own,
-    first against the passages it cites and then against the others, and kept
-    only with a citation that holds. When nothing holds, the passage that best
+    first against the passages it cites and then against the others it ``read`` (all, without
+    ``read``), and kept only with a citation that holds. Words the model wrote that only a passage
+    it never saw holds ("in the Jupyter notebook" for "Where do I report a vulnerability?") are its
+    guess, not a reading of that passage. When nothing holds, the passage that best
     overlaps the model's words is quoted instead. The flag says whether the
     answer differs from what the model wrote. ``fallback="best"`` quotes the
     best-scoring passage instead: a short answer has too few words to point at
@@ -358,7 +362,7 @@ def verify(
     question's words ("The company is the company") or an earlier sentence says
     nothing, and is dropped too.
     """
-    kept, rewritten = supported(raw, passages, question)
+    kept, rewritten = supported(raw, passages, question, read)
     if kept:
         return kept, rewritten
     if fallback == "best":
@@ -368,9 +372,11 @@ def verify(
     return [citations.check(best.text, (best.n,), passages)], True
 
 
-def supported(raw: str, passages: list[Passage], question: str = "") -> tuple[list[Sentence], bool]:
-    """The sentences of ``raw`` that a passage supports (see :func:`verify`), and whether any
-    sentence was dropped or had its citation moved."""
+def supported(raw: str, passages: list[Passage], question: str = "",
+              read: list[Passage] | None = None) -> tuple[list[Sentence], bool]:
+    """The sentences of ``raw`` that a passage supports (one the model ``read``, when given: see
+    :func:`verify`), and whether any sentence was dropped or had its citation moved."""
+    movable = None if read is None else {p.n for p in read}
     kept: list[Sentence] = []
     rewritten = False
     asked = frozenset(terms(question))
@@ -379,7 +385,7 @@ def supported(raw: str, passages: list[Passage], question: str = "") -> tuple[li
             piece = text[start:end]
             sentence = None
             if _says_more(piece, question, asked) and not any(_same(k.text, piece) for k in kept):
-                sentence = citations.supported_by(piece, markers, passages, asked)
+                sentence = citations.supported_by(piece, markers, passages, asked, movable)
             if sentence is not None:
                 kept.append(sentence)
             rewritten = rewritten or sentence is None or sentence.markers != markers

@@ -109,16 +109,20 @@ def check(
 
 
 def supported_by(
-    sentence: str, markers: tuple[int, ...], passages: list[Passage], given: frozenset[str] = frozenset()
+    sentence: str, markers: tuple[int, ...], passages: list[Passage], given: frozenset[str] = frozenset(),
+    movable: set[int] | None = None,
 ) -> Sentence | None:
     """``sentence`` with the markers that support it: its own if they do, else the first
-    single passage that does; None when no passage supports it. The ``given`` terms are
-    excused only in the passages the sentence cites: a sentence made of the question's words
-    and one other word would otherwise find a home in any passage that has that word."""
+    single passage that does (of those numbered ``movable``, when given); None when no passage
+    supports it. The ``given`` terms are excused only in the passages the sentence cites: a
+    sentence made of the question's words and one other word would otherwise find a home in any
+    passage that has that word."""
     own = check(sentence, markers, passages, given)
     if own.supported:
         return _fewest_markers(own, passages, given)
     for p in passages:
+        if movable is not None and p.n not in movable:
+            continue
         other = check(sentence, (p.n,), passages)
         if other.supported:
             return other

@@ -89,23 +89,27 @@ def _names_code(heading: str) -> bool:
 _CODE_NAME = re.compile(r"^`[^`]+`$|<\w|\w_\w|\w\(\)|(?:^|\s)--?\w|\w(?:\.|::)[a-z_]")
 
 
-def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, str, str, str]]:
-    """Every evidence unit of the hits as (chunk, start, end, text, headings, ranked) in document offsets,
-    once each: ``text`` as shown, ``ranked`` as scored against the question, without the term a
-    definition's later sentence is shown with (repeated on every sentence, it would match each alike).
+def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, str, str, str, str]]:
+    """Every evidence unit of the hits as (chunk, start, end, text, headings, ranked, answered) in document
+    offsets, once each: ``text`` as shown, ``ranked`` as scored against the question, without the term a
+    definition's later sentence is shown with (repeated on every sentence, it would match each alike);
+    ``answered`` the question a FAQ's heading asks when the unit is the first under it (its answer).
 
-    Headings, HTML and (unless the question asks for code) code blocks are never evidence.
+    Headings, HTML and (unless the question asks for code) code blocks are never evidence; nor is a line
+    of one or two words ("Then"), unless it answers the question over it ("It's impossible.", "No.").
     """
     code = bool(_ASKS_FOR_CODE & set(terms(question))) or answer_shape(question) == "code"
     titled = _ASKS_SECTION.search(question) is not None
     seen: set[tuple[str, int]] = set()
-    out: list[tuple[Chunk, int, int, str, str, str]] = []
+    out: list[tuple[Chunk, int, int, str, str, str, str]] = []
     for hit in hits:
         chunk = hit.chunk
         units_ = _units(chunk)
         for i, unit in enumerate(units_):
             usable = unit.evidence or (code and unit.kind == "code")
-            if unit.kind == "prose" and len(chunk.text[unit.start - chunk.start : unit.end - chunk.start].split()) < 3:
+            answered = _answering(units_, i)
+            said = chunk.text[unit.start - chunk.start : unit.end - chunk.start]
+            if unit.kind == "prose" and len(said.split()) < 3 and not (answered and said.rstrip().endswith((".", "!"))):
                 usable = False  # "Then", "is equivalent to": a line between examples, no statement
             if usable and (chunk.path, unit.start) not in seen and unit.end <= chunk.end:
                 text = shown(chunk, unit)
@@ -121,8 +125,21 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
                     section = unit.heading.split(" › ")[-1].strip("`")
                     if titled and unit.heading and section not in text.split(": ", 1)[0]:
                         text = f"{section}: {text}"  # the section's name is the answer
-                    out.append((chunk, start, unit.end, text, unit.heading, ranked))
+                    out.append((chunk, start, unit.end, text, unit.heading, ranked, answered))
     return out
+
+
+def _answering(units_: list[Unit], i: int) -> str:
+    """The question a heading asks ("How do I enable gzip compression globally?") when unit ``i`` is the
+    first under it: in a FAQ, the answer, however few of the question's words it repeats ("It's
+    impossible."). Empty for any other unit."""
+    unit = units_[i]
+    if unit.kind not in ("prose", "item") or not i or units_[i - 1].kind != "heading":
+        return ""
+    if units_[i - 1].heading != unit.heading:
+        return ""
+    section = unit.heading.split(" › ")[-1].strip()
+    return section if section.endswith("?") else ""
 
 
 # "Which fish design law says ...?", "Which section covers ...?": the heading over the unit names the answer.
@@ -182,8 +199,8 @@ class EvidenceSelector:
         candidates = _candidates(hits, question)
         if not candidates:
             return []
-        texts = [ranked for *_, ranked in candidates]
-        ranked = [f"{heading}: {text}" if self.headings and heading else text for *_, heading, text in candidates]
+        texts = [ranked for *_, ranked, _ in candidates]
+        ranked = [f"{heading}: {text}" if self.headings and heading else text for *_, heading, text, _ in candidates]
         if self.title:
             ranked = [f"{chunk.title}: {text}" if chunk.title else text
                       for (chunk, *_), text in zip(candidates, ranked, strict=True)]
@@ -194,9 +211,16 @@ class EvidenceSelector:
         asked = stressed or question  # a follow-up's own words say what it asks for
         shape = answer_shape(asked)
         own = self._embed([stressed])[0] if stressed else vector
-        for (chunk, start, end, text, heading, plain), v in zip(candidates, vectors, strict=True):
+        # A FAQ's answer is ranked as the question over it and its words together: "It's impossible."
+        # says nothing alone.
+        faq = dict(zip((f"{answered} {plain}" for *_, plain, answered in candidates if answered),
+                       self._embed([f"{answered} {plain}" for *_, plain, answered in candidates if answered]),
+                       strict=True))
+        for (chunk, start, end, text, heading, plain, answered), v in zip(candidates, vectors, strict=True):
             dense = sum(a * b for a, b in zip(vector, v, strict=True))
             near = sum(a * b for a, b in zip(own, v, strict=True)) if stressed else dense
+            if answered:
+                near = max(near, sum(a * b for a, b in zip(own, faq[f"{answered} {plain}"], strict=True)))
             score = (1 - w) * dense + w * lexical.overlap(question, plain)
             rank = score if self.idf == "index" else (
                 (1 - w) * near + w * local.overlap(plain, f"{chunk.title} {heading}"))

@@ -74,6 +74,11 @@ def render_sources(passages: list[Passage]) -> str:
     return "\n".join(f"[{p.n}] {p.text}" for p in passages)
 
 
+def sources_in(prompt: str, passages: list[Passage]) -> list[Passage]:
+    """The ``passages`` ``prompt`` shows the model (:func:`fit` drops whole passages, never part of one)."""
+    return [p for p in passages if f"[{p.n}] {p.text}" in prompt]
+
+
 def render_history(history: list[Turn]) -> str:
     lines = []
     for user, assistant in history:

@@ -56,11 +56,14 @@ _ASKS_DAY = re.compile(r"\b(?:which|what) (?:date|day)s?\b|\bon what\b")
 _ASKS_YEAR = re.compile(r"\b(?:which|what) years?\b")
 _ASKS_WHEN = re.compile(r"^when\b")
 # "What is the default port?" is answered by a text that says what holds when nothing is set; so are
-# "Which port does it use if I don't pass one?" and "... when none is given?".
+# "Which port does it use if I don't pass one?", "... when none is given?" and "... unless I tell it otherwise?".
 _ASKS_DEFAULT = re.compile(r"\bdefaults?\b|\b(?:if|when) (?:i|you|we|one) (?:do not|don't|never) (?:pass|give|set|"
                            r"specify|say|configure|provide|choose|pick|supply)\b|\bwithout (?:specifying|setting|"
                            r"passing|giving|configuring|choosing)\b|\b(?:if|when) (?:none|nothing) is (?:given|set|"
-                           r"specified|passed|configured)\b|\bout of the box\b")
+                           r"specified|passed|configured)\b|\bout of the box\b"
+                           r"|\bunless (?:(?:i|you|we|one) (?:say|tell|specify|set|configure|ask|choose)(?: it| so)? "
+                           r"|(?:it is|it's|i am|i'm|you are|you're) )?(?:told |set |configured |specified )?"
+                           r"otherwise\b")
 # "How do I switch off the collectors that are on by default?" asks for a way, not for a default.
 _ASKS_WAY = re.compile(r"^(?:(?:and|but|so|then)\s+)?how (?:do|can|could|should|would|may|might) (?:i|you|we|one)\b")
 _STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\bif (?:not|no|none|unset)\b|\bomitted\b|\bnot (?:set|given|"

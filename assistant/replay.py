@@ -27,6 +27,7 @@ from assistant.answering import AnswerConfig, checked
 from assistant.comparing import Comparison, Similarity, compare
 from assistant.embedding import Embedder
 from assistant.errors import RecordingError
+from assistant.prompting import sources_in
 from assistant.recording import Line, Recorder, passages_of, read, recording_line, write
 from assistant.types import Answer, Citation, Timings
 
@@ -66,7 +67,7 @@ def rescored(line: Line, config: AnswerConfig) -> Line:
         return dict(line)
     passages = passages_of(line)
     sentences, fallback = checked(line["raw_output"], passages, line["question"], line["standalone_question"],
-                                  config)
+                                  config, sources_in(line["prompt"], passages))
     by_n = {p.n: p for p in passages}
     cited = dict.fromkeys(n for s in sentences for n in s.markers if n in by_n)
     answer = Answer(citations.render(sentences), tuple(Citation.of(by_n[n]) for n in cited), False,

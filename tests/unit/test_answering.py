@@ -12,8 +12,11 @@ from fakes import FakeEmbedder, FakeGenerator, source_number
 from assistant.answering import verify
 from assistant.chat import ChatSession
 from assistant.errors import IndexStateError
+from assistant.evaluation import Case
 from assistant.prompting import fit
+from assistant.recording import Recorder
 from assistant.records import answer_record
+from assistant.replay import rescored
 from assistant.types import Answer, Chunk, Hit, Passage
 from assistant.wiring import Assistant
 
@@ -279,6 +282,25 @@ def test_a_guess_at_a_sentence_naming_the_flag_asked_for_quotes_it(
     answer = assistant.ask("Which compiler flag writes hashes into the output?")
     assert len(generator.calls) == 1  # the sentence names a flag the question does not: no other is read
     assert answer.fallback and "--generate-hashes" in answer.text
+
+
+def test_words_only_a_sentence_the_model_never_saw_holds_are_a_guess(
+    make_assistant: Callable[..., Assistant], generator: FakeGenerator, corpus: Path
+) -> None:
+    (corpus / "security.md").write_text(
+        "# Security\n\nIf you find a security hole in Quillpad, please report it to security@quillpad.org.\n\n"
+        "# Notebooks\n\nYou can list the notebooks of every running Quillpad server with quill list.\n",
+        encoding="utf-8")
+    assistant = make_assistant(model_sentences=1, retry_ratio=0)
+    assistant.index()
+    # words the sentence it read does not hold, and another one does: a guess, not a reading of that one
+    generator.queue(" in the Quillpad notebooks [1].\n", _reading(2, 3))
+    case = Case("q1", "Where should I report a security hole I found in Quillpad?", [], [["security@"]], [], False)
+    line = Recorder(assistant).record(case)
+    assert len(generator.calls) == 1
+    assert "security@quillpad.org" in line["answer"] and "quill list" not in line["answer"]
+    # a replay that checks the recorded output again knows which sentences the model read
+    assert rescored(line, assistant.answer_config)["answer"] == line["answer"]
 
 
 def test_an_answer_copied_from_what_it_read_is_not_asked_again(

@@ -98,3 +98,25 @@ def test_later_paragraphs_of_a_list_item_opening_with_a_name_are_shown_with_it(i
         "Acquire::http::Dl-Limit - integer (default:0): Use apt bandwidth limit feature.",
         "Options: Dpkg::Options - list of strings",
         "Unrelated text after the list."]
+
+
+FAQ = (
+    "FAQ\n===\n\n"
+    "How do I enable gzip compression globally for my entire application?\n"
+    "---------------------------------------------------------------------\n\n"
+    "It's impossible.\n\n"
+    "Or enable compression in your reverse proxy, in front of the application.\n\n"
+    "How do I close sessions?\n------------------------\n\n"
+    "Then\n\nCall close() on the session once the application is done with it.\n"
+)
+
+
+def test_a_faqs_answer_is_ranked_with_the_question_over_it() -> None:
+    # aiohttp's FAQ: the two words right under the question answer it; the next sentence shares more of a
+    # user's wording ("Does it let me turn on compression globally for my whole application?")
+    chunk = Chunk("c1", "faq.rst", "/docs/faq.rst", "FAQ", FAQ, 0, len(FAQ), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=3, lexical_weight=0.5, following=0)
+    question = "Does it let me turn on compression globally for my whole application?"
+    passages = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([FAQ]))
+    assert passages[0].text == "It's impossible."
+    assert "Then" not in [p.text for p in passages]  # a word between two lines is no answer to anything

@@ -74,6 +74,11 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
      "Rich uses the pygments library to implement syntax highlighting.", True),
     ("Which server URL does supervisorctl use when none is given?", "It uses http://localhost:9001 unless told.",
      False),
+    # "unless I tell it otherwise", "unless told otherwise" (rlwrap's history, cron's shell)
+    ("How many entries does rlwrap keep in its history unless I tell it otherwise?", "Limit it to N entries.", True),
+    ("How many entries does rlwrap keep in its history unless I tell it otherwise?",
+     "Limit it to N entries (default: 300).", False),
+    ("Which shell does cron run commands with unless told otherwise?", "Commands are run by cron.", True),
     ("Why won't dnsmasq by default accept a client name with a domain part?", "Such names could be spoofed.",
      False),
     # a name asked for, of a thing that holds defaults, is no default asked for
