@@ -100,6 +100,11 @@ def looks_cut(sentence: str) -> bool:
 
     >>> looks_cut("All screens are larger than that."), looks_cut("It says what the size should be.")
     (False, False)
+
+    Nor is a verb's particle a preposition left hanging: "... until the next time you log in."
+
+    >>> looks_cut("This will not take effect until the next time you log in."), looks_cut("It is logged in the")
+    (False, True)
     """
     text = sentence.strip()
     if re.search(r"\b(?:and|or) so (?:on|forth)\.$", text):
@@ -107,7 +112,8 @@ def looks_cut(sentence: str) -> bool:
     said = text.rstrip(".").split()
     last = said[-1].lower().strip("\"'”’") if said else ""
     before = said[-2].lower() if len(said) > 1 else ""
-    ended = text.endswith(".") and (last in _PRONOUNS or (last in ("be", "been") and before in _MODALS))
+    ended = text.endswith(".") and (last in _PRONOUNS or (last in ("be", "been") and before in _MODALS)
+                                    or (last in ("in", "on") and _PHRASAL.fullmatch(before) is not None))
     # "-P max-procs: ..." and "-no-cookie: ..." open on an option's name, not in the middle of a word.
     opens_cut = text[:1] in "‐-,;)" and not re.match(r"-[A-Za-z0-9](?:[\s,=:]|$)|-[A-Za-z][\w-]*[:=,]|--[A-Za-z]",
                                                       text)
@@ -115,6 +121,8 @@ def looks_cut(sentence: str) -> bool:
 
 
 _PRONOUNS = frozenset(["that", "this", "these", "those"])
+# verbs whose "in" or "on" closes them: "log in", "signed on", "plugs in"
+_PHRASAL = re.compile(r"(?:log|sign|plug|opt|check|turn|switch|carry|go|come|move|hold|keep|read)(?:s|g?ed|ging|ing)?")
 _MODALS = frozenset(["should", "would", "could", "will", "must", "can", "may", "might", "shall", "to", "not"])
 
 
