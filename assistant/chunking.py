@@ -23,7 +23,7 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 # Raised whenever the same file and settings would be cut into other chunks (a change to the
 # sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
-CHUNKING_VERSION = 30  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
+CHUNKING_VERSION = 31  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
 # 5: a PDF line that leaves its sentence open goes on over a wide gap. 6: running headers and page numbers left out.
 # 7: a definition's later sentences name its term. 8: plain-text tables give rows named by their header;
 # fields, bold labels, Sphinx objects, Debian sign-offs; underlines in text of long lines. 9: an HTML <pre>
@@ -63,6 +63,10 @@ CHUNKING_VERSION = 30  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 
 # string") names its later paragraphs (and those set in after it). 29: a command's --help shown as code is read as
 # a manual: each option with its text. 30: in a configuration file explained in comments, a line setting something
 # is an item of its own, and the comment right above it is labelled with its name.
+# 31: a sentence with one line of code set out inside it ("add the line" / code / "to /boot/loader.conf") is one unit;
+# a Markdown file's YAML front matter is markup (it made a heading of its keys); a title over two lines keeps a space;
+# in reStructuredText a line of five or more plain words alone is text, not a title (titles there are adorned);
+# a line opening with "- " after a long line broken mid-sentence is a dash going on with it, not a list item.
 
 
 class Chunker:
@@ -117,7 +121,8 @@ class Chunker:
         """The document's units with their token counts; a unit longer than a chunk is split on words."""
         text = document.text
         out: list[tuple[Unit, int]] = []
-        for unit in units(text, markdown=is_markdown(document.source), wrapped=is_wrapped(document.source)):
+        for unit in units(text, markdown=is_markdown(document.source), wrapped=is_wrapped(document.source),
+                          underlined=is_underlined(document.source)):
             tokens = self.counter.count(text[unit.start : unit.end])
             if tokens <= self.size:
                 out.append((unit, tokens))
@@ -151,6 +156,11 @@ def is_markdown(name: str) -> bool:
     """Whether a file's text is Markdown: a Markdown file, or a Word or HTML file, which the loaders
     turn into Markdown (:mod:`assistant.formats`)."""
     return name.lower().endswith((".md", ".markdown", ".docx", ".html", ".htm"))
+
+
+def is_underlined(name: str) -> bool:
+    """Whether a file's titles are all underlined (or overlined): reStructuredText's are."""
+    return name.lower().endswith((".rst", ".rest"))
 
 
 def is_wrapped(name: str) -> bool | None:

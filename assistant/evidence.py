@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-from assistant.chunking import is_markdown, is_wrapped
+from assistant.chunking import is_markdown, is_underlined, is_wrapped
 from assistant.embedding import Embedder, Vector
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import TermWeights, terms
@@ -43,7 +43,8 @@ def _units(chunk: Chunk) -> list[Unit]:
     if chunk.units:
         return list(chunk.units)
     return [Unit(u.start + chunk.start, u.end + chunk.start, u.kind, u.heading, u.label)
-            for u in units(chunk.text, markdown=is_markdown(chunk.source), wrapped=is_wrapped(chunk.source))]
+            for u in units(chunk.text, markdown=is_markdown(chunk.source), wrapped=is_wrapped(chunk.source),
+                           underlined=is_underlined(chunk.source))]
 
 
 def shown(chunk: Chunk, unit: Unit) -> str:
@@ -148,8 +149,10 @@ _ASKS_SECTION = re.compile(r"\b(?:which|what)\s+(?:of\s+)?"
                            r"|sections?|chapters?|headings?|steps?|stages?|phases?|tenets?)\b", re.IGNORECASE)
 
 
-# A sentence that opens by pointing back ("This is useful if ...", "These are: _IOFBF for ...", "It had uid 37.")
-_ANAPHOR = re.compile(r"(?:This|These|That|Those|It|They|Such)\s+[a-z]")
+# A sentence that opens by pointing back ("This is useful if ...", "These are: _IOFBF for ...", "It had uid 37.",
+# "Consequently, the reliability ... will be lower"): the sentence before says what it speaks of, or why.
+_ANAPHOR = re.compile(r"(?:This|These|That|Those|It|They|Such)\s+[a-z]|(?:Consequently|Therefore|Thus|Hence|As a result"
+                      r"|For this reason|Because of this|In that case|In this case|Otherwise|Instead(?! of\b)),?\s")
 
 
 def _antecedent(chunk: Chunk, units_: list[Unit], i: int, text: str) -> Unit | None:

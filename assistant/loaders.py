@@ -34,7 +34,7 @@ from assistant.chunking import is_markdown
 from assistant.errors import DocumentError
 from assistant.formats import Extracted
 from assistant.types import Document
-from assistant.units import title_line
+from assistant.units import front_matter, front_matter_title, title_line
 
 TextLoader = Callable[[bytes, Path], str | Extracted]
 _LOADERS: dict[str, TextLoader] = {}
@@ -156,7 +156,10 @@ def _loader(path: Path) -> TextLoader | None:
 def _title(text: str, fallback: str, markdown: bool) -> str:
     """The first line with words as the reader sees them (:func:`assistant.units.title_line`): not a
     reStructuredText target or directive (".. _usage:"), a rule over the title ("====="), nor a README's
-    badges."""
+    badges. A Markdown file's front matter may name it ("title: Developers")."""
+    matter = front_matter(text) if markdown else None
+    if matter:
+        return front_matter_title(text)[:200] or _title(text[matter.end() :], fallback, markdown)
     for line in text.splitlines():
         line = title_line(line.strip(), markdown)
         if line and not line.startswith("..") and any(c.isalnum() for c in line):

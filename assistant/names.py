@@ -38,6 +38,8 @@ _CLAUSE = re.compile(r"\b(?:is|are|was|were|be|been|do|does|did|has|have|had|can
                      re.IGNORECASE)  # "... for an entry is absent?": a clause, not the thing asked about
 _LONG_OPTION = re.compile(r"(?<![\w-])--[a-zA-Z][a-zA-Z-]*[a-zA-Z]")
 _MEASURE = re.compile(r"(\d[\d.,]*)-[a-z]+")
+# Markdown's escape (HTML and Word files are read as Markdown): "sg3\_utils" names sg3_utils.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _NUMBER_WORDS = dict(enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                                 "ten", "eleven", "twelve")))
 MISSING_NAMES = 2
@@ -116,7 +118,7 @@ def unnamed(question: str, documents: str) -> str | None:
     """Why ``documents`` (the whole text of the documents retrieval found) cannot be about
     ``question``, or None when they may be. A question in two parts ("..., and which ...?") is
     refused only when neither part's names are there: the documents may answer the other."""
-    text = " ".join(documents.lower().split())
+    text = " ".join(_ESCAPED.sub(r"\1", documents).lower().split())
     reasons = [_unnamed(part, text) for part in PARTS.split(question)]
     return reasons[0] if all(reasons) else None
 

@@ -51,15 +51,16 @@ _CLOSERS = ")]}\"'”’"  # after a sentence's end: "(Previously, it was requir
 _CLOSING = frozenset(".!?:;\"'”’")  # a title may end in a bracket: "Version 2.3 (2024-01-05)"
 
 
-def units(text: str, markdown: bool = False, wrapped: bool | None = None) -> list[Unit]:
+def units(text: str, markdown: bool = False, wrapped: bool | None = None, underlined: bool = False) -> list[Unit]:
     """Every unit of ``text`` in order, its offsets trimmed of surrounding space. ``wrapped`` says
     whether a line break inside a plain-text paragraph is only a space (True for a PDF's text);
-    None: the text's line lengths tell."""
+    None: the text's line lengths tell. ``underlined``: only a line underlined (or overlined) is a title,
+    as in reStructuredText, where a short line alone ("The app will be at http://localhost:5000/") is text."""
     commented = not markdown and _commented(text)
     original = text
     if commented:
         text = _MARKER.sub(lambda m: " " * len(m.group()), text)  # read as the text its comments hold
-    blocks = _markdown_blocks(text) if markdown else _plain_blocks(text, wrapped)
+    blocks = _markdown_blocks(text) if markdown else _plain_blocks(text, wrapped, underlined)
     out: list[Unit] = []
     for block in blocks:
         out.extend((block.kind == "code" and (_settings(text, block) or _help_text(text, block)))
@@ -198,6 +199,7 @@ def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
     >>> [text[u.start : u.end] for u in units(text, wrapped=False)][:1]
     ['You may obtain a copy of the License at\n\n    http://www.apache.org/licenses/']
     """
+    found = _code_inside_sentences(text, found)
     out: list[Unit] = []
     took: list[bool] = []  # whether each unit of ``out`` ends in the example it took
     i = 0
@@ -231,8 +233,71 @@ def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
     return out
 
 
+def _code_inside_sentences(text: str, found: list[Unit]) -> list[Unit]:
+    r"""A sentence with a line of code set out in the middle of it ("If you have ATA, add the line" over
+    ``hw.ata.wc="0"`` over "to /boot/loader.conf.local and reboot.") as one unit of prose: read apart,
+    the first part was taken for a title and the last named nothing. The sentence's first part ends
+    without closing punctuation, its last part opens in lower case and ends as a sentence does.
+
+    >>> text = "If you have ATA, add the line
+
+  hw.ata.wc=0
+
+to /boot/loader.conf.local and reboot.
+
+Next."
+    >>> [(u.kind, u.heading, text[u.start : u.end]) for u in units(text, wrapped=False)][0]
+    ('prose', '', 'If you have ATA, add the line
+
+  hw.ata.wc=0
+
+to /boot/loader.conf.local and reboot.')
+    """
+    out: list[Unit] = []
+    i = 0
+    while i < len(found):
+        unit = found[i]
+        if i + 2 < len(found) and _opens_sentence(text, unit) and _code_line(text, found[i + 1]) and \
+                _closes_sentence(text, found[i + 2]):
+            parent = out[-1].heading if out else ""  # the headings over the text before it
+            heading = parent if unit.kind == "heading" else unit.heading
+            out.append(Unit(unit.start, found[i + 2].end, "prose", heading, unit.label))
+            if unit.kind == "heading":  # the units it had headed are under the heading above it again
+                for j in range(i + 3, len(found)):
+                    under = found[j].heading
+                    if under != unit.heading and not under.startswith(f"{unit.heading} › "):
+                        break
+                    rest = under[len(unit.heading) :].removeprefix(" › ")
+                    found[j] = Unit(found[j].start, found[j].end, found[j].kind,
+                                    " › ".join(h for h in (parent, rest) if h), found[j].label)
+            i += 3
+        else:
+            out.append(unit)
+            i += 1
+    return out
+
+
+def _opens_sentence(text: str, unit: Unit) -> bool:
+    said = text[unit.start : unit.end].strip()
+    return (unit.kind in ("prose", "heading") and "\n\n" not in said and len(said.split()) <= 30
+            and said.rstrip(_CLOSERS)[-1:] not in ".!?:;" and said[:1].isalnum())
+
+
+def _code_line(text: str, unit: Unit) -> bool:
+    said = text[unit.start : unit.end].splitlines()
+    lines = [line for line in said if line.strip() and not _FENCE.fullmatch(line.strip())]
+    return unit.kind == "code" and len(lines) == 1 and len(lines[0].strip()) <= 80
+
+
+def _closes_sentence(text: str, unit: Unit) -> bool:
+    said = text[unit.start : unit.end].strip()
+    return unit.kind == "prose" and said[:1].islower() and said.rstrip(_CLOSERS)[-1:] in ".!?"
+
+
 # A sentence going on after the example it took: "... they look like: <code> and the nowait version ..."
-_CONTINUES = re.compile(r"(?:and|or|but|which|where|whereas|while|then|so)\b")
+# (a new sentence opens in upper case, or with a name: "nc is now listening ...", never with "to" or "if")
+_CONTINUES = re.compile(r"(?:and|or|but|which|where|whereas|while|then|so|to|for|if|when|in|into|with|as|from|on|by"
+                        r"|before|after|until|unless|because|since|instead)\b")
 
 
 def _example(text: str, unit: Unit) -> bool:
@@ -262,7 +327,8 @@ def display(text: str, unit: Unit, markdown: bool = False) -> str:
     if markdown:
         lines = [re.sub(r"^(?:>\s?)+", "", line) for line in lines if not _FENCE.fullmatch(line.strip())]
     if unit.kind != "code":  # list markers go, also those of a list a sentence with a colon took in
-        lines = [line[m.end():] if (m := _ITEM.match(line)) else line for line in lines]
+        lines = [line[m.end():] if (m := _ITEM.match(line)) and not (i and _dash_going_on(lines[i - 1], line))
+                 else line for i, line in enumerate(lines)]
     if unit.kind == "item" and lines and _COMMENT.match(lines[0]):  # a sample configuration's setting
         lines = [_COMMENT.sub("", line, count=1) for line in lines]
     elif not markdown and unit.kind != "code" and len(lines) > 1 and all(line.startswith("#") for line in lines[1:]):
@@ -523,11 +589,15 @@ _GOES_ON = frozenset([
 class _Headings:
     """The heading path: a new heading replaces those at its level and below."""
 
-    def __init__(self, underlined_only: bool = False, chapters: frozenset[str] = frozenset()) -> None:
+    def __init__(self, underlined_only: bool = False, chapters: frozenset[str] = frozenset(),
+                 adorned: bool = False) -> None:
         self.stack: list[tuple[int, str]] = []
         # A PDF whose headings were found by their fonts comes with them underlined: a short line of it
         # that is not is no heading ("allow 192.168.1.0/24", "flags : must be zero", "BEGIN").
         self.underlined_only = underlined_only
+        # reStructuredText adorns every title: a short line of plain words alone is text ("The example
+        # app will be accessible at http://localhost:5000/"), though it may still be code set in
+        self.adorned = adorned
         # The numbers N of the sections "N.1. ..." a text has: a line "N. Title" of its own heads them.
         self.chapters = chapters
 
@@ -541,12 +611,12 @@ class _Headings:
         return " › ".join(t for _, t in self.stack)
 
 
-def _plain_blocks(text: str, wrapped: bool | None = None) -> Iterator[_Block]:
+def _plain_blocks(text: str, wrapped: bool | None = None, underlined: bool = False) -> Iterator[_Block]:
     """Paragraphs split at list items, terms and rows; headings tracked by their indentation."""
     paragraph: list[tuple[int, int]] = []
     lines = _lines(text)
     headings = _Headings(underlined_only=wrapped is True and _underlined_titles(text, lines) >= _MARKED_TITLES,
-                         chapters=frozenset(m.group(1) for m in _SUBSECTION.finditer(text)))
+                         chapters=frozenset(m.group(1) for m in _SUBSECTION.finditer(text)), adorned=underlined)
     if wrapped is None:
         wrapped = _hard_wrapped(text, lines)
     body = _body_indent(text, lines)
@@ -815,6 +885,11 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
                 and chapter.group(1) in headings.chapters and _is_title(first[chapter.end(1) + 1 :], words=8)):
             yield _heading(text, group[0], headings, 0)  # "2. Data Types" over "2.1. Data Types proposed ..."
             continue
+        if kind == "heading" and headings.adorned and (first.strip()[:1].isalnum() or first.strip()[:1] == "(") \
+                and len(first.split()) >= 5:
+            # words, not a name set out in bold or as code ("**0.48.0** (2026-08-12)", "``HOST``", "-c FILE")
+            # nor a command over its text set in ("help <action>")
+            kind = "prose"
         if headings.underlined_only:
             kind = "prose" if kind == "heading" else kind
         elif kind == "heading" or (kind == "term" and len(group) == 1 and not _term_with_text(first, "")
@@ -884,6 +959,14 @@ def _goes_on_sentence(previous: str, line: str) -> bool:
     return line.strip()[:1].islower() and previous.rstrip().rstrip(_CLOSERS)[-1:] not in ".!?:;"
 
 
+def _dash_going_on(previous: str, line: str) -> bool:
+    """Whether a line opening with "- " is a dash in a sentence the line before broke off ("These versions
+    are supported (with all patches applied" over "- if using a packaged version, ..."), not a list item:
+    that line is long, no item, level with it, and stops mid-sentence."""
+    return (line.lstrip().startswith("- ") and _column(line) == _column(previous) and not _ITEM.match(previous)
+            and len(previous.strip()) > 40 and previous.rstrip()[-1:] not in ".:;!?,)")
+
+
 def _starts(line: str, previous: str, following: str, n: int, headed: bool = False) -> str:
     """The kind of block ``line`` opens (the ``n``-th line of its paragraph, ``headed`` when the line
     before it is a heading), or "" when it goes on."""
@@ -902,6 +985,8 @@ def _starts(line: str, previous: str, following: str, n: int, headed: bool = Fal
         # a GNU NEWS file's "* Noteworthy changes in release 4.9", "** Bug fixes", a line of its own;
         # "* With GCC 3.2.2 and later, you should export" going on in the next line is a list item
         return "heading"
+    if n and _dash_going_on(previous, line):
+        return ""
     if _ITEM.match(line):
         return "item"
     if _term_with_text(line, following, alone=n == 0):
@@ -930,11 +1015,35 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table")
 
 
+def front_matter(text: str) -> re.Match[str] | None:
+    """A Markdown file's YAML front matter ("---" / "title: Developers" / "---" opening the file), which
+    static site generators read and readers never see; group 1 is its title, if it gives one."""
+    found = _FRONT_MATTER.match(text)
+    return found if found and _YAML_KEY.search(found.group()) else None
+
+
+_FRONT_MATTER = re.compile(r"---[^\S\n]*\n(?:(?!---|\.\.\.).*\n)*?(?:---|\.\.\.)[^\S\n]*(?:\n|\Z)")
+_YAML_KEY = re.compile(r"^[A-Za-z_][\w-]*:(?:\s|$)", re.MULTILINE)
+_YAML_TITLE = re.compile(r"^title:[^\S\n]*(['\"]?)(.+?)\1[^\S\n]*$", re.MULTILINE)
+
+
+def front_matter_title(text: str) -> str:
+    """The title a Markdown file's front matter gives ("title: 'Setup'"), or ""."""
+    found = front_matter(text)
+    title = _YAML_TITLE.search(found.group()) if found else None
+    return title.group(2).strip() if title else ""
+
+
 def _markdown_blocks(text: str) -> Iterator[_Block]:
-    """Blocks from markdown-it-py's token stream: each token's line map gives its offsets."""
+    """Blocks from markdown-it-py's token stream: each token's line map gives its offsets. Front
+    matter is markup: read as Markdown, its closing "---" made a heading of its keys."""
     lines = _lines(text)
     headings = _Headings()
     in_item, header = 0, ""
+    matter = front_matter(text)
+    if matter:
+        yield _Block(0, len(matter.group().rstrip()), "markup", "")
+        text = re.sub(r"[^\n]", " ", matter.group()) + text[matter.end() :]  # same offsets, nothing to parse
     tokens = _parser().parse(text)
 
     def span(m: list[int]) -> tuple[int, int]:
@@ -1011,7 +1120,9 @@ def _plain(inline: Token, code: bool = False) -> str:
     children = [c for c in inline.children or () if c.type in shown and c.content.strip()]
     if code and len(children) == 1 and children[0].type == "code_inline":
         return f"`{children[0].content}`"
-    return "".join(c.content for c in inline.children or () if c.type in shown) or inline.content
+    # a title over two lines ("Keeping files" / "out of a package" over "---") keeps the space between them
+    return "".join(" " if c.type in ("softbreak", "hardbreak") else c.content if c.type in shown else ""
+                   for c in inline.children or ()).strip() or inline.content
 
 
 def _only_links(inline: Token) -> bool:

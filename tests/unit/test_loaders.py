@@ -38,6 +38,13 @@ def test_readme_title_is_its_first_words_not_its_badges_or_tags(tmp_path: Path) 
     assert load_file(path).title == "The friendly orchard planner"
 
 
+def test_markdown_title_from_front_matter_or_after_it(tmp_path: Path) -> None:
+    named, unnamed = tmp_path / "developers.md", tmp_path / "setup.md"
+    named.write_text("---\ntitle: 'Developers'\nsection: 7\n---\n\n### Description\n\nSo, you want to use it.\n")
+    unnamed.write_text("---\nlayout: page\n---\n\n# Setup\n\nRun it locally first.\n")
+    assert (load_file(named).title, load_file(unnamed).title) == ("Developers", "Setup")
+
+
 def test_plain_title_without_an_editors_mode_line(tmp_path: Path) -> None:
     path = tmp_path / "NEWS"
     path.write_text("GNU orchard NEWS                                    -*- outline -*-\n\n* Noteworthy\n")

@@ -101,3 +101,10 @@ def test_the_check_can_be_turned_off(make_assistant, generator: FakeGenerator) -
 ])
 def test_only_the_asking_sentence_names_what_must_be_there(question: str, documents: str, refused: bool) -> None:
     assert (unnamed(question, documents) is not None) is refused
+
+
+def test_a_name_escaped_in_markdown_is_mentioned() -> None:
+    # an HTML or Word file is read as Markdown, where "sg3_utils" is written "sg3\_utils"
+    text = r"the author's **sg\_reassign** utility in the sg3\_utils package can be used"
+    assert unnamed("Which sg3_utils program reassigns a bad block?", text) is None
+    assert unnamed("Which sg4_utils program reassigns a bad block?", text) == "the documents never mention 'sg4_utils'"

@@ -817,3 +817,75 @@ def test_a_configuration_file_explained_in_comments_reads_as_its_comments() -> N
     # the sentences right above it are about it
     assert [(u.label, display(text, u)) for u in units(text) if u.label][:2] == [
         ("port", "port : the port to listen on."), ("port", "The default is 1883 unless TLS is used.")]
+
+
+def test_a_sentence_with_a_line_of_code_inside_it_is_one_unit() -> None:
+    text = ("A.3 Switching the write cache off\n\nRead section A.1 first.\n\n"
+            "If you have ATA, add the line\n\n  hw.ata.wc=\"0\"\n\n"
+            "to /boot/loader.conf.local, shut down all applications and reboot.\n\n"
+            "If you have SCSI, use camcontrol.\n")
+    found = units(text, wrapped=False)
+    shown = [(u.kind, u.heading, display(text, u)) for u in found]
+    assert ("prose", "A.3 Switching the write cache off", 'If you have ATA, add the line hw.ata.wc="0" to '
+            "/boot/loader.conf.local, shut down all applications and reboot.") in shown
+    # the first part was no title: what follows is under the section's heading, as before it
+    assert shown[-1] == ("prose", "A.3 Switching the write cache off", "If you have SCSI, use camcontrol.")
+
+
+def test_a_sentence_around_a_markdown_code_block_is_one_unit() -> None:
+    text = "# Keys\n\nFor example,\n\n```\nkeymap C-o NEXT_PAGE\n```\n\nbinds the command NEXT_PAGE to C-o.\n"
+    assert [display(text, u, markdown=True) for u in units(text, markdown=True) if u.evidence] == [
+        "For example, keymap C-o NEXT_PAGE binds the command NEXT_PAGE to C-o."]
+
+
+def test_code_between_a_sentence_and_a_new_one_stays_apart() -> None:
+    text = "Run the tests\n\n    make check\n\nThen install it.\n"  # the last part opens a sentence of its own
+    assert [u.kind for u in units(text, wrapped=False)] == ["heading", "code", "prose"]
+
+
+def test_front_matter_is_markup_and_heads_nothing() -> None:
+    text = "---\ntitle: Developers\nsection: 7\n---\n\n### Description\n\nSo, you've decided to use npm.\n"
+    found = [(u.kind, u.heading, display(text, u, markdown=True)) for u in units(text, markdown=True)]
+    assert found[0][0] == "markup"
+    assert found[1:] == [("heading", "Description", "### Description"),
+                         ("prose", "Description", "So, you've decided to use npm.")]
+
+
+def test_a_markdown_title_over_two_lines_keeps_the_space_between_them() -> None:
+    text = "Keeping files\nout of a package\n---\n\nUse an ignore file.\n"
+    assert [u.heading for u in units(text, markdown=True)] == ["Keeping files out of a package"] * 2
+
+
+def test_in_restructuredtext_a_line_of_words_alone_is_text_not_a_title() -> None:
+    text = ("Running the Example\n-------------------\n\n``cd`` into the directory and run the script::\n\n"
+            "   python run_example.py\n\nThe example app will be accessible at http://localhost:5000/\n\n"
+            "help <action>\n\n   Print help for <action>\n")
+    found = [(u.kind, u.heading, text[u.start : u.end]) for u in units(text, underlined=True)]
+    assert ("prose", "Running the Example", "The example app will be accessible at http://localhost:5000/") in found
+    assert ("heading", "Running the Example › help <action>", "help <action>") in found  # a command over its text
+    # in plain text, where titles need no underline, the same line alone is a title
+    assert ("heading", "Running the Example › The example app will be accessible at http://localhost:5000/",
+            "The example app will be accessible at http://localhost:5000/") in [
+        (u.kind, u.heading, text[u.start : u.end]) for u in units(text)]
+
+
+def test_a_dash_after_a_line_broken_mid_sentence_goes_on_with_it() -> None:
+    text = ("These versions are supported (with all Sleepycat-posted patches applied\n"
+            "- if using a pre-packaged Berkeley DB version, the packager should have\n"
+            "applied the patches):\n\n  Berkeley DB 5.3.21: (May 11, 2012)\n\n"
+            "The options are:\n- fast\n- safe\n")
+    shown = [(u.kind, display(text, u)) for u in units(text)]
+    assert shown[0] == ("prose", "These versions are supported (with all Sleepycat-posted patches applied - if using "
+                        "a pre-packaged Berkeley DB version, the packager should have applied the patches): "
+                        "Berkeley DB 5.3.21: (May 11, 2012)")
+    assert shown[-1] == ("prose", "The options are: fast safe")  # a list's dashes are its items' markers
+
+
+def test_a_sentence_going_on_after_the_command_its_colon_took_is_one_unit() -> None:
+    text = ("Run this command, as yourself:\n\n  chmod g-w ~/\n\nto remove group write permissions.  If you use\n"
+            "ssh-copy-id, it does this for you.\n\nnetworkd is not enabled by default; run\n\n"
+            "  systemctl enable systemd-networkd\n\nif you want to use it.\n")
+    assert [display(text, u) for u in units(text)] == [
+        "Run this command, as yourself: chmod g-w ~/ to remove group write permissions.",
+        "If you use ssh-copy-id, it does this for you.",
+        "networkd is not enabled by default; run systemctl enable systemd-networkd if you want to use it."]
