@@ -236,7 +236,7 @@ class EvidenceSelector:
         scored.sort(key=lambda s: (-s[5], s[1].source, s[2]))
         chosen = _of_kind_asked(question, scored, self.count)
         if self.following:
-            chosen = _widened(chosen, scored, self.count, self.following)
+            chosen = _widened(chosen, scored, self.count, self.following, [h.chunk for h in hits])
         return [
             Passage(n, chunk, closed, start, end, score, tuple(b for b in breaks if b < len(closed)))
             for n, (score, chunk, start, end, text, _, breaks) in enumerate(chosen, start=1)
@@ -254,8 +254,10 @@ def _closed(text: str) -> str:
     return _UNFINISHED.sub("", text).rstrip(" ,;") or text
 
 
-def _widened(chosen: list[_Scored], scored: list[_Scored], count: int, following: int) -> list[_Scored]:
-    """Each chosen unit read with up to ``following`` units after it in the same section.
+def _widened(chosen: list[_Scored], scored: list[_Scored], count: int, following: int,
+             chunks: list[Chunk]) -> list[_Scored]:
+    """Each chosen unit read with up to ``following`` units after it in the same section (in any of
+    the retrieved ``chunks``: one that ends with it has none after it, the next may).
 
     The sentence that matches a question best often states its setting ("If you get linker
     errors, you should install a C compiler.") and the next one answers it ("On macOS, run
@@ -269,8 +271,19 @@ def _widened(chosen: list[_Scored], scored: list[_Scored], count: int, following
         if any(o[1].path == s[1].path and o[2] <= s[2] and s[3] <= o[3] for o in out):
             continue
         taken = [(o[2], o[3]) for o in out if o[1].path == s[1].path]
-        out.append(_with_following(s, following, taken))
+        out.append(_with_following(_going_on(s, chunks), following, taken))
     return out
+
+
+def _going_on(s: _Scored, chunks: list[Chunk]) -> _Scored:
+    """``s`` from a retrieved chunk that goes on after it, when the chunk it came from ends with it:
+    "... run DHCP on all available Ethernet interfaces:" ends one chunk and opens the next, which holds
+    the example it introduces."""
+    score, chunk, start, end, text, rank, breaks = s
+    if chunk.end > end + 1 and _units(chunk)[-1].end > end:
+        return s
+    later = [c for c in chunks if c.path == chunk.path and c.start <= start and c.end > end + 1]
+    return (score, later[0], start, end, text, rank, breaks) if later else s
 
 
 def _with_following(s: _Scored, following: int, taken: list[tuple[int, int]]) -> _Scored:

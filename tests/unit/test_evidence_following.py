@@ -190,3 +190,14 @@ def test_a_passage_gives_back_the_units_it_joins_with_their_headings() -> None:
     assert [(t.strip(), h) for t, h in pieces(passage)] == [
         ("Low-memory systems: test with server.listen-backlog = 16 (or lower)", "Low-memory systems"),
         ('(default) server.stat_cache-engine = "simple"', "Low-memory systems")]
+
+
+def test_a_unit_ending_its_chunk_is_read_with_what_follows_it_in_the_next_chunk() -> None:
+    first = TEXT.index("On macOS")
+    ending = Chunk("c1", "install.md", "/docs/install.md", "Installing", TEXT[:first], 0, first, "sha")
+    going_on = Chunk("c2", "install.md", "/docs/install.md", "Installing", TEXT[14:], 14, len(TEXT), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0, following=1)
+    passage, = selector.select(QUESTION, FakeEmbedder.vector(QUESTION), [Hit(ending, 1.0), Hit(going_on, 0.5)],
+                               TextWeights([TEXT]))
+    assert passage.text.endswith("On macOS, you can get one by running xcode-select --install.")
+    assert passage.chunk.id == "c2"  # the chunk that holds the whole passage, for its citation
