@@ -122,7 +122,8 @@ def looks_cut(sentence: str) -> bool:
 
 _PRONOUNS = frozenset(["that", "this", "these", "those"])
 # verbs whose "in" or "on" closes them: "log in", "signed on", "plugs in"
-_PHRASAL = re.compile(r"(?:log|sign|plug|opt|check|turn|switch|carry|go|come|move|hold|keep|read)(?:s|g?ed|ging|ing)?")
+_PHRASAL = re.compile(r"(?:log|sign|plug|opt|check|turn|switch|carry|go|come|move|hold|keep|read|weigh|fill|chime|step"
+                      r"|drop|lock|phase|join|tune)(?:s|g?ed|ging|ing)?")
 _MODALS = frozenset(["should", "would", "could", "will", "must", "can", "may", "might", "shall", "to", "not"])
 
 

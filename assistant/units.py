@@ -219,7 +219,7 @@ def _with_examples(text: str, found: list[Unit]) -> list[Unit]:
             if j > i + 1 and not _example(text, found[j - 1]):
                 j = i + 1  # only the directive: no example to take
         elif (unit.kind == "prose" and said.split()[-1].lower() in _GOES_ON and j < len(found)
-              and found[j].kind == "code" and "\n" not in text[found[j].start : found[j].end].strip()):
+              and found[j].kind == "code" and len(_code_lines(text, found[j])) == 1):
             j += 1
         if out and took[-1] and unit.kind == "prose" and _CONTINUES.match(said):
             # "... they look like: <code> and the nowait version raises trio.WouldBlock": one sentence
@@ -284,9 +284,14 @@ def _opens_sentence(text: str, unit: Unit) -> bool:
 
 
 def _code_line(text: str, unit: Unit) -> bool:
-    said = text[unit.start : unit.end].splitlines()
-    lines = [line for line in said if line.strip() and not _FENCE.fullmatch(line.strip())]
+    lines = _code_lines(text, unit)
     return unit.kind == "code" and len(lines) == 1 and len(lines[0].strip()) <= 80
+
+
+def _code_lines(text: str, unit: Unit) -> list[str]:
+    """The lines of a code block, without a Markdown fence's ("```", the way HTML's <pre> is read)."""
+    said = text[unit.start : unit.end].splitlines()
+    return [line for line in said if line.strip() and not _FENCE.fullmatch(line.strip())]
 
 
 def _closes_sentence(text: str, unit: Unit) -> bool:

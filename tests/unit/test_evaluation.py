@@ -227,6 +227,8 @@ def test_run_and_summarise_with_the_fake_models(indexed: Assistant, generator: F
     ("All of today's screens should be much larger than that.", False),  # a pronoun ends it
     ("This option specifies what the chunk size should be.", False),  # a verb after a modal ends it
     ("The option that", True),
+    ("Leave a day so that other members have a chance to weigh in.", False),  # a verb's particle ends it
+    ("It is stored in", True),
 ])
 def test_a_cut_phrase_is_told_from_a_whole_sentence(sentence: str, cut: bool) -> None:
     assert looks_cut(sentence) is cut

@@ -889,3 +889,12 @@ def test_a_sentence_going_on_after_the_command_its_colon_took_is_one_unit() -> N
         "Run this command, as yourself: chmod g-w ~/ to remove group write permissions.",
         "If you use ssh-copy-id, it does this for you.",
         "networkd is not enabled by default; run systemctl enable systemd-networkd if you want to use it."]
+
+
+def test_a_sentence_stopping_before_its_object_takes_a_fenced_line_of_code() -> None:
+    text = "All names are of the format TRANS(func)(). The TRANS() macro is defined as\n\n```\n" \
+           "#define TRANS(func) _PROTOCOLTrans##func\n```\n\nPROTOCOL is defined in each directory.\n"
+    assert [display(text, u, markdown=True) for u in units(text, markdown=True) if u.evidence] == [
+        "All names are of the format TRANS(func)().",
+        "The TRANS() macro is defined as #define TRANS(func) _PROTOCOLTrans##func",
+        "PROTOCOL is defined in each directory."]
