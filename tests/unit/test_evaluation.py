@@ -78,7 +78,7 @@ CORPORA = sorted(p.name for p in EVAL.iterdir() if (p / "cases.jsonl").is_file()
 def test_shipped_cases_are_sound(cases_file: str, docs: Path) -> None:
     """Ids unique; every answer string in a gold file (spacing aside: a hard-wrapped answer
     runs over a line break) as the assistant reads it (a PDF's text layer, an HTML page's main
-    content, Markdown's backslash escapes read: "ADDR\\_IN\\_USE" is shown "ADDR_IN_USE"); unanswerable
+    content, Markdown's backslash escapes and code marks read: "ADDR\\_IN\\_USE" is shown "ADDR_IN_USE"); unanswerable
     cases expect nothing; 30 cases or more."""
     cases = load_cases(EVAL / cases_file)
     assert len(cases) >= 30 and len({c.id for c in cases}) == len(cases)
@@ -94,7 +94,9 @@ def test_shipped_cases_are_sound(cases_file: str, docs: Path) -> None:
 
 
 def _read(text: str) -> str:
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+    """Markdown's escapes and code marks dropped, as a unit is shown: an HTML page's ``<kbd>Alt</kbd>+<kbd>a</kbd>``
+    is read as "`Alt`+`a`" and shown "Alt+a"."""
+    return re.sub(r"`([^`\n]+)`", r"\1", re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text))
 
 
 # --- is_correct ---------------------------------------------------------------------------
