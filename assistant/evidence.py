@@ -123,9 +123,11 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
                         said = shown(chunk, before)
                         start, text = before.start, f"{said} {ranked}"
                         ranked = f"{said.removeprefix(f'{before.label}: ') if before.label else said} {ranked}"
+                    first = units_.index(before) if before is not None else i
                     section = unit.heading.split(" › ")[-1].strip("`")
-                    if titled and unit.heading and section not in text.split(": ", 1)[0]:
-                        text = f"{section}: {text}"  # the section's name is the answer
+                    if unit.heading and section not in text.split(": ", 1)[0] and (
+                            titled or _points_to_heading(chunk, units_, first)):
+                        text = f"{section}: {text}"  # the section's name is the answer, or what "This option" is
                     out.append((chunk, start, unit.end, text, unit.heading, ranked, answered))
     return out
 
@@ -152,7 +154,10 @@ _ASKS_SECTION = re.compile(r"\b(?:which|what)\s+(?:of\s+)?"
 # A sentence that opens by pointing back ("This is useful if ...", "These are: _IOFBF for ...", "It had uid 37.",
 # "Consequently, the reliability ... will be lower"): the sentence before says what it speaks of, or why.
 _ANAPHOR = re.compile(r"(?:This|These|That|Those|It|They|Such)\s+[a-z]|(?:Consequently|Therefore|Thus|Hence|As a result"
-                      r"|For this reason|Because of this|In that case|In this case|Otherwise|Instead(?! of\b)),?\s")
+                      r"|For this reason|Because of this|In that case|In this case|Otherwise|Instead(?! of\b)),?\s"
+                      # "A binary created this way ...", "Note that this option ...", "In this mode, ..."
+                      r"|(?:\S+\s+){0,5}?(?:this|these|such)\s+(?:way|option|mode|setting|flag|command|method|approach"
+                      r"|feature|variable|directive|parameter|behaviou?r)s?\b")
 
 
 def _antecedent(chunk: Chunk, units_: list[Unit], i: int, text: str) -> Unit | None:
@@ -168,6 +173,16 @@ def _antecedent(chunk: Chunk, units_: list[Unit], i: int, text: str) -> Unit | N
             or before.start < chunk.start or "\n\n" in between or between.strip()):
         return None
     return before
+
+
+def _points_to_heading(chunk: Chunk, units_: list[Unit], i: int) -> bool:
+    """Whether unit ``i`` is the first under its heading and points back ("This option makes the binary
+    link against ICU statically" under "Embed the entire ICU (full-icu)"): the heading is what it speaks of.
+    "It" and "They" speak of the document's subject more often ("It requires Python 3.10+" under "Installation")."""
+    unit, above = units_[i], units_[i - 1] if i else None
+    said = chunk.text[unit.start - chunk.start : unit.end - chunk.start]
+    return (above is not None and above.kind == "heading" and above.heading == unit.heading and unit.kind == "prose"
+            and _ANAPHOR.match(said) is not None and not said.startswith(("It ", "They ")))
 
 
 class EvidenceSelector:

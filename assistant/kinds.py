@@ -2,7 +2,8 @@
 
 "How many ...?" wants a number (as "How long / large / often ...?" do: a measure is a figure),
 "How much did it cost?" an amount of money and
-"When ...?" a date; a short answer of another kind ("Tianjin" for "Roughly how
+"When ...?" a date ("When does it run?", asking after something that recurs, is also answered by the
+event it follows: "at the end of every compaction"); a short answer of another kind ("Tianjin" for "Roughly how
 many attended?") is the small model picking the wrong span, however well the
 span is supported by its source.
 
@@ -13,6 +14,8 @@ span is supported by its source.
 ('version', True)
 >>> asked_kind("When did it open?"), holds("date", "in Tianjin")
 ('date', False)
+>>> asked_kind("When does it run?"), holds("time", "It runs after every compaction.")
+('time', True)
 >>> asked_kind("What is the overall investment in the base?"), asked_kind("What is the plan?")
 ('money', None)
 >>> holds("number", "It was held on the 8th."), holds("number", "It has 2,961 members.")
@@ -86,6 +89,12 @@ _ASKS_VERSION = re.compile(r"(?:(?:starting )?(?:with|from|since|as of) )?"
                            r"dropped|lost|deprecated|changed|brought|fixed|became|started|stopped|needs?|needed|requires?|required|"
                            r"supports?|supported|ships?|shipped|up|onwards?|upwards)\b)")
 _VERSION = re.compile(r"(?<![\w.:])v?\d+(?:\.\d+)+|\b(?:version|release)s? \d|\bv\d", re.IGNORECASE)
+# "When does it run?" asks after what recurs: the event it follows answers as well as a date does.
+_ASKS_TIME = re.compile(r"\bwhen (?:does|do)\b")
+_TIME_CLAUSE = re.compile(r"\b(?:when|whenever|after|before|once|until|till|during|while|every|each time|upon"
+                          r"|as soon as|at (?:the )?(?:end|start|beginning)"
+                          r"|(?:on|at) (?:start-?up|boot|exit|shutdown|restart)"
+                          r"|daily|weekly|monthly|hourly|immediately)\b", re.IGNORECASE)
 _ASKS_DATE = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|month|date|day)s?\b|\bon what\b")
 
 
@@ -121,14 +130,14 @@ _STATEMENT_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!])\s+(?=[A-Z])")
 
 
 def asked_kind(question: str) -> str | None:
-    """``"share"``, ``"money"``, ``"number"``, ``"version"``, ``"date"``, or None when the question's
+    """``"share"``, ``"money"``, ``"number"``, ``"version"``, ``"time"``, ``"date"``, or None when the question's
     shape does not say.
 
     The kind is read where a part of the question starts asking: "Which item caps how many files
     a user may open?" asks for an item, not a number."""
     for q in asking_parts(question):
         for kind, pattern in (("share", _ASKS_SHARE), ("money", _ASKS_MONEY), ("number", _ASKS_NUMBER),
-                              ("version", _ASKS_VERSION), ("date", _ASKS_DATE)):
+                              ("version", _ASKS_VERSION), ("time", _ASKS_TIME), ("date", _ASKS_DATE)):
             if re.match(_OPENING + f"(?:{pattern.pattern})", q):
                 return kind
     return None
@@ -195,6 +204,8 @@ def holds(kind: str | None, text: str) -> bool:
         return bool(_COUNT.search(text)) or any(w in NUMBER_WORDS for w in words(text))
     if kind == "date":
         return has_year(text) or has_month(text) or has_day(text)
+    if kind == "time":
+        return holds("date", text) or bool(_TIME_CLAUSE.search(text))
     if kind == "version":
         return bool(_VERSION.search(text))
     return True

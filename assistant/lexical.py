@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import snowballstemmer
 
@@ -129,6 +129,28 @@ class TextWeights(TermWeights):
         return _idf(self._n, self._df.get(term, 0))
 
 
+def unsaid_name_terms(chunks: list[Chunk]) -> list[str]:
+    """The terms of the file's name that its text never says. A changelog rarely names its project
+    ("Version 2.0.0: datetime values use timezone.utc"), its file does ("itsdangerous-CHANGES.rst"), and a
+    user asks by the project's name: each chunk of it is found by that name too. A name the text says
+    already finds the chunks that say it, and given to every chunk would only blur that. A part of the
+    name that is mostly digits ("000_e935aa2152395e49.txt") names nothing a user asks about.
+
+    >>> said = Chunk("a1", "itsdangerous-CHANGES.rst", "/d/itsdangerous-CHANGES.rst", "", "Changes: UTC.", 0, 9, "")
+    >>> unsaid_name_terms([said])
+    ['itsdanger']
+    """
+    if not chunks:
+        return []
+    parts = _NAME_PARTS.split(PurePath(chunks[0].source).stem)
+    named = terms(" ".join(p for p in parts if 2 * sum(c.isalpha() for c in p) > len(p)))
+    said = {t for chunk in chunks for t in terms(chunk.text)}
+    return [t for t in dict.fromkeys(named) if t not in said]
+
+
+_NAME_PARTS = re.compile(r"[\W_]+")
+
+
 @dataclass(frozen=True)
 class LexicalFile:
     """What the lexical index holds of one file: the sha256 it was indexed at and its chunk count."""
@@ -140,7 +162,7 @@ class LexicalFile:
 LEXICAL_FILE = "lexical.sqlite3"
 # Raised whenever terms() would give other terms for the same text: the index is then emptied and
 # filled again from the stored chunks by the next `assistant index` (no embedding needed).
-TERMS_VERSION = 2
+TERMS_VERSION = 4
 # Every character a term can hold is part of an FTS5 token: a term is never split again.
 _TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '-.'''"
 _SCHEMA = f"""
@@ -221,11 +243,12 @@ class LexicalIndex(TermWeights):
         with self._writing() as db:
             for path, (sha256, chunks) in files.items():
                 self._delete(db, path)
+                named = unsaid_name_terms(chunks)
                 for chunk in chunks:
                     n = db.execute("INSERT INTO chunks (id, path, source, start) VALUES (?, ?, ?, ?)",
                                    (chunk.id, path, chunk.source, chunk.start)).lastrowid
                     db.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)",
-                               (n, " ".join(terms(chunk.text))))
+                               (n, " ".join([*terms(chunk.text), *named])))
                 db.execute("INSERT INTO files (path, sha256, chunks) VALUES (?, ?, ?)", (path, sha256, len(chunks)))
 
     def remove(self, path: str) -> int:

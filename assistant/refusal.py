@@ -268,6 +268,8 @@ def _missing_kind(q: str, evidence: str) -> str | None:
         # "Why won't dnsmasq by default accept ...?" asks for a reason, not for what holds by default;
         # "Which environment variable holds fzf's default options?" asks for a name
         return "the question asks for a default and the evidence states none"
+    if kind == "time" and not holds(kind, evidence):
+        return "the question asks when and the evidence gives neither a date nor the event it follows"
     if kind != "date":
         return None
     if _ASKS_MONTH.search(q) and not has_month(evidence):

@@ -591,6 +591,10 @@ _GOES_ON = frozenset([
 ])
 
 
+# The rules a plain-text title is set between: "------ Frequently Asked Questions ------"
+_RULED = re.compile(r"^([-=*#~_+])\1{2,}\s*|\s*([-=*#~_+])\2{2,}$")
+
+
 class _Headings:
     """The heading path: a new heading replaces those at its level and below."""
 
@@ -609,7 +613,7 @@ class _Headings:
     def push(self, level: int, title: str) -> None:
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
-        self.stack.append((level, " ".join(title.strip().lstrip("*#").split())))
+        self.stack.append((level, " ".join(_RULED.sub("", title.strip()).lstrip("*#").split())))
 
     @property
     def path(self) -> str:

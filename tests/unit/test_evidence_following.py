@@ -171,6 +171,20 @@ def test_a_sentence_that_points_back_is_read_with_the_one_before_it() -> None:
     assert text[best.start : best.end] == best.text.replace("one. This", "one.\nThis")
 
 
+def test_a_sentence_pointing_back_to_the_heading_over_it_is_shown_under_that_heading() -> None:
+    # Node.js's Intl guide: "A binary created this way ..." points back to "This option ...", which
+    # points back to the heading naming the option; read alone, neither says which mode is meant
+    text = ("# Options\n\n## Embed the entire ICU (full-icu)\n\n"
+            "This option makes the binary link against ICU statically.\n"
+            "A binary created this way supports all locales.\n\n## Other\n\nNothing else is said here.\n")
+    question = "Which build supports all locales?"
+    chunk = Chunk("c1", "i.md", "/docs/i.md", "Options", text, 0, len(text), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
+    best, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    assert best.text == ("Embed the entire ICU (full-icu): This option makes the binary link against ICU statically. "
+                         "A binary created this way supports all locales.")
+
+
 def test_a_sentence_that_points_back_over_a_paragraph_break_stands_alone() -> None:
     text = ("# Overrides\n\nUsing the rename override makes the converter use another name.\n\n"
             "This is useful if an attribute name is a reserved keyword in Python.\n")

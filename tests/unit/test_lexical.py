@@ -62,6 +62,15 @@ def test_names_and_numbers_are_whole_terms(tmp_path: Path) -> None:
     assert [c for c, _ in index.search("2.5", 5)] == [part.id]
 
 
+def test_a_chunk_is_found_by_its_file_name_as_well(tmp_path: Path) -> None:
+    index = LexicalIndex(tmp_path)
+    change = _chunk("itsdangerous-CHANGES.rst", "Version 2.0.0: datetime values use timezone.utc.")
+    _put(index, change, _chunk("pytz-README.rst", "pytz brings the Olson database to Python."),
+         _chunk("000_e935aa2152395e49.txt", "A news article."), _chunk("mill.txt", "The mill ground flour."))
+    assert [c for c, _ in index.search("Which timezone object does itsdangerous use?", 5)] == [change.id]
+    assert index.search("e935aa2152395e49", 5) == []  # a file name's hash names nothing
+
+
 def test_a_term_in_half_the_chunks_or_more_is_no_evidence(tmp_path: Path) -> None:
     index = LexicalIndex(tmp_path)
     _put(index, _chunk("a.txt", "The bridge is old."), _chunk("b.txt", "The bridge is new."),

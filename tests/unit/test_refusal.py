@@ -93,6 +93,13 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
     ("Under which licence is the clock distributed?", "It is released under the MIT License.", False),
     ("Which license does the project prefer for contributed code?", "Contributions should be LGPL 2.1+.", False),
     ("How much does a licence for the test harness cost?", "A licence costs $1,500.", False),
+    # "when does" something recurring happen: the event it follows answers as a date does
+    ("When does a fresh MANIFEST get created?", "A new MANIFEST file is created whenever the database is reopened.",
+     False),
+    ("When does the cleanup run?", "It runs at the end of every compaction.", False),
+    ("When does the exhibition open?", "The exhibition opens on 5 October.", False),
+    ("When does the exhibition open?", "The exhibition is held in the new hall.", True),
+    ("When did the exhibition open?", "It opened whenever visitors came.", True),
 ])
 def test_questions_need_the_kind_asked_for_in_the_evidence(question: str, evidence: str, refused: bool) -> None:
     assert (missing_kind(question, evidence) is not None) is refused

@@ -770,6 +770,15 @@ def test_a_title_set_in_between_rules_is_a_heading() -> None:
     assert got[-1] == ("item", 'Major changes between "less" versions 551 and 563', "Fix a bug.")
 
 
+def test_a_title_set_between_runs_of_dashes_heads_without_them() -> None:
+    # procmail's FAQ: every answer was shown under "-------- Frequently Asked Questions --------:"
+    rule = "-" * 78
+    text = (f"{rule}\n{'-' * 22} Frequently Asked Questions {'-' * 28}\n{rule}\n\n"
+            "1. How do I set up a mailing list?\n\n\tLook in the SmartList directory first.\n")
+    last = ("prose", "Frequently Asked Questions", "Look in the SmartList directory first.")
+    assert shown(text, kinds=EVIDENCE)[-1] == last
+
+
 def test_titles_inside_a_literal_block_head_nothing() -> None:
     # Docutils' policies show their title styles in a literal block: "Document Title" under "====" became
     # the heading of every later section
