@@ -117,13 +117,17 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
                 if text:
                     seen.add((chunk.path, unit.start))
                     ranked = text.removeprefix(f"{unit.label}: ") if unit.kind == "prose" and unit.label else text
-                    start = unit.start
-                    before = _antecedent(chunk, units_, i, ranked)
-                    if before is not None:
+                    start, first, pointing = unit.start, i, ranked
+                    # "This is the default" points back to "A binary created this way", which points back
+                    # to "This option makes ...": each is read with the ones it needs, two at most
+                    for _ in range(_CHAINED):
+                        before = _antecedent(chunk, units_, first, pointing)
+                        if before is None:
+                            break
                         said = shown(chunk, before)
-                        start, text = before.start, f"{said} {ranked}"
-                        ranked = f"{said.removeprefix(f'{before.label}: ') if before.label else said} {ranked}"
-                    first = units_.index(before) if before is not None else i
+                        text = f"{said} {ranked if start == unit.start else text}"
+                        pointing = said.removeprefix(f"{before.label}: ") if before.label else said
+                        start, first, ranked = before.start, units_.index(before), f"{pointing} {ranked}"
                     section = unit.heading.split(" › ")[-1].strip("`")
                     if unit.heading and section not in text.split(": ", 1)[0] and (
                             titled or _points_to_heading(chunk, units_, first)):
@@ -173,6 +177,9 @@ def _antecedent(chunk: Chunk, units_: list[Unit], i: int, text: str) -> Unit | N
             or before.start < chunk.start or "\n\n" in between or between.strip()):
         return None
     return before
+
+
+_CHAINED = 2
 
 
 def _points_to_heading(chunk: Chunk, units_: list[Unit], i: int) -> bool:

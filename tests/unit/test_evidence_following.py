@@ -176,13 +176,19 @@ def test_a_sentence_pointing_back_to_the_heading_over_it_is_shown_under_that_hea
     # points back to the heading naming the option; read alone, neither says which mode is meant
     text = ("# Options\n\n## Embed the entire ICU (full-icu)\n\n"
             "This option makes the binary link against ICU statically.\n"
-            "A binary created this way supports all locales.\n\n## Other\n\nNothing else is said here.\n")
-    question = "Which build supports all locales?"
+            "A binary created this way supports all locales.\n"
+            "This is the default if no flag is passed.\n\n## Other\n\nNothing else is said here.\n")
     chunk = Chunk("c1", "i.md", "/docs/i.md", "Options", text, 0, len(text), "sha")
     selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
+    question = "Which build supports all locales?"
     best, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
     assert best.text == ("Embed the entire ICU (full-icu): This option makes the binary link against ICU statically. "
                          "A binary created this way supports all locales.")
+    # "This is the default" points back to the sentence before it, which points back in turn
+    question = "Which build is the default if no flag is passed?"
+    best, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    assert best.text == ("Embed the entire ICU (full-icu): This option makes the binary link against ICU statically. "
+                         "A binary created this way supports all locales. This is the default if no flag is passed.")
 
 
 def test_a_sentence_that_points_back_over_a_paragraph_break_stands_alone() -> None:
