@@ -60,7 +60,8 @@ def units(text: str, markdown: bool = False, wrapped: bool | None = None, underl
     original = text
     if commented:
         text = _MARKER.sub(lambda m: " " * len(m.group()), text)  # read as the text its comments hold
-    blocks = _markdown_blocks(text) if markdown else _plain_blocks(text, wrapped, underlined)
+    settings = frozenset(m.start() for m in _LINE.finditer(original) if commented and _setting_line(m.group()))
+    blocks = _markdown_blocks(text) if markdown else _plain_blocks(text, wrapped, underlined, settings)
     out: list[Unit] = []
     for block in blocks:
         out.extend((block.kind == "code" and (_settings(text, block) or _help_text(text, block)))
@@ -120,6 +121,14 @@ def _named_by_setting(text: str, found: list[Unit]) -> list[Unit]:
 
 
 _COMMENTED_SETTING = re.compile(r"#([A-Za-z_][\w.-]*)(?:[^\S\n]+\S[^\n]*)?")
+
+
+def _setting_line(line: str) -> bool:
+    """Whether a line of a sample configuration sets something, or would if it were not commented out:
+    ``Port 8888``, ``#Listen 192.168.0.1``; not a comment's "# General configuration"."""
+    said = line.strip()
+    return bool(_COMMENTED_SETTING.fullmatch(said) or (_ACTIVE_LINE.fullmatch(line.rstrip("\n"))
+                                                       and _ACTIVE_SETTING.fullmatch(said)))
 _ACTIVE_SETTING = re.compile(r"([A-Za-z_][\w.-]*)(?:[^\S\n]*=[^\S\n]*|[^\S\n]+)\S[^\n]*")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
@@ -599,8 +608,11 @@ class _Headings:
     """The heading path: a new heading replaces those at its level and below."""
 
     def __init__(self, underlined_only: bool = False, chapters: frozenset[str] = frozenset(),
-                 adorned: bool = False) -> None:
+                 adorned: bool = False, settings: frozenset[int] = frozenset()) -> None:
         self.stack: list[tuple[int, str]] = []
+        # Where the lines of a sample configuration that set something start ("Port 8888", "#Listen
+        # 192.168.0.1" left commented out): short and alone between comments, they are no titles.
+        self.settings = settings
         # A PDF whose headings were found by their fonts comes with them underlined: a short line of it
         # that is not is no heading ("allow 192.168.1.0/24", "flags : must be zero", "BEGIN").
         self.underlined_only = underlined_only
@@ -620,12 +632,15 @@ class _Headings:
         return " › ".join(t for _, t in self.stack)
 
 
-def _plain_blocks(text: str, wrapped: bool | None = None, underlined: bool = False) -> Iterator[_Block]:
-    """Paragraphs split at list items, terms and rows; headings tracked by their indentation."""
+def _plain_blocks(text: str, wrapped: bool | None = None, underlined: bool = False,
+                  settings: frozenset[int] = frozenset()) -> Iterator[_Block]:
+    """Paragraphs split at list items, terms and rows; headings tracked by their indentation.
+    ``settings``: where the lines of a sample configuration that set something start."""
     paragraph: list[tuple[int, int]] = []
     lines = _lines(text)
     headings = _Headings(underlined_only=wrapped is True and _underlined_titles(text, lines) >= _MARKED_TITLES,
-                         chapters=frozenset(m.group(1) for m in _SUBSECTION.finditer(text)), adorned=underlined)
+                         chapters=frozenset(m.group(1) for m in _SUBSECTION.finditer(text)), adorned=underlined,
+                         settings=settings)
     if wrapped is None:
         wrapped = _hard_wrapped(text, lines)
     body = _body_indent(text, lines)
@@ -919,10 +934,11 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
             headings.push(_QUESTION_LEVEL, _QUESTION_LABEL.sub("", asked))
             yield _Block(group[0][0] + _indent(first), group[-1][1], "heading", headings.path)
             continue
-        if kind == "heading":
+        if kind == "heading" and group[0][0] not in headings.settings:
             yield _heading(text, group[0], headings)
         else:
-            yield _Block(group[0][0] + _indent(first), group[-1][1], kind, headings.path)
+            yield _Block(group[0][0] + _indent(first), group[-1][1], "prose" if kind == "heading" else kind,
+                         headings.path)
 
 
 def _asks(text: str, group: list[tuple[int, int]], kind: str) -> bool:

@@ -828,6 +828,20 @@ def test_a_configuration_file_explained_in_comments_reads_as_its_comments() -> N
         ("port", "port : the port to listen on."), ("port", "The default is 1883 unless TLS is used.")]
 
 
+def test_a_sample_configurations_setting_lines_are_no_titles() -> None:
+    # tinyproxy.conf: each setting alone between "#" lines, short and not ending as a sentence, had been
+    # a title; every later unit sat under "Port 8888", and the comment above it read apart from its value
+    text = ("#\n# Port: Specify the port which tinyproxy will listen on.\n#\nPort 8888\n\n"
+            "#\n# Listen: If you have multiple interfaces this allows you to bind to\n# only one.\n#\n"
+            "#Listen 192.168.0.1\n\n") * 3
+    found = [(u.kind, u.heading, display(text, u)) for u in units(text)]
+    assert not [f for f in found if f[0] == "heading" or f[1]]
+    assert found[:4] == [("prose", "", "Port: Specify the port which tinyproxy will listen on."),
+                         ("item", "", "Port 8888"),
+                         ("prose", "", "Listen: If you have multiple interfaces this allows you to bind to only one."),
+                         ("prose", "", "#Listen 192.168.0.1")]
+
+
 def test_a_sentence_with_a_line_of_code_inside_it_is_one_unit() -> None:
     text = ("A.3 Switching the write cache off\n\nRead section A.1 first.\n\n"
             "If you have ATA, add the line\n\n  hw.ata.wc=\"0\"\n\n"
