@@ -16,7 +16,7 @@ import re
 from assistant.chunking import is_markdown, is_underlined, is_wrapped
 from assistant.embedding import Embedder, Vector
 from assistant.kinds import asked_kind, holds
-from assistant.lexical import TermWeights, terms
+from assistant.lexical import TermWeights, name_words, terms
 from assistant.refusal import counts
 from assistant.shapes import answer_shape, fits
 from assistant.types import Chunk, Hit, Passage, Unit
@@ -248,7 +248,7 @@ class EvidenceSelector:
                 near = max(near, sum(a * b for a, b in zip(own, faq[f"{answered} {plain}"], strict=True)))
             score = (1 - w) * dense + w * lexical.overlap(question, plain)
             rank = score if self.idf == "index" else (
-                (1 - w) * near + w * local.overlap(plain, f"{chunk.title} {heading}"))
+                (1 - w) * near + w * local.overlap(plain, f"{chunk.title} {heading} {name_words(chunk.source)}"))
             rank += self.shape_bonus * fits(shape, asked, text)
             scored.append((score, chunk, start, end, text, rank, ()))
         if self.count == 0:
@@ -256,7 +256,7 @@ class EvidenceSelector:
             return [Passage(n, h.chunk, h.chunk.text, h.chunk.start, h.chunk.end, best[h.chunk.id])
                     for n, h in enumerate((h for h in hits if h.chunk.id in best), start=1)]
         scored.sort(key=lambda s: (-s[5], s[1].source, s[2]))
-        chosen = _of_kind_asked(question, scored, self.count)
+        chosen = _of_kind_asked(question, scored := _once_each(scored), self.count)
         if self.following:
             chosen = _widened(chosen, scored, self.count, self.following, [h.chunk for h in hits])
         return [
@@ -264,6 +264,16 @@ class EvidenceSelector:
             for n, (score, chunk, start, end, text, _, breaks) in enumerate(chosen, start=1)
             for closed in [_closed(text)]
         ]
+
+
+def _once_each(scored: list[_Scored]) -> list[_Scored]:
+    """``scored`` without the units whose text one ranked higher already says: a README that repeats
+    "When set to true, then deflated (compressed) bodies will be inflated" under each of four parsers
+    would fill every place the model reads with one sentence, and leave out the one that answers."""
+    first: dict[str, _Scored] = {}
+    for s in scored:
+        first.setdefault(s[4], s)
+    return list(first.values())
 
 
 def _closed(text: str) -> str:
@@ -355,10 +365,11 @@ class _LocalWeights:
 
     def overlap(self, text: str, context: str = "") -> float:
         """The share of the question's weight that ``text`` holds; a term of its ``context`` (the
-        document's title and the headings above it) counts as held. "What is the minimum Python
+        document's title, its file's name and the headings above it) counts as held. "What is the minimum Python
         version needed to run Black?" is answered in Black's README by "It requires Python 3.10+ to
         run.", which says "it"; the sentence that names Black ("If you want to run Black without
-        installing Python, ...") does not answer it."""
+        installing Python, ...") does not answer it. Nor does SQLAlchemy's FAQ name SQLAlchemy in "the
+        default connection pool is the SingletonThreadPool"; its file's name does."""
         if not self.total:
             return 0.0
         held = self.wanted & (_terms(text) | _terms(context))

@@ -142,10 +142,17 @@ def unsaid_name_terms(chunks: list[Chunk]) -> list[str]:
     """
     if not chunks:
         return []
-    parts = _NAME_PARTS.split(PurePath(chunks[0].source).stem)
-    named = terms(" ".join(p for p in parts if 2 * sum(c.isalpha() for c in p) > len(p)))
     said = {t for chunk in chunks for t in terms(chunk.text)}
-    return [t for t in dict.fromkeys(named) if t not in said]
+    return [t for t in dict.fromkeys(terms(name_words(chunks[0].source))) if t not in said]
+
+
+def name_words(source: str) -> str:
+    """The words of a file's name, without its extension and the parts that are mostly digits.
+
+    >>> name_words("itsdangerous-CHANGES.rst"), name_words("000_e935aa2152395e49.txt")
+    ('itsdangerous CHANGES', '')
+    """
+    return " ".join(p for p in _NAME_PARTS.split(PurePath(source).stem) if 2 * sum(c.isalpha() for c in p) > len(p))
 
 
 _NAME_PARTS = re.compile(r"[\W_]+")

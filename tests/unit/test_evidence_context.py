@@ -20,8 +20,8 @@ README = (
 )
 
 
-def _best(text: str, title: str) -> str:
-    chunk = Chunk("c1", "README.md", "/docs/README.md", title, text, 0, len(text), "sha")
+def _best(text: str, title: str, name: str = "README.md") -> str:
+    chunk = Chunk("c1", name, f"/docs/{name}", title, text, 0, len(text), "sha")
     selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
     passage, = selector.select(QUESTION, FakeEmbedder.vector(QUESTION), [Hit(chunk, 1.0)], TextWeights([text]))
     return passage.text
@@ -35,6 +35,12 @@ def test_without_the_title_the_sentence_naming_the_subject_wins() -> None:
     # The same README with neither a title nor a heading naming Black: nothing says what "it" is.
     text = README.replace("# Black\n\n", "# Tool\n\n")
     assert _best(text, "Tool").startswith("If you want to run Black without installing Python")
+
+
+def test_a_sentence_that_says_it_is_read_under_its_files_name() -> None:
+    # neither the title nor a heading names Black, the file does ("black-README.md")
+    text = README.replace("# Black\n\n", "# Tool\n\n")
+    assert _best(text, "Tool", name="black-README.md") == "It requires Python 3.10+ to run."
 
 
 def test_a_sentence_under_a_heading_naming_code_is_shown_with_that_name() -> None:

@@ -76,6 +76,20 @@ def test_a_unit_is_never_shown_twice() -> None:
     assert second == "Harbour works begin in June."
 
 
+def test_a_sentence_repeated_in_several_sections_is_read_once() -> None:
+    # body-parser's README says the same of "inflate" under each of its parsers: read once, it leaves
+    # room for the sentence that names the encodings
+    repeated = "When set to true, deflated (compressed) bodies will be inflated.\n\n"
+    text = ("# json\n\n" + repeated + "# raw\n\n" + repeated + "# text\n\n" + repeated
+            + "# Parsers\n\nAll parsers inflate gzip and br bodies.\n")
+    chunk = Chunk("c1", "README.md", "/docs/README.md", "body-parser", text, 0, len(text), "sha")
+    question = "Which deflated (compressed) bodies will be inflated?"
+    selector = EvidenceSelector(FakeEmbedder(), count=2, lexical_weight=1.0)
+    passages = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    assert sorted(p.text for p in passages) == ["All parsers inflate gzip and br bodies.",
+                                                 "When set to true, deflated (compressed) bodies will be inflated."]
+
+
 def test_a_list_item_that_goes_on_is_not_added() -> None:
     text = ("# Colours\n\nThe --color option takes an argument saying when to colour a line.\n\n"
             "- --color=always,\n- --color=never.\n")
