@@ -88,7 +88,9 @@ _ASKS_VERSION = re.compile(r"(?:(?:starting )?(?:with|from|since|as of) )?"
                            r"has|had|have|will|would|can|could|should|must|first|introduced|added|made|removed|"
                            r"dropped|lost|deprecated|changed|brought|fixed|became|started|stopped|needs?|needed|requires?|required|"
                            r"supports?|supported|ships?|shipped|up|onwards?|upwards)\b)")
-_VERSION = re.compile(r"(?<![\w.:])v?\d+(?:\.\d+)+|\b(?:version|release)s? \d|\bv\d", re.IGNORECASE)
+# "2.1.0", "version 3", "v10", and a package's "uuid@12" (npm's name@version)
+_VERSION = re.compile(r"(?<![\w.:])v?\d+(?:\.\d+)+|\b(?:version|release)s? \d|\bv\d|(?<=\w)@v?\d+(?:\.\d+)*\b",
+                      re.IGNORECASE)
 # "When does it run?" asks after what recurs: the event it follows answers as well as a date does.
 _ASKS_TIME = re.compile(r"\bwhen (?:does|do)\b")
 _TIME_CLAUSE = re.compile(r"\b(?:when|whenever|after|before|once|until|till|during|while|every|each time|upon"

@@ -587,6 +587,9 @@ def _is_title(line: str, words: int = 12) -> bool:
         return False
     if "{" in s:  # "PRESENTNOTIFY {", "PRESENTEVENTID { XID }": a structure's code
         return False
+    if s[0].islower() and ", " in s and max(len(part.split()) for part in s.split(", ")) >= 3:
+        # a clause, "without the leading slash, -p4 gives"; not names, "up, down, j, k"
+        return False
     if not any(c.isalnum() for c in s):  # a rule or a diagram's border: "+-------+-------+"
         return False
     if s[-1] in ")]" and s[-2:-1] in (".", "!", "?"):  # "(sorry, no pseudonyms.)": a sentence ended inside
@@ -753,8 +756,9 @@ class _Literal:
                 label = _term_label(self.text, block)
                 # a name, not an FAQ's "A:", an org-mode "#+begin_example" or a sentence's end
                 names = (label[:1].isalnum() or label[:1] in "-<._$%@") and not label.endswith(".")
-                self.defined = (_column(first), label) if names and not _answer_label(label.rstrip(":")) \
-                    else None
+                at = self.text.rfind("\n", 0, block.start) + 1  # the term's own line, not its paragraph's first
+                self.defined = (_column(self.text[at : block.end]), label) \
+                    if names and not _answer_label(label.rstrip(":")) else None
                 going_on = False
             elif going_on and self.defined and block.kind == "prose" and not block.label:
                 block = _Block(block.start, block.end, "prose", block.heading, self.defined[1])
@@ -894,8 +898,11 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
         kind = _starts(line, previous, following, n, headed=bool(groups) and groups[-1][0] == "heading")
         if kind == "item" and faq and _QA_MARK.match(line):
             kind = "prose"  # an FAQ's "Q) Can I ...?" and "A1) Yes, ...": a question and its answer, not a list
-        if kind == "heading" and body and _column(line) == body and _column(following) > body and following.strip():
-            kind = "term"  # a man page's "ADD_EXTRA_GROUPS" above its text, level with the paragraphs
+        if kind == "heading" and max(1, body - 3) <= _column(line) <= body and _column(following) > _column(line) \
+                and following.strip():
+            # a man page's "ADD_EXTRA_GROUPS" above its text, level with the paragraphs, or with the options'
+            # names where their text is most of the page (patch's "QUOTING_STYLE" at 7, its text at 10)
+            kind = "term"
         if kind or not groups or groups[-1][0] == "heading":
             groups.append((kind or "prose", [(s, e)]))
         else:
@@ -1016,8 +1023,10 @@ def _starts(line: str, previous: str, following: str, n: int, headed: bool = Fal
         return "item"
     if _term_with_text(line, following, alone=n == 0):
         return "term"
-    if n == 0 and _is_title(line, words=6) and line.strip().upper() == line.strip():
-        return "heading"  # a man page's section: "DESCRIPTION"
+    if (n == 0 or (line[:1].isalpha() and _column(previous) > 0)) \
+            and _is_title(line, words=6) and line.strip().upper() == line.strip():
+        # a man page's section: "DESCRIPTION", also right under the last one's text (watch's "BUGS")
+        return "heading"
     deeper = bool(following.strip()) and _column(following) > _column(line)
     if deeper and (_is_title(line, words=6) or (_OPTION.match(line) and len(line.split()) <= 6)) and not (
             n and _column(previous) < _column(line)
@@ -1034,7 +1043,6 @@ def _starts(line: str, previous: str, following: str, n: int, headed: bool = Fal
     return ""
 
 
-@lru_cache(maxsize=1)
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table")

@@ -268,6 +268,8 @@ def test_asked_kind(question: str, kind: str | None) -> None:
     ("version", "Release History › 2.32.0 (2024-05-20): Requests adds a feature.", True),
     ("version", 'Major changes between "less" versions 563 and 581: Add the --incsearch option.', True),
     ("version", "event='hi' time='2018-01-21T09:37:36.976816'", False),  # a time of day, not a version
+    ("version", "Starting with uuid@12 CommonJS is no longer supported.", True),  # npm's name@version
+    ("version", "Mail the maintainers at team@example.org.", False),
     (None, "anything", True),
 ])
 def test_holds(kind: str | None, text: str, ok: bool) -> None:

@@ -921,3 +921,37 @@ def test_a_sentence_stopping_before_its_object_takes_a_fenced_line_of_code() -> 
         "All names are of the format TRANS(func)().",
         "The TRANS() macro is defined as #define TRANS(func) _PROTOCOLTrans##func",
         "PROTOCOL is defined in each directory."]
+
+
+def test_a_man_pages_environment_names_are_terms_and_no_name_labels_the_next_ones_text() -> None:
+    # patch(1): its options' text (at 10) is most of the page, so the names of ENVIRONMENT (at 7) are
+    # set out to the left of the text; the first one's name had labelled every later one's text
+    text = ("OPTIONS\n       -g num\n          Get the file from RCS or SCCS, as the value\n"
+            "          num says; zero asks, a positive value gets it, and a\n          negative value ignores them.\n\n"
+            "ENVIRONMENT\n       PATCH_GET\n          This specifies whether patch gets missing files.\n\n"
+            "       QUOTING_STYLE\n          Default value of the --quoting-style option.\n\n"
+            "       TMPDIR, TMP, TEMP\n          Directory to put temporary files in.\n")
+    found = [(u.kind, u.heading, u.label, display(text, u)) for u in units(text)]
+    assert ("term", "ENVIRONMENT", "", "QUOTING_STYLE: Default value of the --quoting-style option.") in found
+    assert ("term", "ENVIRONMENT", "", "TMPDIR, TMP, TEMP: Directory to put temporary files in.") in found
+    assert not any(label == "PATCH_GET" for _, _, label, _ in found)
+
+
+def test_a_man_pages_section_title_right_under_the_last_sections_text_is_a_heading() -> None:
+    # watch(1) has no blank line before "NOTES" and "BUGS": they had been terms under EXIT STATUS
+    text = ("ENVIRONMENT\n       WATCH_INTERVAL\n              Update interval.\n"
+            "NOTES\n       POSIX option processing is used.\nBUGS\n       Upon terminal resize, the screen is "
+            "not repainted.\n")
+    found = [(u.kind, u.heading, display(text, u)) for u in units(text)]
+    assert ("heading", "NOTES", "NOTES") in found
+    assert ("prose", "BUGS", "Upon terminal resize, the screen is not repainted.") in found
+
+
+def test_a_lowercase_clause_over_an_example_is_no_heading() -> None:
+    # patch(1)'s -p text: "without the leading slash, -p4 gives" over "blurfl/blurfl.c" headed the rest of OPTIONS
+    text = ("OPTIONS\n       -p num\n          Strip num leading slashes, for example\n\n"
+            "          /u/howard/src/blurfl/blurfl.c\n\n       without the leading slash, -p4 gives\n\n"
+            "          blurfl/blurfl.c\n\n       -r file\n          Put rejects into file.\n")
+    found = [(u.kind, u.heading) for u in units(text)]
+    assert ("heading", "OPTIONS › without the leading slash, -p4 gives") not in found
+    assert all(heading == "OPTIONS" for _, heading in found)
