@@ -17,6 +17,7 @@ from assistant.chunking import is_markdown, is_underlined, is_wrapped
 from assistant.embedding import Embedder, Vector
 from assistant.kinds import asked_kind, holds
 from assistant.lexical import TermWeights, name_words, terms
+from assistant.names import asked_identifiers, identifier_in
 from assistant.refusal import counts
 from assistant.shapes import answer_shape, fits
 from assistant.types import Chunk, Hit, Passage, Unit
@@ -355,8 +356,12 @@ class _LocalWeights:
     """
 
     def __init__(self, question: str, texts: list[str], stressed: str = "") -> None:
-        self.wanted = _terms(question) - _ASKING
-        sets = [_terms(t) for t in texts]
+        # A thing the question names exactly ("crc-32c", "--max-depth") is a term of its own: its words
+        # ("crc", "32") are those of its neighbours in a table ("crc-32d", "crc-32-mpeg") as well.
+        # A year ("the 2018 workshop") dates the subject; the sentence naming it is seldom the answer.
+        self.names = [f"={name}" for name in dict.fromkeys(asked_identifiers(question)) if not _YEAR.fullmatch(name)]
+        self.wanted = (_terms(question) - _ASKING) | set(self.names)
+        sets = [self._terms(t) for t in texts]
         n = len(sets)
         double = _terms(stressed)
         self.idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) * (2 if t in double else 1)
@@ -372,10 +377,15 @@ class _LocalWeights:
         default connection pool is the SingletonThreadPool"; its file's name does."""
         if not self.total:
             return 0.0
-        held = self.wanted & (_terms(text) | _terms(context))
+        held = self.wanted & (self._terms(text) | self._terms(context))
         return sum(self.idf[t] for t in held) / self.total
 
+    def _terms(self, text: str) -> set[str]:
+        lowered = " ".join(text.lower().split())
+        return _terms(text) | {name for name in self.names if identifier_in(name[1:], lowered)}
 
+
+_YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
 # A one-letter option ("-s"): no term, and in a manual the word that singles out its sentence.
 _SHORT_OPTION = re.compile(r"(?<![\w-])-[A-Za-z](?![\w-])")
 

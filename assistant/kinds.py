@@ -54,6 +54,10 @@ _ASKS_NUMBER = re.compile(
     rf"|\b(?:which|what) numeric\b"
     # "What's the most ports I can list?" (not "the most dangerous attack")
     rf"|\bwhat(?:['’]s| is| was| are| were) the (?:most|fewest) (?![\w-]*(?:ous|ss)\b)[a-z-]+s\b"
+    # "What is the largest the dictionary will be?" (not "the largest city"): a measure, no thing
+    rf"|\bwhat(?:['’]s| is| was| are| were| will be| would be) the (?:largest|smallest|biggest|longest|shortest|"
+    rf"highest|lowest|maximum|minimum|most|least|fewest) (?:that |which )?(?:the|a|an|it|they|i|you|we|one|"
+    rf"possible|allowed|permitted|supported)\b"
 )
 # Words of money: "how much" beside one of them, or "what is the cost", asks for an amount of money.
 _MONEY = r"(?:money|invest\w*|fund\w*|costs?|spen[dt]\w*|pa(?:y|ys|id)|prices?|budgets?|revenues?|worth|fees?|" \
@@ -108,7 +112,7 @@ _LEAD_CLAUSE = re.compile(r"^(?:when|if|after|before|once|while|since|as|for|in|
                           r"(?:what|which)|is|are|does|do|did|can|should|will)\b)")
 # Words that may open a question before what it asks: "Roughly how many", "And in what year".
 _OPENING = r"(?:(?:and|but|so|then|also|roughly|approximately|about|around|exactly|just|in|on|at|by|for|from|" \
-           r"to|since|until|of|during)\s+)*"
+           r"to|since|until|of|during|[a-z]+ly)\s+)*"  # "Normally how long ...", "Typically how many ..."
 PARTS = re.compile(r",\s+and\s+|;\s+")
 
 
@@ -187,7 +191,10 @@ def has_year(text: str) -> bool:
 
 # A section's number opening a heading ("4.4. Specifying Supported Versions", "2.1 Directory layout ›")
 # counts nothing and is no release: the document's outline, not an answer.
-_SECTION_NUMBER = re.compile(r"(?:^|(?<=› ))(?:(?i:chapter|section) )?(?:\d+(?:\.\d+)*\.|\d+(?:\.\d+)+)\s+(?=[A-Z])")
+# Texinfo's chapters go without the dot ("4 Development Policy › 4.1 Patches/Committing: "): a number
+# opening a title with a heading under it is one too.
+_SECTION_NUMBER = re.compile(r"(?:^|(?<=› ))(?:(?i:chapter|section) )?"
+                             r"(?:\d+(?:\.\d+)*\.|\d+(?:\.\d+)+|\d+(?=\s+[A-Z][^›:\n]*›))\s+(?=[A-Z])")
 
 
 def holds(kind: str | None, text: str) -> bool:

@@ -46,7 +46,9 @@ _ASKING = re.compile(r"^(?:(?:and|but|so|then|also|in|on|at|by|for|from|to|with|
 # An option, a name in a program, or a word set in quotes as it is typed ("the 'vrrp' protocol").
 _CODE_TOKEN = re.compile(r"(?<!\w)--?[A-Za-z][\w-]*|\b\w+_\w+\b|\b\w+\(\)|\b[A-Z][A-Z0-9_]{2,}\b"
                          r"|\b[a-z]+[A-Z]\w*|`[^`]+`|\b\w+=\S*|\b[a-z_]+\.[a-z_]+\b|(?<!\w)'[a-z][\w.-]*'(?!\w)")
-_PATH_TOKEN = re.compile(r"(?:~|\.{0,2})/[\w.-]+|\b[\w-]+\.(?:conf|cfg|toml|ini|json|ya?ml|txt|md|py|sh|d|rc)\b")
+# "/etc/htoprc", "~/.config", "./run"; not "publish/deploy" or "and/or", words joined by a slash
+_PATH_TOKEN = re.compile(r"(?<![\w/])(?:~|\.{0,2})/[\w.-]+"
+                         r"|\b[\w-]+\.(?:conf|cfg|toml|ini|json|ya?ml|txt|md|py|sh|d|rc)\b")
 # A capitalised word inside a sentence (not the first word of one).
 _NAME_TOKEN = re.compile(r"(?<=[^\s.!?:]\s)[A-Z][\w&.-]+")
 # "What email address ...?", "Where do I send bug reports?": an address to write to, or a page to go to.

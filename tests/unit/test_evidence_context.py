@@ -126,3 +126,15 @@ def test_a_faqs_answer_is_ranked_with_the_question_over_it() -> None:
     passages = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([FAQ]))
     assert passages[0].text == "It's impossible."
     assert "Then" not in [p.text for p in passages]  # a word between two lines is no answer to anything
+
+
+def test_the_row_naming_the_asked_identifier_exactly_outranks_its_neighbours() -> None:
+    # crcmod's table: "crc-32c" and "crc-32d" share the words "crc" and "32"; the name as a whole tells them apart
+    text = ("Predefined CRC algorithms\n\n- Name: crc-32d; Polynomial: 0x1A833982B; Reversed: True\n"
+            "- Name: crc-32c; Polynomial: 0x11EDC6F41; Reversed: True\n"
+            "- Name: crc-32-bzip2; Polynomial: 0x104C11DB7; Reversed: False\n")
+    question = "What polynomial does the crc-32c algorithm use?"
+    chunk = Chunk("c1", "crcmod.md", "/docs/crcmod.md", "crcmod", text, 0, len(text), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
+    passage, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    assert "0x11EDC6F41" in passage.text

@@ -239,6 +239,9 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
     ("Which release onwards supports it?", "version"),
     ("What are the three release channels of Rust?", None),
     ("What is in the release notes?", None),
+    ("I reported a bug. Normally how long until someone confirms it?", "number"),  # an adverb before it asks
+    ("Without a size given, what is the largest the dictionary will be?", "number"),  # a measure, no thing
+    ("What is the largest city on the island?", None),
 ])
 def test_asked_kind(question: str, kind: str | None) -> None:
     assert asked_kind(question) == kind
@@ -270,6 +273,9 @@ def test_asked_kind(question: str, kind: str | None) -> None:
     ("version", "event='hi' time='2018-01-21T09:37:36.976816'", False),  # a time of day, not a version
     ("version", "Starting with uuid@12 CommonJS is no longer supported.", True),  # npm's name@version
     ("version", "Mail the maintainers at team@example.org.", False),
+    # a Texinfo chapter's number, without its dot, counts nothing
+    ("number", "4 Development Policy › 4.1 Patches/Committing: Send your changes as patches.", False),
+    ("number", "4 Development Policy › 4.1 Patches/Committing: 1 week for big patches.", True),
     (None, "anything", True),
 ])
 def test_holds(kind: str | None, text: str, ok: bool) -> None:

@@ -52,6 +52,7 @@ def test_the_shape_is_read_where_the_question_starts_asking(question: str, shape
     ("address", "Report bugs at https://bugs.example.org/tasn1 please.", True),
     ("address", "To report bugs, please send electronic mail to bug-time.org.", False),  # no address: garbled
     ("path", "Each app gets an environment of its own.", False),
+    ("path", "You may develop (and maybe publish/deploy) your project, and/or test it.", False),  # words, no path
     ("number", "It has 38 buses.", True),
     (None, "Anything at all.", False),
 ])
