@@ -52,6 +52,7 @@ _ASKS_NUMBER = re.compile(
     rf"\bhow (?:many|much|long|large|big|far|often|old|tall|high|wide|deep|heavy|small|fast)\b|\bwhat {_QUANTITY}\b"
     rf"|\bwhat (?:is|was|are|were|will be) (?:the |its |their )?(?:[\w-]+ ){{0,3}}?{_QUANTITY}\b"
     rf"|\b(?:which|what) numeric\b"
+    rf"|\b(?:which|what) (?:tcp |udp |network )?port\b(?! of\b)"  # "On which port can I reach it?": a number
     # "What's the most ports I can list?" (not "the most dangerous attack")
     rf"|\bwhat(?:['’]s| is| was| are| were) the (?:most|fewest) (?![\w-]*(?:ous|ss)\b)[a-z-]+s\b"
     # "What is the largest the dictionary will be?" (not "the largest city"): a measure, no thing
@@ -150,21 +151,24 @@ def asked_kind(question: str) -> str | None:
 
 
 def unstated(question: str, text: str) -> str:
-    """``text`` without the version numbers ``question`` names: the release a question is about
-    ("Which charset_normalizer version does Requests 2.32.0 require?") is not its answer.
+    """``text`` without the version numbers and figures ``question`` names: the release a question is about
+    ("Which charset_normalizer version does Requests 2.32.0 require?") is not its answer, nor is the 9 of
+    "BIND 9" the port asked for in "Which port does BIND 9 use for DNS over TLS?".
 
     >>> unstated("What does Requests 2.32.0 require?", "2.32.0 (2024-05-20): needs chardet 3.0.2")
     ' (2024-05-20): needs chardet 3.0.2'
     """
     named = {m.group().lower() for m in _VERSION.finditer(question)}
-    return _VERSION.sub(lambda m: "" if m.group().lower() in named else m.group(), text)
+    figures = {m.group() for m in _COUNT.finditer(question)}  # "BIND 9" names BIND, and counts nothing
+    text = _VERSION.sub(lambda m: "" if m.group().lower() in named else m.group(), text)
+    return _COUNT.sub(lambda m: "" if m.group() in figures else m.group(), text)
 
 
 def answers_kind(question: str, text: str) -> bool:
     """Whether ``text`` holds an answer of the kind ``question`` asks for, other than a version the
     question names itself: "Pillow 13.0.0" does not say which Python release Pillow 13.0.0 dropped."""
     kind = asked_kind(question)
-    return holds(kind, unstated(question, text) if kind == "version" else text)
+    return holds(kind, unstated(question, text) if kind in ("version", "number") else text)
 
 
 def has_month(text: str) -> bool:

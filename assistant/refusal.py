@@ -198,7 +198,8 @@ def missing_kind(question: str, evidence: str) -> str | None:
 
     A question in two parts ("Which route was diverted, and by what percentage did ...?") is
     refused only when neither part can be answered."""
-    reasons = [_missing_kind(part, evidence) for part in asking_parts(question)]
+    # a figure the question names ("BIND 9", before its asking part) is no figure it asks for
+    reasons = [_missing_kind(part, evidence, unstated(question, evidence)) for part in asking_parts(question)]
     return reasons[0] if all(reasons) else None
 
 
@@ -249,13 +250,13 @@ _SETTING = re.compile(r"(?<![\w.-])(?:--[A-Za-z][\w-]*|[A-Za-z]\w*_\w+|[a-z]\w*(
 _FILE_NAME = re.compile(r"\.(?:conf|cfg|ini|toml|ya?ml|json|py|txt|md|rst|d|sh|xml|html?)$|_config$", re.IGNORECASE)
 
 
-def _missing_kind(q: str, evidence: str) -> str | None:
+def _missing_kind(q: str, evidence: str, unnamed: str) -> str | None:
     kind = asked_kind(q)
     if kind == "money" and not holds(kind, evidence):
         return "the question asks for an amount of money and the evidence names none"
     if kind == "share" and not holds(kind, evidence):
         return "the question asks for a share of a whole and the evidence gives none"
-    if kind == "number" and not holds(kind, evidence):
+    if kind == "number" and not holds(kind, unnamed):
         return "the question asks for a number and the evidence holds none"
     if kind == "version" and not holds(kind, unstated(q, evidence)):
         return "the question asks for a version and the evidence names none but those it names itself"

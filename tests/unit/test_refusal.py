@@ -100,6 +100,10 @@ def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -
     ("When does the exhibition open?", "The exhibition opens on 5 October.", False),
     ("When does the exhibition open?", "The exhibition is held in the new hall.", True),
     ("When did the exhibition open?", "It opened whenever visitors came.", True),
+    # a port is a number; the figure of a name the question gives itself ("BIND 9") is none
+    ("According to the BIND 9 manual, which port does DNS over TLS use?", "BIND 9 supports DNS over TLS.", True),
+    ("According to the BIND 9 manual, which port does DNS over TLS use?", "DNS over TLS uses port 853.", False),
+    ("On which port can I reach the example app?", "It is served at http://localhost:5000/.", False),
 ])
 def test_questions_need_the_kind_asked_for_in_the_evidence(question: str, evidence: str, refused: bool) -> None:
     assert (missing_kind(question, evidence) is not None) is refused
