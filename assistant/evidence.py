@@ -162,7 +162,10 @@ _ANAPHOR = re.compile(r"(?:This|These|That|Those|It|They|Such)\s+[a-z]|(?:Conseq
                       r"|For this reason|Because of this|In that case|In this case|Otherwise|Instead(?! of\b)),?\s"
                       # "A binary created this way ...", "Note that this option ...", "In this mode, ..."
                       r"|(?:\S+\s+){0,5}?(?:this|these|such)\s+(?:way|option|mode|setting|flag|command|method|approach"
-                      r"|feature|variable|directive|parameter|behaviou?r)s?\b")
+                      r"|feature|variable|directive|parameter|behaviou?r)s?\b"
+                      # "If it does, the original will be saved as ...", "If so, ...", "If that fails, ..."
+                      r"|If (?:so|not)\b|If (?:it|they|this|that) (?:does|do|did|doesn't|don't|didn't|fails?|happens?"
+                      r"|works?|is not|isn't|is the case)\b")
 
 
 def _antecedent(chunk: Chunk, units_: list[Unit], i: int, text: str) -> Unit | None:

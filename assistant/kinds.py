@@ -113,7 +113,8 @@ _LEAD_CLAUSE = re.compile(r"^(?:when|if|after|before|once|while|since|as|for|in|
                           r"(?:what|which)|is|are|does|do|did|can|should|will)\b)")
 # Words that may open a question before what it asks: "Roughly how many", "And in what year".
 _OPENING = r"(?:(?:and|but|so|then|also|roughly|approximately|about|around|exactly|just|in|on|at|by|for|from|" \
-           r"to|since|until|of|during|[a-z]+ly)\s+)*"  # "Normally how long ...", "Typically how many ..."
+           r"to|since|until|of|during|within|after|before|over|under|per|up to|at most|at least|[a-z]+ly)\s+)*"
+# "Normally how long ...", "Within how many days ...", "After how many failed logins ..."
 PARTS = re.compile(r",\s+and\s+|;\s+")
 
 

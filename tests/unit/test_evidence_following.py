@@ -185,6 +185,21 @@ def test_a_sentence_that_points_back_is_read_with_the_one_before_it() -> None:
     assert text[best.start : best.end] == best.text.replace("one. This", "one.\nThis")
 
 
+def test_a_conditional_that_points_back_is_read_with_the_sentence_before_it() -> None:
+    # rsnapshot's upgrade notes: "If it does, the original will be saved as ..." says what "it" does
+    # only with the sentence before it: the script that reads the config file.
+    text = ("# Upgrading\n\n"
+            "Run make upgrade.\n\n"
+            "An upgrade script will read your existing config file and make changes if necessary.\n"
+            "If it does, the original will be saved as rsnapshot.conf.backup in the same directory.\n")
+    question = "When the upgrade script changes my config file, where does the original end up?"
+    chunk = Chunk("c1", "u.txt", "/docs/u.md", "Upgrading", text, 0, len(text), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
+    best, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    assert best.text == ("An upgrade script will read your existing config file and make changes if necessary. "
+                         "If it does, the original will be saved as rsnapshot.conf.backup in the same directory.")
+
+
 def test_a_sentence_pointing_back_to_the_heading_over_it_is_shown_under_that_heading() -> None:
     # Node.js's Intl guide: "A binary created this way ..." points back to "This option ...", which
     # points back to the heading naming the option; read alone, neither says which mode is meant

@@ -244,6 +244,9 @@ def test_focus_check_can_be_switched_off(make_assistant: object, generator: Fake
     ("What are the three release channels of Rust?", None),
     ("What is in the release notes?", None),
     ("I reported a bug. Normally how long until someone confirms it?", "number"),  # an adverb before it asks
+    ("Within how many days must the committee decide?", "number"),  # a preposition before it asks
+    ("After how long open is a single approval enough?", "number"),
+    ("Up to which major version did it do that?", "version"),
     ("Without a size given, what is the largest the dictionary will be?", "number"),  # a measure, no thing
     ("What is the largest city on the island?", None),
 ])
