@@ -218,16 +218,18 @@ def unstated_default(question: str, shown: list[str], headings: list[str] | None
     >>> unstated_default("Since which release does foo() take a key?", ["Since 2.1 it takes a key."], ["API › foo()"])
     """
     under = headings or [""] * len(shown)
-    reasons = [_unstated_default(part, list(zip(shown, under, strict=True))) for part in asking_parts(question)]
+    headers = [m.group(0) for m in _HEADER.finditer(question)]
+    pairs = list(zip(shown, under, strict=True))
+    reasons = [_unstated_default(part, pairs, headers) for part in asking_parts(question)]
     return reasons[0] if all(reasons) else None
 
 
-def _unstated_default(q: str, shown: list[tuple[str, str]]) -> str | None:
+def _unstated_default(q: str, shown: list[tuple[str, str]], headers: list[str]) -> str | None:
     default = bool(_ASKS_DEFAULT.search(q)) and not q.startswith("why") and not _ASKS_WAY.match(q)
     if not default and asked_kind(q) != "version":
         return None
     named = [m.group(0) for m in _SETTING.finditer(q) if not _FILE_NAME.search(m.group(0))]
-    named += [m.group(1) for m in _CALL.finditer(q)]
+    named += [m.group(1) for m in _CALL.finditer(q)] + [h for h in headers if h.lower() in q]
     said = [text for text, heading in shown
             if any(n.lower() in text.lower() or _squeezed(n) in _squeezed(heading) for n in named)]
     if not named or (said and not default) or any(_STATES_DEFAULT.search(s) for s in said):
@@ -247,6 +249,8 @@ _CALL = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\(\)")
 # A setting or option named exactly: "--minfds", "COLUMN_LIMIT", "max_count_problems", "server.listen-backlog";
 # not a file ("e2fsck.conf", "coverage.py") nor a one-letter option, which is more often a condition ("without -s").
 _SETTING = re.compile(r"(?<![\w.-])(?:--[A-Za-z][\w-]*|[A-Za-z]\w*_\w+|[a-z]\w*(?:\.[a-z][\w-]*)+)")
+# A header named in capitals joined by hyphens ("Referrer-Policy", "X-Frame-Options"), read in the question as asked
+_HEADER = re.compile(r"(?<![\w.-])[A-Z][a-z]*(?:-[A-Z][a-z]+)+(?![\w-])")
 _FILE_NAME = re.compile(r"\.(?:conf|cfg|ini|toml|ya?ml|json|py|txt|md|rst|d|sh|xml|html?)$|_config$", re.IGNORECASE)
 
 

@@ -330,6 +330,12 @@ def test_an_answer_shown_without_the_kind_asked_for_is_refused(
     # two list items shown as one quote: the "(default)" is the second's
     ("What is lighttpd's default value for server.listen-backlog?",
      ["test with server.listen-backlog = 16 (or lower)", '(default) server.stat_cache-engine = "simple"'], True),
+    # a header named in capitals joined by hyphens is a setting's name; another header's default is not its own
+    ("What value does Helmet set for the Referrer-Policy header by default?",
+     ["Breaking: helmet.expectCt is no longer set by default."], True),
+    ("What value does Helmet set for the Referrer-Policy header by default?",
+     ['Referrer-Policy now defaults to "no-referrer".'], False),
+    ("Apart from Greg Kroah-Hartman, who is on the stable team by default?", ["Sasha Levin is, by default."], False),
 ])
 def test_a_default_of_a_named_setting_must_be_stated_beside_that_name(question: str, shown: list[str],
                                                                       refused: bool) -> None:
