@@ -324,8 +324,27 @@ def _example(text: str, unit: Unit) -> bool:
         return not unit.label
     if unit.kind == "prose":
         return ("\n" not in said and not said.endswith((".", ":")) and said[:3] not in ("---", ":::")
-                and (len(said.split()) == 1 or said[:1] in "-$/~"))
+                and (len(said.split()) == 1 or said[:1] in "-$/~" or _command_line(said)))
     return unit.kind in ("code", "item", "term") and not _RST_DIRECTIVE.match(said)
+
+
+def _command_line(said: str) -> bool:
+    """Whether a line is a command with its options, as a PDF's text sets an example out ("lpstat -p -d"
+    under "Use the lpstat(1) command to see a list of available printers:"): a lowercase program name,
+    an option among a few words after it.
+
+    >>> _command_line("lpstat -p -d"), _command_line("lp -d printer filename"), _command_line("see -d below")
+    (True, True, True)
+    >>> _command_line("The -p option lists printers"), _command_line("lpstat")
+    (False, False)
+    """
+    found = said.split()
+    return (2 <= len(found) <= 6 and _PROGRAM.fullmatch(found[0]) is not None
+            and any(_OPTION_WORD.fullmatch(w) for w in found[1:]))
+
+
+_PROGRAM = re.compile(r"[a-z][\w.+-]*")
+_OPTION_WORD = re.compile(r"--?[A-Za-z][\w=-]*")
 
 
 def display(text: str, unit: Unit, markdown: bool = False) -> str:

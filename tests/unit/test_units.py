@@ -436,6 +436,16 @@ def test_a_sentence_ending_in_a_colon_keeps_the_short_example_after_it() -> None
     assert shown(md, markdown=True, kinds=EVIDENCE)[0][2] == "Install it: pip install tool"
 
 
+def test_a_sentence_ending_in_a_colon_takes_the_command_line_a_pdf_set_out_as_text() -> None:
+    # CUPS's help as a PDF: the example lost its monospace and is a line of text of its own
+    text = ("Command-Line Printing\n=====================\n\nPrinting Files\n==============\n\n"
+            "Type this command to print a file:\n\nlp filename\n\nChoosing a Printer\n==================\n\n"
+            "Use the lpstat(1) command to see a list of available printers:\n\n"
+            "lpstat -p -d\n\nThe -p option specifies that you want to see a list of printers.\n")
+    got = [display(text, u) for u in units(text, wrapped=True) if u.kind in EVIDENCE]
+    assert "Use the lpstat(1) command to see a list of available printers: lpstat -p -d" in got
+
+
 def test_a_sentence_ending_in_a_colon_takes_the_option_line_set_in_as_deep_as_it() -> None:
     # tar's manual: the option to give is a paragraph of its own, set in as the sentence is
     text = ("       -f, --file=ARCHIVE\n"
