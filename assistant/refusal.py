@@ -156,8 +156,24 @@ def _beside_figures(text: str, before: int) -> set[str]:
 
 
 def _named_beside(noun: str, near: set[str]) -> bool:
+    """Whether a word of ``near`` names ``noun``, or shortens it ("76 chars" for "characters", "30 secs")."""
     stem = terms(noun)
-    return bool(stem) and stem[0] in {t for w in near for t in terms(w)}
+    return bool(stem) and (stem[0] in {t for w in near for t in terms(w)}
+                           or any(_shortens(w, noun) for w in near))
+
+
+def _shortens(short: str, word: str) -> bool:
+    """Whether ``short`` is an abbreviation of ``word``: at most three fifths as long, its first two
+    letters, the rest of its letters in order ("chars" of "characters", "msgs" of "messages", "min" of
+    "minutes"; not "pages" of "packages").
+
+    >>> _shortens("chars", "characters"), _shortens("cars", "characters"), _shortens("pages", "packages")
+    (True, False, False)
+    """
+    if not (short.isalpha() and len(short) >= 3 and len(short) * 5 <= len(word) * 3 and short[:2] == word[:2]):
+        return False
+    rest = iter(word[2:])
+    return all(c in rest for c in short[2:])
 
 
 def _modifier(question: str, noun: str) -> str | None:

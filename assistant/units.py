@@ -1018,6 +1018,12 @@ def _dash_going_on(previous: str, line: str) -> bool:
             and len(previous.strip()) > 40 and previous.rstrip()[-1:] not in ".:;!?,)")
 
 
+# A release's title ending in a colon, alone over its changes: "1.0.3: Nov 18 2010:", "Version 2.1 (2024-03-01):";
+# not a sentence naming a version ("3.79.1 have this bug, see this:")
+_RELEASE_TITLE = re.compile(r"[^\S\n]*(?:v|version[^\S\n]+|release[^\S\n]+)?\d+(?:\.\d+)+:?"
+                            r"(?:[^\S\n]+(?=[^:\n]*\d)[\w,()/-]+){0,4}:[^\S\n]*", re.IGNORECASE)
+
+
 def _starts(line: str, previous: str, following: str, n: int, headed: bool = False) -> str:
     """The kind of block ``line`` opens (the ``n``-th line of its paragraph, ``headed`` when the line
     before it is a heading), or "" when it goes on."""
@@ -1053,7 +1059,7 @@ def _starts(line: str, previous: str, following: str, n: int, headed: bool = Fal
         # "-a, --all" above its indented text; "-p --pid=PID,PID..." too, also an option or a name right
         # under its section's title (pv's "GENERAL OPTIONS" over "-P FILE, --pidfile FILE")
         return "term"
-    if n == 0 and not following.strip() and _is_title(line):
+    if n == 0 and not following.strip() and (_is_title(line) or _RELEASE_TITLE.fullmatch(line)):
         return "heading"
     if n == 0 and _is_title(line, words=8) and len(following.strip()) > 2 * len(line.strip()):
         return "heading"  # a title straight above its text

@@ -157,6 +157,9 @@ def test_a_figure_must_measure_the_quantity_asked_for(question: str, text: str, 
     ("How many connection attempts make ufw refuse an address?", "It denies an address that attempts to initiate "
      "6 or more connections within 30 seconds.", True),
     ("How many new jobs were created?", "The 50 new projects were signed.", False),
+    # a unit written short counts what it abbreviates, not a word that only looks like it
+    ("How many characters wide may a docstring line be?", "Keep docstrings under 76 chars per line.", True),
+    ("How many packages does it ship?", "The manual runs to 40 pages.", False),
 ])
 def test_a_figure_must_count_the_thing_asked_for(question: str, text: str, counted: bool) -> None:
     assert (FocusCheck(FakeEmbedder()).uncounted(question, text) is None) is counted

@@ -167,6 +167,16 @@ def test_changelog_items_sit_under_their_release() -> None:
     ]
 
 
+def test_a_release_title_ending_in_a_colon_heads_its_changes() -> None:
+    # xmlstarlet's NEWS: later releases are titled "1.1.0: Apr 3, 2011", older ones "1.0.3: Nov 18 2010:"
+    text = ("1.1.0: Apr 3, 2011\n\n    - add --elif and --else options\n\n\n"
+            "1.0.3: Nov 18 2010:\n\n   - Bug fixes:\n      c14n now includes default attributes (Bug 1505579)\n\n"
+            "A sentence naming 3.79.1 has this bug, see this:\n\n    valgrind --tool=memcheck\n")
+    got = shown(text)
+    assert [h for k, h, t in got if "c14n" in t] == ["1.0.3: Nov 18 2010:"]
+    assert [k for k, h, t in got if t.startswith("A sentence")] == ["prose"]
+
+
 def test_underlined_headings_and_wrapped_items_hold_in_text_of_long_lines() -> None:
     # Most items run on one long line, so each line is a paragraph; the underlines still make
     # a heading path (release above section) and a wrapped item's later line stays in the item.
