@@ -155,6 +155,12 @@ def _beside_figures(text: str, before: int) -> set[str]:
             for w in tokens[max(0, i - before) : i + 6] if w not in STOP_WORDS and not _FIGURE.match(w)}
 
 
+# Quantities measured in bytes, and the units that measure them
+_STORAGE = frozenset(["memory", "storage", "space", "ram", "disk"])
+_BYTE_UNITS = frozenset(["byte", "bytes", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib",
+                         "kilobytes", "megabytes", "gigabytes", "terabytes"])
+
+
 def _named_beside(noun: str, near: set[str]) -> bool:
     """Whether a word of ``near`` names ``noun``, or shortens it ("76 chars" for "characters", "30 secs")."""
     stem = terms(noun)
@@ -341,8 +347,9 @@ class FocusCheck:
         if noun is None or noun in _ANYONE:
             return None
         near = _beside_figures(text, before)
-        if _named_beside(noun, near) or (near and self._close(noun, near, COUNTED)):
-            return None
+        if _named_beside(noun, near) or (near and self._close(noun, near, COUNTED)) or (
+                noun in _STORAGE and near & _BYTE_UNITS):
+            return None  # "how much memory does a cell take?": "12 bytes"
         modifier = _modifier(question, noun)
         if modifier and {f"{modifier}s", f"{modifier}es"} & near:
             return None  # "How many connection attempts ...?": "6 or more connections within 30 seconds"

@@ -138,6 +138,9 @@ def test_measured_noun(question: str, noun: str | None) -> None:
     ("What is the total land area of the base?", "It covers a land area of 120 hectares.", True),
     ("How much capital does the fund hold?", "The fund holds capital of RMB 2 billion.", True),
     ("How much capital does the fund hold?", "The 50 journalists came.", False),
+    # memory is measured in bytes
+    ("How much memory does one cell take up?", "Each cell takes up 12 bytes.", True),
+    ("How much memory does one cell take up?", "Each cell holds 12 glyphs.", False),
     # two parts: the second is measured, so the question is not refused
     ("What is the total land area of the base, and how many projects were signed?", "The 50 projects were signed.",
      True),
