@@ -903,7 +903,8 @@ def _heading(text: str, line: tuple[int, int], headings: _Headings, level: int |
         upper = title.strip().upper() == title.strip() and any(c.isalpha() for c in title)
         level = 1 + 2 * _column(title) - (1 if upper else 0)
     if not _LABEL.match(title):  # "Date: 2024-02-12" labels the document; it heads no section
-        headings.push(level, f"`{code.group(2)}`" if code else _plain_inline(title))
+        named = title.rstrip().removesuffix(":") if _RELEASE_TITLE.fullmatch(title) else title  # shown with ": "
+        headings.push(level, f"`{code.group(2)}`" if code else _plain_inline(named))
     return _Block(s + _indent(title), e, "heading", headings.path)
 
 

@@ -173,7 +173,7 @@ def test_a_release_title_ending_in_a_colon_heads_its_changes() -> None:
             "1.0.3: Nov 18 2010:\n\n   - Bug fixes:\n      c14n now includes default attributes (Bug 1505579)\n\n"
             "A sentence naming 3.79.1 has this bug, see this:\n\n    valgrind --tool=memcheck\n")
     got = shown(text)
-    assert [h for k, h, t in got if "c14n" in t] == ["1.0.3: Nov 18 2010:"]
+    assert [h for k, h, t in got if "c14n" in t] == ["1.0.3: Nov 18 2010"]
     assert [k for k, h, t in got if t.startswith("A sentence")] == ["prose"]
 
 
