@@ -53,8 +53,7 @@ def shown(chunk: Chunk, unit: Unit) -> str:
     heading it sits under (a section above its options), a later sentence of a definition its term
     ("broken_system_clock: If this boolean is set ..."), and any unit under a heading that names a
     version (a release above its changes); other prose stands alone."""
-    local = Unit(unit.start - chunk.start, unit.end - chunk.start, unit.kind, unit.heading, unit.label)
-    text = display(chunk.text, local, markdown=is_markdown(chunk.source))
+    text = _plain(chunk, unit)
     if unit.kind == "prose" and unit.label:
         return f"{unit.label}: {text}"
     if unit.heading and (unit.kind in ("item", "row", "term") or _VERSIONED.search(unit.heading)
@@ -73,6 +72,12 @@ def pieces(passage: Passage) -> list[tuple[str, str]]:
         head = next((u.heading for u in _units(passage.chunk) if u.start == passage.start), "")
         return [(passage.text, head)]
     return [(text, " › ".join(x for x in (u.heading, u.label) if x)) for text, u in zip(texts, inside, strict=True)]
+
+
+def _plain(chunk: Chunk, unit: Unit) -> str:
+    """A unit's own text, without the heading or term :func:`shown` puts before it."""
+    local = Unit(unit.start - chunk.start, unit.end - chunk.start, unit.kind, unit.heading, unit.label)
+    return display(chunk.text, local, markdown=is_markdown(chunk.source))
 
 
 def _shown_headings(heading: str) -> str:
@@ -119,16 +124,21 @@ def _candidates(hits: list[Hit], question: str) -> list[tuple[Chunk, int, int, s
                     seen.add((chunk.path, unit.start))
                     ranked = text.removeprefix(f"{unit.label}: ") if unit.kind == "prose" and unit.label else text
                     start, first, pointing = unit.start, i, ranked
+                    # "This option can be omitted" after "Rkhunter will first update its data files." after
+                    # "Note that the '--update' option has been included.": read back to the option's name
+                    naming = _NAMING.match(said) is not None
+                    later = _plain(chunk, unit)  # what is read after the antecedents, shown once under its heading
                     # "This is the default" points back to "A binary created this way", which points back
                     # to "This option makes ...": each is read with the ones it needs, two at most
                     for _ in range(_CHAINED):
-                        before = _antecedent(chunk, units_, first, pointing)
+                        read = chunk.text[start - chunk.start : unit.end - chunk.start]
+                        before = _antecedent(chunk, units_, first, pointing, naming and not fits("code", "", read))
                         if before is None:
                             break
                         said = shown(chunk, before)
-                        text = f"{said} {ranked if start == unit.start else text}"
-                        pointing = said.removeprefix(f"{before.label}: ") if before.label else said
-                        start, first, ranked = before.start, units_.index(before), f"{pointing} {ranked}"
+                        text, ranked = f"{said} {later}", f"{said.removeprefix(f'{before.label}: ')} {later}"
+                        pointing, later = said.removeprefix(f"{before.label}: "), f"{_plain(chunk, before)} {later}"
+                        start, first = before.start, units_.index(before)
                     section = unit.heading.split(" › ")[-1].strip("`")
                     if unit.heading and section not in text.split(": ", 1)[0] and (
                             titled or _points_to_heading(chunk, units_, first)):
@@ -168,12 +178,18 @@ _ANAPHOR = re.compile(r"(?:This|These|That|Those|It|They|Such)\s+[a-z]|(?:Conseq
                       r"|works?|is not|isn't|is the case)\b")
 
 
-def _antecedent(chunk: Chunk, units_: list[Unit], i: int, text: str) -> Unit | None:
+# "This option ...", "These settings ...": what is pointed back to has a name written as code
+_NAMING = re.compile(r"(?:This|These|That|Those|The|Such an?)\s+(?:option|flag|switch|setting|variable|directive"
+                     r"|parameter|command|argument|keyword)s?\b")
+
+
+def _antecedent(chunk: Chunk, units_: list[Unit], i: int, text: str, unnamed: bool = False) -> Unit | None:
     """The sentence right before a sentence that points back to it, in the same paragraph: "Using the
     rename override makes cattrs use the provided name." before "This is useful if an attribute name is
-    a reserved keyword." Read alone, the second names nothing it speaks of, and is no answer."""
+    a reserved keyword." Read alone, the second names nothing it speaks of, and is no answer. ``unnamed``:
+    what points back ("This option") is not yet named in ``text``, which goes on back whatever it opens with."""
     unit = units_[i]
-    if not i or unit.kind != "prose" or not _ANAPHOR.match(text):
+    if not i or unit.kind != "prose" or not (unnamed or _ANAPHOR.match(text)):
         return None
     before = units_[i - 1]
     between = chunk.text[before.end - chunk.start : unit.start - chunk.start]

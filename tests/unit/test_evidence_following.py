@@ -220,6 +220,23 @@ def test_a_sentence_pointing_back_to_the_heading_over_it_is_shown_under_that_hea
                          "A binary created this way supports all locales. This is the default if no flag is passed.")
 
 
+def test_an_option_pointed_back_to_is_read_back_to_its_name() -> None:
+    # rkhunter's FAQ: "This option can be omitted" points past the sentence before it, which names no
+    # option, to the one naming it; read from there, the three say which option updates the data files
+    text = ("# Cron\n\n"
+            "The job runs every day.\n"
+            "Note that the '--update' option has been included.\n"
+            "The scanner will first update its data files, and then check the system.\n"
+            "This option can be omitted, but it keeps the data files up to date.\n")
+    chunk = Chunk("c1", "f.md", "/docs/f.md", "Cron", text, 0, len(text), "sha")
+    selector = EvidenceSelector(FakeEmbedder(), count=1, lexical_weight=1.0)
+    question = "Which option can be omitted but keeps the data files up to date?"
+    best, = selector.select(question, FakeEmbedder.vector(question), [Hit(chunk, 1.0)], TextWeights([text]))
+    assert best.text == ("Note that the '--update' option has been included. The scanner will first update its data "
+                         "files, and then check the system. This option can be omitted, but it keeps the data files "
+                         "up to date.")
+
+
 def test_a_sentence_that_points_back_over_a_paragraph_break_stands_alone() -> None:
     text = ("# Overrides\n\nUsing the rename override makes the converter use another name.\n\n"
             "This is useful if an attribute name is a reserved keyword in Python.\n")
