@@ -23,7 +23,7 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 # Raised whenever the same file and settings would be cut into other chunks (a change to the
 # sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
-CHUNKING_VERSION = 37  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
+CHUNKING_VERSION = 38  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
 # 5: a PDF line that leaves its sentence open goes on over a wide gap. 6: running headers and page numbers left out.
 # 7: a definition's later sentences name its term. 8: plain-text tables give rows named by their header;
 # fields, bold labels, Sphinx objects, Debian sign-offs; underlines in text of long lines. 9: an HTML <pre>
@@ -73,6 +73,8 @@ CHUNKING_VERSION = 37  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 
 # 35: a man page's names level with its options' are terms; a title right under indented text heads.
 # 36: a sentence ending in a colon takes the command line a PDF set out as text ("lpstat -p -d").
 # 37: a release's title ending in a colon ("1.0.3: Nov 18 2010:") alone over its changes heads them.
+# 38: an HTML definition's bare text before an empty paragraph (LaTeX2HTML's "<dd>G. Mohanty, ...<p></p>") is kept,
+# after its term.
 
 
 class Chunker:

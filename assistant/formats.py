@@ -19,6 +19,7 @@ their heading path (see :func:`assistant.chunking.is_markdown`).
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import statistics
 import zipfile
@@ -691,13 +692,16 @@ def _definitions_as_paragraphs(tree: Any) -> Any:
                     terms.append(term)
                 dl.remove(child)
             elif child.tag == "dd":
-                if not any(c.tag in _BLOCKS for c in child):  # bare text: into a paragraph of its own
+                # bare text before any block (all of it, or before LaTeX2HTML's empty "<p></p>" ending
+                # each definition): into a paragraph of its own, first
+                leading = list(itertools.takewhile(lambda c: c.tag not in _BLOCKS, child))
+                if (child.text or "").strip() or any("".join(c.itertext()).strip() for c in leading):
                     paragraph = etree.Element("p")
                     paragraph.text, child.text = child.text, None
-                    for c in list(child):
+                    for c in leading:
                         paragraph.append(c)
-                    child.append(paragraph)
-                first = next((c for c in child if c.tag == "p"), None)
+                    child.insert(0, paragraph)
+                first = next((c for c in child if c.tag == "p" and "".join(c.itertext()).strip()), None)
                 if terms and first is not None:
                     for n, term in enumerate(terms):
                         term.tail = ", " if n < len(terms) - 1 else ": " + (first.text or "")

@@ -114,6 +114,8 @@ def focus_phrase(question: str, kinds: bool = False) -> list[str]:
             phrase = [w for w in words(m.group(1)) if w not in STOP_WORDS and w not in _RELATIVE and len(w) > 1]
             while len(phrase) > 1 and (_VERB.fullmatch(phrase[-1]) or phrase[-1] == "short"):  # "... short for?"
                 phrase.pop()
+            if phrase[-1:] == ["way"] and not kinds:
+                return []  # "the simple way to ...", "the best way": the words before a manner are no thing to find
             return [w for w in phrase if kinds or w not in _KINDS]
     return []
 

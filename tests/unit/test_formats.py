@@ -379,6 +379,19 @@ def test_html_definition_whose_text_is_bare_is_kept_with_its_term() -> None:
     assert "%t: The total number of edges that must be run to complete the build." in shown
 
 
+def test_html_definition_with_bare_text_before_an_empty_paragraph_keeps_it_after_its_term(tmp_path: Path) -> None:
+    # LaTeX2HTML's bibliography: "<dt>1<dd>G. Mohanty,<br>A practical primer ...<p></p>" lost its bare
+    # text, and its term "1:" came after it, as if it opened the next entry
+    entries = ('<dl compact><dd><p></p><dt><a name="xkb">1</a><dd>G. Mohanty,<br>A practical primer, v0.3, 2004,'
+               '<br>Sec. 6.2 describes the layouts.<p></p><dt><a name="plan">2</a><dd>A plan for localization, v0.1,'
+               '<br>2004.</dl>')
+    page = documents.html([("h1", "Bibliography"), ("p", "The works this tutorial draws on are listed here."),
+                           ("p", "ENTRIES")]).replace("<p>ENTRIES</p>", entries)
+    text = load_file(_write(tmp_path, "tutorial.html", page)).text
+    assert "G. Mohanty" in text
+    assert text.index("1:") < text.index("G. Mohanty") < text.index("layouts") < text.index("2:") < text.index("plan")
+
+
 def test_html_short_paragraph_that_is_half_link_is_kept_and_navigation_still_dropped(tmp_path: Path) -> None:
     # bc's manual (Texinfo): "POSIXLY_CORRECT: This is the same as the -s option (see Command Line
     # Options)." was dropped whole, its link text weighing as much as its own words.

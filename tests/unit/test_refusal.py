@@ -31,6 +31,7 @@ REFUSAL = "The documents do not say."
     ("What is the top speed of the ferry?", ["speed"]),  # a noun in -eed
     ("It raised the timeout. What is the new value?", []),  # "new" places the value in time; it names nothing
     ("And what was the blocking portal's counterpart renamed to?", []),  # a relation: the text names the thing
+    ("What is the simple way to make sa1 add the midnight record?", []),  # a manner: "simple" is no thing to find
 ])
 def test_focus_words_read_the_questions_shape(question: str, focus: list[str]) -> None:
     assert focus_words(question) == focus
