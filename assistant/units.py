@@ -972,7 +972,14 @@ def _asks(text: str, group: list[tuple[int, int]], kind: str) -> bool:
     """Whether a paragraph is a question; a term is one when its own line asks ("How do I ...?" over its
     answer), not when its text ends asking ("log_untrusted_proxy_headers" over "Should waitress log ...?")."""
     end = group[0][1] if kind == "term" else group[-1][1]
-    return text[group[0][0] : end].rstrip().endswith("?")
+    asked = text[group[0][0] : end].strip()
+    # a question opens with a capital, after any number or label ("3.1) How ...?", "Q: Can ...?"); not a
+    # list of patterns ("years?, yea?, yy?")
+    opening = _QUESTION_LABEL.sub("", _NUMBERED.sub("", asked))
+    return asked.endswith("?") and opening[:1].isupper()
+
+
+_NUMBERED = re.compile(r"^\(?\d+(?:\.\d+)*[.):]?\s*")
 
 
 def _answer_label(label: str) -> bool:

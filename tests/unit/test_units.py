@@ -339,6 +339,21 @@ def test_a_faq_question_heads_its_answer_and_is_never_evidence() -> None:
     assert got[3][2] == "It may be possible if the file consists of multiple blocks, which typically is not the case."
 
 
+def test_patterns_ending_in_question_marks_are_no_question() -> None:
+    # fail2ban's jail.conf(5) lists the abbreviations its times accept as patterns: "years?, yea?, yy?"
+    # set in under "Abbreviation tokens:" is no question, and heads none of the text after it
+    text = ("TIME ABBREVIATION FORMAT\n"
+            "       The time entries can be provided as integer in seconds or as string.\n\n"
+            "       Abbreviation tokens:\n\n"
+            "              years?, yea?, yy?\n"
+            "              months?, mon?\n"
+            "              minutes?, min?, mm?\n\n"
+            "              The question mark (?) means the optional character.\n\n"
+            "       You can combine multiple tokens in format, e. g.: 1y 6mo or 1d12h30m.\n")
+    got = shown(text)
+    assert all("?" not in heading for _, heading, _ in got), got
+
+
 def test_an_rst_directive_line_is_markup_and_what_it_introduces_is_code() -> None:
     # ".. sourcecode:: python" was offered as the answer to a question about an output's type
     text = "The output looks so.\n\n.. sourcecode:: python\n\n    {\"output_type\": \"stream\"}\n\nNext.\n"
