@@ -74,7 +74,10 @@ CHUNKING_VERSION = 38  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 
 # 36: a sentence ending in a colon takes the command line a PDF set out as text ("lpstat -p -d").
 # 37: a release's title ending in a colon ("1.0.3: Nov 18 2010:") alone over its changes heads them.
 # 38: an HTML definition's bare text before an empty paragraph (LaTeX2HTML's "<dd>G. Mohanty, ...<p></p>") is kept,
-# after its term; a line of patterns ending in question marks ("years?, yea?, yy?") is no question heading the text.
+# after its term; a line of patterns ending in question marks ("years?, yea?, yy?") is no question heading the text;
+# a man page's section or subsection over paragraphs set in at 7 heads them also where its tags' text is most of
+# the page ("Action Tags" at 3), a title in capitals may name something in brackets ("THE [options] STANZA"), and a
+# tag with its text on its line, that text where the other tags' text starts ("ip     IPv4 address ..."), is a term.
 
 
 class Chunker:

@@ -900,7 +900,9 @@ def _heading(text: str, line: tuple[int, int], headings: _Headings, level: int |
     if level is None and code:
         level = _OBJECT_LEVEL  # "``SIGUSR2``" over its text: a thing the section describes, not a section
     if level is None:
-        upper = title.strip().upper() == title.strip() and any(c.isalpha() for c in title)
+        # capitals, but for a name in brackets: "JAIL CONFIGURATION FILE(S) (jail.conf)", "THE [options] STANZA"
+        named = _BRACKETED.sub("", title).strip()
+        upper = named.upper() == named and any(c.isalpha() for c in named)
         level = 1 + 2 * _column(title) - (1 if upper else 0)
     if not _LABEL.match(title):  # "Date: 2024-02-12" labels the document; it heads no section
         named = title.rstrip().removesuffix(":") if _RELEASE_TITLE.fullmatch(title) else title  # shown with ": "
@@ -923,6 +925,14 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
             # a man page's "ADD_EXTRA_GROUPS" above its text, level with the paragraphs, or with the options'
             # names where their text is most of the page (patch's "QUOTING_STYLE" at 7, its text at 10)
             kind = "term"
+        if kind == "term" and body >= _MAN_TAG and _column(line) < _MAN_TAG and _column(following) == _MAN_TAG \
+                and _is_title(line, words=6) and not _term_with_text(line, following, alone=n == 0):
+            # a man page's section or subsection over its paragraphs, set in at 7 ("ACTION CONFIGURATION FILES
+            # (action.d/*.conf)" at 0, "Action Tags" at 3), where most of the text is its tags' descriptions, set
+            # in deeper; not a name over its description set in further ("root" at 3 over "Root is ..." at 10)
+            kind = "heading"
+        elif kind == "heading" and _tag_with_text(line, body):
+            kind = "term"  # "ip     IPv4 IP address to be banned.": a tag, its text level with the other tags' text
         if kind or not groups or groups[-1][0] == "heading":
             groups.append((kind or "prose", [(s, e)]))
         else:
@@ -944,7 +954,7 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
         if headings.underlined_only:
             kind = "prose" if kind == "heading" else kind
         elif kind == "heading" or (kind == "term" and len(group) == 1 and not _term_with_text(first, "")
-                                   and not _FIELD.match(first)):
+                                   and not _FIELD.match(first) and not _tag_with_text(first, body)):
             # A title is set out to the left of the text: one deeper is an example, one level with it a line
             kind = "code" if _column(first) > body else "heading" if _column(first) < body or not body else "prose"
             if kind == "heading" and _column(first) and _LABEL.match(first):
@@ -966,6 +976,18 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
         else:
             yield _Block(group[0][0] + _indent(first), group[-1][1], "prose" if kind == "heading" else kind,
                          headings.path)
+
+
+_BRACKETED = re.compile(r"\([^()\n]*\)|\[[^][\n]*\]")
+_MAN_TAG = 7  # where a man page sets its tags (.TP), under sections at 0 and subsections at 3
+
+
+def _tag_with_text(line: str, body: int) -> bool:
+    """Whether ``line`` is a man page's tag with its text on the same line, that text starting where the
+    page's other descriptions start ("ip     IPv4 IP address to be banned." among tags set over their text)."""
+    term = _TERM_WITH_TEXT.match(line)
+    return bool(term and body > _column(line) and len(line[: term.end()].expandtabs(8)) == body
+                and len(term.group(2).split()) == 1)
 
 
 def _asks(text: str, group: list[tuple[int, int]], kind: str) -> bool:

@@ -354,6 +354,39 @@ def test_patterns_ending_in_question_marks_are_no_question() -> None:
     assert all("?" not in heading for _, heading, _ in got), got
 
 
+def test_a_man_pages_sections_over_text_set_in_at_seven_head_it_and_short_tags_keep_their_text() -> None:
+    # fail2ban's jail.conf(5): most text is its tags' descriptions, set in at 14; a section named with a file in
+    # brackets and a subsection ("Action Tags" at 3) were read as terms, "ip     IPv4 ..." as a title
+    text = ("ACTION CONFIGURATION FILES (action.d/*.conf)\n"
+            "       Action files specify which commands are executed to ban an IP.\n\n"
+            "       actionban\n"
+            "              command(s) that bans the IP address after maxretry log\n"
+            "              lines match within the last findtime seconds.\n\n"
+            "       actionunban\n"
+            "              command(s) that unbans the IP address after bantime,\n"
+            "              when its ban ends.\n\n"
+            "   Action Tags\n"
+            "       The following tags are substituted in the actionban command.\n\n"
+            "       ip     IPv4 IP address to be banned. e.g. 192.168.0.2\n\n"
+            "       failures\n"
+            "              number of times the failure occurred in the log file,\n"
+            "              counted since the jail started.\n\n"
+            "       ipfailures\n"
+            "              As per failures, but total of all failures for that ip\n"
+            "              address across all jails from the persistent database,\n"
+            "              which must be set for this tag to function.\n\n"
+            "PYTHON ACTION FILES\n"
+            "       Python based actions can also be used.\n")
+    got = shown(text)
+    assert [t for k, _, t in got if k == "heading"] == [
+        "ACTION CONFIGURATION FILES (action.d/*.conf)", "Action Tags", "PYTHON ACTION FILES"]
+    assert ("term", "ACTION CONFIGURATION FILES (action.d/*.conf) › Action Tags",
+            "ip: IPv4 IP address to be banned. e.g. 192.168.0.2") in got
+    # a name over its description set in further is a term, not a section ("root" at 3, its text at 10)
+    names = "Users\n\n   root\n          Root is the superuser.\n\n   daemon\n          Some daemons run as it.\n"
+    assert [k for k, _, _ in shown(names)] == ["heading", "term", "term"]
+
+
 def test_an_rst_directive_line_is_markup_and_what_it_introduces_is_code() -> None:
     # ".. sourcecode:: python" was offered as the answer to a question about an output's type
     text = "The output looks so.\n\n.. sourcecode:: python\n\n    {\"output_type\": \"stream\"}\n\nNext.\n"
