@@ -548,8 +548,8 @@ def html(text: str, name: str) -> Extracted:
     tree = load_html(text)
     if tree is None:
         raise DocumentError(f"{name}: not readable as HTML; skipped")
-    tree = _pre_as_code(_definitions_as_paragraphs(_loose_text_as_paragraphs(
-        _with_main(_links_in_sentences_as_text(_without_link_lines(_headings_on_one_line(_without_permalinks(tree))))))))
+    tree = _pre_as_code(_definitions_as_paragraphs(_loose_text_as_paragraphs(_layout_tables_as_sections(
+        _with_main(_links_in_sentences_as_text(_without_link_lines(_headings_on_one_line(_without_permalinks(tree)))))))))
     found = trafilatura.extract(tree, output_format="markdown", include_tables=True, include_formatting=True,
                                 include_links=False, include_images=False, include_comments=False,
                                 favor_precision=True)
@@ -642,6 +642,26 @@ def _without_permalinks(tree: Any) -> Any:
         for link in list(heading.iter("a")):
             link.drop_tag()
     return tree
+
+
+def _layout_tables_as_sections(tree: Any) -> Any:
+    """A table of one column, which only lays a page out, as the blocks it holds: Dillo's help page sets each
+    topic as a one-column table (a heading over its text), and trafilatura kept each cell as a table row,
+    its lists and the text after them dropped. (w3m's manual sets headings in the rows of its key table: a
+    table of more columns is data.)"""
+    for table in reversed(list(tree.iter("table"))):  # the innermost first
+        rows = [row for row in table.iter("tr") if _table_of(row) is table]
+        one_column = all(len([c for c in row if c.tag in ("td", "th")]) <= 1 for row in rows)
+        if rows and one_column:
+            for element in [table, *table.iter("thead", "tbody", "tfoot", "tr", "td", "th", "caption")]:
+                if element is table or _table_of(element) is table:
+                    element.tag = "div"
+    return tree
+
+
+def _table_of(element: Any) -> Any:
+    """The table ``element`` is part of: its nearest ``<table>`` ancestor."""
+    return next(element.iterancestors("table"), None)
 
 
 def _headings_on_one_line(tree: Any) -> Any:

@@ -52,6 +52,8 @@ _LETTER_OPTION = re.compile(r"(?<![\w.'’-])-[A-Za-z](?![\w'’-])")
 _COUNTING = frozenset({"one", "two", "three", "four", "five", "six", "eight", "nine", "ten", "eleven", "twelve",
                        "fifteen", "twenty", "forty", "fifty", "sixty", "hundred", "first", "third"})
 STOP_WORDS = (frozenset(ENGLISH_STOP_WORDS) - _COUNTING) | {"did", "does", "according", "said", "say", "says"}
+# "what's", "it's", "they're", "we'll": a stop word with its verb written short is one too.
+_CONTRACTED = re.compile(r"['’](?:s|re|ve|ll|d|m)$")
 
 
 def normalise_number(token: str) -> str:
@@ -77,12 +79,14 @@ def terms(text: str) -> list[str]:
 
     >>> terms("The -C flag sends CRLF; see -w/--wait.")
     ['flag', 'send', 'crlf', 'wait', '-c', '-w']
+    >>> terms("What's the reason it's Bob's?")
+    ['reason', 'bob']
     """
     out: list[str] = []
     for w in words(text):
         if w[0].isdigit():
             out.append(normalise_number(w))
-        elif w not in STOP_WORDS and len(w) > 1:
+        elif w not in STOP_WORDS and len(w) > 1 and _CONTRACTED.sub("", w) not in STOP_WORDS:
             out.append(_stem(w))
     out.extend(m.group().lower() for m in _LETTER_OPTION.finditer(text))
     return out

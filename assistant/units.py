@@ -74,19 +74,24 @@ def _settings_apart(original: str, found: list[Unit]) -> list[Unit]:
     """In a commented sample configuration, each line that sets something ("logfile /var/log/redis/
     redis-sentinel.log" under its comment) as a unit of its own, an item: read with the comment as one
     paragraph, it had ended the comment's last sentence ("... logs will be sent to /dev/null logfile
-    /var/log/redis/redis-sentinel.log"), and a short one had been taken for a title."""
-    lines = [(m.start(), m.end()) for m in _ACTIVE_LINE.finditer(original)]
+    /var/log/redis/redis-sentinel.log"), and a short one had been taken for a title. One left commented
+    out (``;push "route 192.168.10.0 255.255.255.0"``) is a sentence of its own."""
+    lines = sorted([(m.start(), m.end(), "item") for m in _ACTIVE_LINE.finditer(original)]
+                   + [(m.start(), m.end(), "prose") for m in _LINE.finditer(original)
+                      if _COMMENTED_SETTING.fullmatch(m.group().strip())])
     out: list[Unit] = []
     for unit in found:
-        inside = [(s, e) for s, e in lines if unit.start <= s and e <= unit.end + 1]
+        inside = [(s, e, kind) for s, e, kind in lines if unit.start <= s and e <= unit.end + 1]
         if not inside:
             out.append(unit)
             continue
         at = unit.start
-        for s, e in inside:
+        if unit.kind == "term":  # the setting was its term ("#Log notice file ...: Send every ..."); the rest is said
+            unit = Unit(unit.start, unit.end, "prose", unit.heading, unit.label)
+        for s, e, kind in inside:
             out.extend(_trimmed(original, at, s, unit))
             end = len(original[:e].rstrip())
-            out.append(Unit(s + _indent(original[s:e]), end, "item", unit.heading))
+            out.append(Unit(s + _indent(original[s:e]), end, kind, unit.heading))
             at = e
         out.extend(_trimmed(original, at, unit.end, unit))
     return out
@@ -106,21 +111,31 @@ _ACTIVE_LINE = re.compile(r"^[^\S\n]*[A-Za-z_][^\n#]*$", re.MULTILINE)  # a line
 
 def _named_by_setting(text: str, found: list[Unit]) -> list[Unit]:
     """The sentences of a comment right above a setting ("Defaults to 20." over ``max_inflight_messages
-    20``), or one left commented out (``#max_inflight_messages 20``), labelled by that setting's name:
-    they are about it."""
+    20``), or one left commented out (``#max_inflight_messages 20``, ``;proto tcp``), labelled by that
+    setting: they are about it. A setting in force among the lines under the comment labels them with its
+    value: "Which TCP/UDP port should OpenVPN listen on?" is answered by the ``port 1194`` under it, "TCP
+    or UDP server?" by the ``proto udp`` after ``;proto tcp``."""
+    said = [text[u.start : u.end] for u in found]
+    setting = [m.group(1) if (m := _COMMENTED_SETTING.fullmatch(s) or (
+        _ACTIVE_SETTING.fullmatch(s) if u.kind == "item" else None)) else "" for s, u in zip(said, found, strict=True)]
     out = list(found)
-    for i, unit in enumerate(found):
-        said = text[unit.start : unit.end]
-        setting = _COMMENTED_SETTING.fullmatch(said) or (unit.kind == "item" and _ACTIVE_SETTING.fullmatch(said))
+    for i in range(1, len(found)):
+        if not setting[i] or setting[i - 1]:
+            continue
+        run = [i]
+        while run[-1] + 1 < len(found) and setting[run[-1] + 1] and not _BLANK_LINE.search(
+                text, found[run[-1]].end, found[run[-1] + 1].start):
+            run.append(run[-1] + 1)
+        label = next((" ".join(said[k].split()) for k in run if said[k][0] not in "#;"), setting[i])
         j = i - 1
-        while setting and j >= 0 and out[j].kind == "prose" and not out[j].label and not _COMMENTED_SETTING.fullmatch(
-                text[out[j].start : out[j].end]) and not _BLANK_LINE.search(text, out[j].end, out[j + 1].start):
-            out[j] = Unit(out[j].start, out[j].end, "prose", out[j].heading, setting.group(1))
+        while j >= 0 and out[j].kind == "prose" and not out[j].label and not setting[j] and not _BLANK_LINE.search(
+                text, out[j].end, out[j + 1].start):
+            out[j] = Unit(out[j].start, out[j].end, "prose", out[j].heading, label)
             j -= 1
     return out
 
 
-_COMMENTED_SETTING = re.compile(r"#([A-Za-z_][\w.-]*)(?:[^\S\n]+\S[^\n]*)?")
+_COMMENTED_SETTING = re.compile(r"[#;]([A-Za-z_][\w.-]*)(?:[^\S\n]+\S[^\n]*)?")
 
 
 def _setting_line(line: str) -> bool:
@@ -963,10 +978,11 @@ def _paragraph(text: str, lines: list[tuple[int, int]], headings: _Headings, bod
                 text[s:e].rstrip().rstrip(_CLOSERS)[-1:] in ".!?:;," for s, e in group) and not _reads_on(
                 text[group[0][0] : group[-1][1]]):
             kind = "code"  # set in, and no line of it ends like a sentence: an example
-        elif kind in ("prose", "term") and (_asks(text, group, kind) or (
+        elif kind in ("prose", "term") and not headings.settings and (_asks(text, group, kind) or (
                 _QUESTION_LABEL.match(first.strip()) and not _INLINE_ANSWER.search(text[group[0][0] : group[-1][1]]))):
             # A question ("Q: How do I ...?", "Q: Seteuid() does not work in AIX.") states nothing: it
-            # heads the answer below it.
+            # heads the answer below it. Not in a sample configuration: "# TCP or UDP server?" is about the
+            # setting under it.
             asked = _join([line.strip() for line in text[group[0][0] : group[-1][1]].splitlines()])
             headings.push(_QUESTION_LEVEL, _QUESTION_LABEL.sub("", asked))
             yield _Block(group[0][0] + _indent(first), group[-1][1], "heading", headings.path)

@@ -620,3 +620,23 @@ def test_an_html_heading_broken_over_lines_in_its_source_stays_one_heading(tmp_p
     doc = load_file(_write(tmp_path, "urls.html", page))
     port = next(u for u in units(doc.text, markdown=True) if "563" in doc.text[u.start:u.end])
     assert port.heading == "URL schemes › The news, nntp, and snews URLs:"
+
+
+def test_html_one_column_layout_tables_are_read_as_the_sections_they_hold(tmp_path: Path) -> None:
+    # Dillo's help page: each topic a one-column table, its heading in one row and its text in the next;
+    # the list inside the text's cell, and so the whole of what it said, was dropped
+    topic = ('<table border="1"><tr><td><h4>{0}:</h4></td></tr><tr><td><p>{1} Please note that:\n'
+             "<ul><li>It is a good idea to keep a backup of your <code>~/.dillo/{2}</code>\n"
+             "<li>The server will stay alive after closing dillo.</ul></td></tr></table>\n")
+    page = ("<html><head><title>Dillo help</title></head><body>"
+            + topic.format("Bookmarks", "Bookmarks are handled by the plugin framework.", "bm.txt")
+            + topic.format("Cookies", "Cookies are disabled by default.", "cookiesrc")
+            + "<table><tr><th>Key</th><th>Action</th></tr><tr><td>F</td><td>find text</td></tr>"
+              "<tr><td>Q</td><td>quit</td></tr></table></body></html>")
+    doc = load_file(_write(tmp_path, "help.html", page))
+    found = [(u.kind, u.heading, display(doc.text, u, markdown=True)) for u in units(doc.text, markdown=True)]
+    assert ("prose", "Bookmarks:", "Please note that: It is a good idea to keep a backup of your ~/.dillo/bm.txt "
+            "The server will stay alive after closing dillo.") in found
+    assert ("heading", "Cookies:", "#### Cookies:") in found
+    # a table of more columns stays a table
+    assert ("row", "Cookies:", "Key: Q; Action: quit") in found

@@ -870,13 +870,35 @@ def test_a_setting_under_its_comment_in_a_configuration_file_is_an_item_of_its_o
             "# The port that this sentinel instance will run on\n"
             "port 26379\n\n" + "# A comment.\n" * 8)
     got = [(u.kind, u.label, display(text, u)) for u in units(text) if u.evidence]
+    log = "logfile /var/log/redis/redis-sentinel.log"  # the setting in force labels its comment with its value
     assert got[1:6] == [
-        ("prose", "logfile", "Specify the log file name."),
-        ("prose", "logfile", "Note that if you use standard output for logging but daemonize, logs will be sent to "
-                             "/dev/null"),
-        ("item", "", "logfile /var/log/redis/redis-sentinel.log"),
-        ("prose", "port", "The port that this sentinel instance will run on"),
+        ("prose", log, "Specify the log file name."),
+        ("prose", log, "Note that if you use standard output for logging but daemonize, logs will be sent to "
+                       "/dev/null"),
+        ("item", "", log),
+        ("prose", "port 26379", "The port that this sentinel instance will run on"),
         ("item", "", "port 26379")]
+
+
+def test_a_comment_over_settings_is_labelled_by_the_one_in_force() -> None:
+    # OpenVPN's server.conf: "Which TCP/UDP port should OpenVPN listen on?" was shown as "port: ..." without
+    # the "port 1194" under it; "# TCP or UDP server?" headed the rest of the file as a FAQ's question; the
+    # settings left commented out with ";" ran together into one sentence
+    text = ("#" * 40 + "\n# Sample OpenVPN config file for the server side.  #\n" + "#" * 40 + "\n\n"
+            "# Which TCP/UDP port should OpenVPN listen on?\n# You will need to open up this port on your\n"
+            "# firewall.\nport 1194\n\n"
+            "# TCP or UDP server?\n;proto tcp\nproto udp\n\n"
+            "# Push routes to the client to allow it\n# to reach other private subnets.\n"
+            ';push "route 192.168.10.0 255.255.255.0"\n;push "route 192.168.20.0 255.255.255.0"\n\n'
+            "# Limit the number of clients.\n;max-clients 100\n\n" + "# A comment.\n" * 8)
+    got = [(u.kind, u.heading, u.label, display(text, u)) for u in units(text) if u.evidence]
+    assert ("prose", "", "port 1194", "Which TCP/UDP port should OpenVPN listen on?") in got
+    assert ("prose", "", "port 1194", "You will need to open up this port on your firewall.") in got
+    assert ("prose", "", "proto udp", "TCP or UDP server?") in got
+    assert ("prose", "", "", ';push "route 192.168.10.0 255.255.255.0"') in got
+    assert ("prose", "", "", ';push "route 192.168.20.0 255.255.255.0"') in got
+    assert ("prose", "", "max-clients", "Limit the number of clients.") in got  # none in force: the name
+    assert not [g for g in got if g[1]]
 
 
 def test_a_configuration_file_explained_in_comments_reads_as_its_comments() -> None:
