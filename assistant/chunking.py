@@ -23,7 +23,7 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 # Raised whenever the same file and settings would be cut into other chunks (a change to the
 # sentence splitter, the loaders or this module), so that `assistant index` cuts old files again.
-CHUNKING_VERSION = 39  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
+CHUNKING_VERSION = 40  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 1. Other" is two sentences.
 # 5: a PDF line that leaves its sentence open goes on over a wide gap. 6: running headers and page numbers left out.
 # 7: a definition's later sentences name its term. 8: plain-text tables give rows named by their header;
 # fields, bold labels, Sphinx objects, Debian sign-offs; underlines in text of long lines. 9: an HTML <pre>
@@ -80,6 +80,8 @@ CHUNKING_VERSION = 39  # 3: PDF, Word and HTML; chunks name their pages. 4: "of 
 # tag with its text on its line, that text where the other tags' text starts ("ip     IPv4 address ..."), is a term.
 # 39: a sample configuration's comment is labelled by the setting in force under it ("port 1194"), a setting left
 # commented out with ";" is one too, each commented-out setting is a sentence of its own, a question is no heading.
+# 40: a Markdown paragraph that is an FAQ's question set in bold ("**Q13**. Record nodes ...", "**How do I ...?**")
+# heads its answer; an HTML anchor without a link keeps its text.
 
 
 class Chunker:

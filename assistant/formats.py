@@ -631,11 +631,14 @@ def _without_permalinks(tree: Any) -> Any:
     """Without the links whose whole text is a sign (Sphinx's and MkDocs' "¶" after each heading, Texinfo's
     after each term): they were read as words of every heading ("3. Python Packaging¶ › ..."). Nor the
     empty anchors that only mark a place (``<a id="TRANSOpenCOTSClient"></a>``): trafilatura dropped the
-    paragraph after one, a DocBook page's function signatures among them."""
+    paragraph after one, a DocBook page's function signatures among them. An anchor around text is that
+    text (``<a name=Q15><b>Q. When I have a red edge ...</b></a>``, which trafilatura dropped as a link)."""
     for link in list(tree.iter("a")):
         text = link.text_content().strip()
         if text in _PERMALINK_SIGNS or (not text and link.find(".//img") is None) or link.get("aria-hidden") == "true":
             _remove(link)  # a link hidden from screen readers is decoration: Texinfo's "#" and "TOC" by each heading
+        elif link.get("href") is None:
+            link.drop_tag()  # an anchor around text only marks its place (Graphviz FAQ questions were dropped)
     # A heading that is a link to itself (mdBook's, Texinfo's) is text: trafilatura dropped such headings
     # as links, so the Rust book's and GNU time's pages had no sections.
     for heading in tree.xpath("//h1|//h2|//h3|//h4|//h5|//h6"):

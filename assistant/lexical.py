@@ -47,7 +47,8 @@ def _english_stop_words() -> frozenset[str]:
 ENGLISH_STOP_WORDS = _english_stop_words()
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
 _STEMMER = snowballstemmer.stemmer("english")
-_LETTER_OPTION = re.compile(r"(?<![\w.'’-])-[A-Za-z](?![\w'’-])")
+# A one-letter option ("-C") or placeholder ("%p", as in "kate %p"): a term, though one letter
+_LETTER_OPTION = re.compile(r"(?<![\w.'’%-])[-%][A-Za-z](?![\w'’-])")
 # scikit-learn's list, less the number words and ordinals in it: "six" or "third" is an answer.
 _COUNTING = frozenset({"one", "two", "three", "four", "five", "six", "eight", "nine", "ten", "eleven", "twelve",
                        "fifteen", "twenty", "forty", "fifty", "sixty", "hundred", "first", "third"})
@@ -77,8 +78,8 @@ def terms(text: str) -> list[str]:
     """Content terms: stems of non-stop words, numbers normalised, and one-letter options as written
     ("-C" is "-c": a question about it finds the line that defines it, not every "c").
 
-    >>> terms("The -C flag sends CRLF; see -w/--wait.")
-    ['flag', 'send', 'crlf', 'wait', '-c', '-w']
+    >>> terms("The -C flag sends CRLF; see -w/--wait. %p is the file.")
+    ['flag', 'send', 'crlf', 'wait', 'file', '-c', '-w', '%p']
     >>> terms("What's the reason it's Bob's?")
     ['reason', 'bob']
     """
@@ -173,9 +174,9 @@ class LexicalFile:
 LEXICAL_FILE = "lexical.sqlite3"
 # Raised whenever terms() would give other terms for the same text: the index is then emptied and
 # filled again from the stored chunks by the next `assistant index` (no embedding needed).
-TERMS_VERSION = 4
+TERMS_VERSION = 5  # 5: "what's" is a stop word; "%p" a term
 # Every character a term can hold is part of an FTS5 token: a term is never split again.
-_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '-.'''"
+_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '-.''%'"
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, chunks INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (n INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT NOT NULL,

@@ -157,6 +157,15 @@ def _beside_figures(text: str, before: int) -> set[str]:
             for w in tokens[max(0, i - before) : i + 6] if w not in STOP_WORDS and not _FIGURE.match(w)}
 
 
+def _numbered(text: str) -> set[str]:
+    """The words a text says it gives the number of: "rounds" in "Number of rounds (or iterations) to use",
+    as a setting's description opens, its value given after it."""
+    return {w for m in _NUMBER_OF.finditer(text) for w in words(m.group(1))}
+
+
+_NUMBER_OF = re.compile(r"\b(?:number|count) of ((?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)", re.IGNORECASE)
+
+
 # Quantities measured in bytes, and the units that measure them
 _STORAGE = frozenset(["memory", "storage", "space", "ram", "disk"])
 _BYTE_UNITS = frozenset(["byte", "bytes", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib",
@@ -349,6 +358,8 @@ class FocusCheck:
         if noun is None or noun in _ANYONE:
             return None
         near = _beside_figures(text, before)
+        if near and _named_beside(noun, _numbered(text)):
+            return None  # "Number of rounds to use in PBKDF2 ... Default value is '50000'."
         if _named_beside(noun, near) or (near and self._close(noun, near, COUNTED)) or (
                 noun in _STORAGE and near & _BYTE_UNITS):
             return None  # "how much memory does a cell take?": "12 bytes"

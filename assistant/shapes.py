@@ -94,8 +94,14 @@ def fits(shape: str | None, question: str, text: str) -> bool:
     if shape is None:
         return False
     text = _SECTION.sub("", text)
+    if shape == "name" and _CONTACT.search(question.lower()) and fits("address", question, text):
+        return True  # "Whom should the managers get in touch with?": "... contact assign@gnu.org."
     pattern = {"name": _NAME_TOKEN, "code": _CODE_TOKEN, "path": _PATH_TOKEN, "address": _ADDRESS_TOKEN}.get(shape)
     if pattern is None:
         return holds(shape, text)
     said = {w.lower() for w in words(question)}
     return any(m.group(0).lower().strip(".`'") not in said for m in pattern.finditer(text))
+
+
+# Asking whom to reach: answered by a name, or by an address to write to.
+_CONTACT = re.compile(r"\b(?:contact|get in touch|write to|reach|notify|report (?:it|this|them) to)\b")

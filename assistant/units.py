@@ -38,7 +38,7 @@ _OUTLINE = re.compile(r"\*\*+ |\* .*\b\d+\.\d+")  # at the line's start, as Emac
 _LABEL = re.compile(r"\s*[A-Z][\w ]{0,30}:\s+\S")
 _OBJECT_LEVEL = 50  # below the sections, above an FAQ's questions
 _QUESTION_LEVEL = 99  # under every heading; the next question takes its place
-_QUESTION_LABEL = re.compile(r"^(?:Q|Question)\s*[:.)]\s*", re.IGNORECASE)
+_QUESTION_LABEL = re.compile(r"^(?:Q|Question)\s*\d{0,3}\s*[:.)]\s*", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"A|Answer", re.IGNORECASE)
 _QUESTION_MARK = re.compile(r"^[^\S\n]*Q\d{0,2}\)[^\S\n]", re.MULTILINE)  # an FAQ's "Q) Can I ...?"
 _QA_MARK = re.compile(r"[^\S\n]*[QA]\d{0,2}\)[^\S\n]")  # and its answers' "A)", "A1)"
@@ -1189,6 +1189,10 @@ def _markdown_blocks(text: str) -> Iterator[_Block]:
         if token.type == "heading_open":
             headings.push(int(token.tag[1:]), _plain(tokens[i + 1], code=True) if i + 1 < len(tokens) else "")
             yield _Block(*span(token.map), "heading", headings.path)
+        elif token.type == "paragraph_open" and not in_item and i + 1 < len(tokens) and _bold_question(tokens[i + 1]):
+            # an FAQ's question set in bold ("**Q. When I have a red edge it shows up ...**") heads its answer
+            headings.push(_QUESTION_LEVEL, _QUESTION_LABEL.sub("", _plain(tokens[i + 1])))
+            yield _Block(*span(token.map), "heading", headings.path)
         elif token.type == "paragraph_open":
             kind = "links" if i + 1 < len(tokens) and _only_links(tokens[i + 1]) else "item" if in_item else "prose"
             yield _Block(*span(token.map), kind, headings.path)
@@ -1227,6 +1231,23 @@ def _plain(inline: Token, code: bool = False) -> str:
     # a title over two lines ("Keeping files" / "out of a package" over "---") keeps the space between them
     return "".join(" " if c.type in ("softbreak", "hardbreak") else c.content if c.type in shown else ""
                    for c in inline.children or ()).strip() or inline.content
+
+
+def _bold_question(inline: Token) -> bool:
+    """Whether a paragraph is an FAQ's question set in bold: all of it, ending in a question mark or opening
+    with "Q." ("**Q. When I have a red edge ...**"), or its number ("**Q13**. Record nodes are drawn ...")."""
+    children = [c for c in inline.children or () if not (c.type == "text" and not c.content.strip())]
+    if len(children) < 3 or children[0].type != "strong_open":
+        return False
+    asked = _plain(inline)
+    if children[1].type == "text" and _QUESTION_NUMBER.fullmatch(children[1].content.strip()) and (
+            children[2].type == "strong_close"):
+        return _QUESTION_LABEL.match(asked) is not None
+    whole = children[-1].type == "strong_close" and sum(c.type == "strong_open" for c in children) == 1
+    return whole and (asked.endswith("?") or _QUESTION_LABEL.match(asked) is not None)
+
+
+_QUESTION_NUMBER = re.compile(r"(?:Q|Question)\s*\d+[.:)]?", re.IGNORECASE)
 
 
 def _only_links(inline: Token) -> bool:

@@ -55,6 +55,14 @@ def test_a_sentence_under_a_heading_naming_code_is_shown_with_that_name() -> Non
         "Fonts are matched by their properties."]
 
 
+def test_a_heading_ending_in_a_colon_is_shown_without_it() -> None:
+    # Dillo's help: "Images-off mode:: You can set ..." under a title that ends in its own colon
+    text = "#### Images-off mode:\n\n- You can set \"no images\" as the default mode in dillorc.\n- Or not.\n"
+    chunk = Chunk("c1", "help.md", "/docs/help.md", "Help", text, 0, len(text), "sha")
+    assert [shown(chunk, u) for u in units(text, markdown=True) if u.evidence][0] == (
+        'Images-off mode: You can set "no images" as the default mode in dillorc.')
+
+
 @pytest.mark.parametrize(("text", "markdown"), [
     ("Signals\n=======\n\n``SIGUSR2``\n\n  supervisord will close and reopen the main activity log.\n", False),
     ("# Signals\n\n## `SIGUSR2`\n\nsupervisord will close and reopen the main activity log.\n", True),

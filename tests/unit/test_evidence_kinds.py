@@ -33,3 +33,11 @@ def test_a_how_many_question_reads_first_the_unit_whose_figure_counts_what_it_as
     assert second.startswith("Logrus can register")
     # asked for something the figures do not count, the ranking stands
     assert _best("How many hooks can logrus call for a fatal message?", text, count=2)[0].startswith("Logrus can")
+
+
+
+
+def test_a_placeholder_the_question_names_singles_out_its_sentence() -> None:
+    # Claws Mail's actions: "%p" was no term, and the sentence explaining it ranked below one on another
+    text = "An action's %f parameter is the current email file.\n\n%p stands for the selected decoded MIME part.\n"
+    assert _best("What does %p stand for in an action?", text) == ["%p stands for the selected decoded MIME part."]

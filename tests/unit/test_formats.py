@@ -640,3 +640,16 @@ def test_html_one_column_layout_tables_are_read_as_the_sections_they_hold(tmp_pa
     assert ("heading", "Cookies:", "#### Cookies:") in found
     # a table of more columns stays a table
     assert ("row", "Cookies:", "Key: Q; Action: quit") in found
+
+
+def test_html_text_inside_an_anchor_without_a_link_is_kept(tmp_path: Path) -> None:
+    # Graphviz's FAQ: each question is "<A name=Q15><B>Q. When I have a red edge ...</B></A>", and
+    # trafilatura dropped it as a link: the answers stood under no question
+    page = ("<html><head><title>FAQ</title></head><body><h1>Graphviz FAQ</h1>"
+            "<p>Alternatively, there are tools which will take a large picture apart.</p>"
+            "<P><A name=Q15><B>Q. When I have a red edge it shows up as a solid red in PNG, but has a black border"
+            " when rendered to JPEG.</B></A><P>This is an artifact of JPEG's lossy compression algorithm."
+            " See <a href='https://www.graphviz.org/'>the site</a>.</body></html>")
+    doc = load_file(_write(tmp_path, "faq.html", page))
+    assert "**Q. When I have a red edge it shows up as a solid red in PNG" in doc.text
+    assert "This is an artifact of JPEG's lossy compression algorithm. See the site." in doc.text

@@ -164,6 +164,10 @@ def test_a_figure_must_measure_the_quantity_asked_for(question: str, text: str, 
     # a unit written short counts what it abbreviates, not a word that only looks like it
     ("How many characters wide may a docstring line be?", "Keep docstrings under 76 chars per line.", True),
     ("How many packages does it ship?", "The manual runs to 40 pages.", False),
+    # a setting's description says what its value counts: "Number of rounds ... Default value is '50000'."
+    ("How many PBKDF2 rounds does it use by default?", "Number of rounds (or iterations) to use in PBKDF2 when "
+     "computing the key. Default value is '50000'.", True),
+    ("How many PBKDF2 rounds does it use by default?", "Number of threads to use. Default value is '4'.", False),
 ])
 def test_a_figure_must_count_the_thing_asked_for(question: str, text: str, counted: bool) -> None:
     assert (FocusCheck(FakeEmbedder()).uncounted(question, text) is None) is counted

@@ -62,6 +62,15 @@ def test_a_text_fits_when_it_holds_something_of_the_shape_the_question_does_not_
     assert fits(shape, "Which contractor is working on the Kessock dam?", text) is fit
 
 
+@pytest.mark.parametrize(("question", "fit"), [
+    ("Whom should the company's managers get in touch with about the papers?", True),
+    ("Who wrote the papers?", False),  # asks for a name; an address is none
+])
+def test_asked_whom_to_reach_an_address_answers(question: str, fit: bool) -> None:
+    # GNU's maintainers' guide: "Please ask the appropriate managers to contact assign@gnu.org."
+    assert fits("name", question, "Please ask the appropriate managers to contact assign@gnu.org.") is fit
+
+
 def test_the_sentence_holding_a_name_is_ranked_above_one_repeating_the_question() -> None:
     text = ("The contractor for the Kessock dam works will need safe access to the embankment. "
             "The works were awarded to Brenlow, a firm from the valley.")

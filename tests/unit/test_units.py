@@ -1045,3 +1045,23 @@ def test_a_lowercase_clause_over_an_example_is_no_heading() -> None:
     found = [(u.kind, u.heading) for u in units(text)]
     assert ("heading", "OPTIONS › without the leading slash, -p4 gives") not in found
     assert all(heading == "OPTIONS" for _, heading in found)
+
+
+def test_a_markdown_faq_question_set_in_bold_heads_its_answer() -> None:
+    # Graphviz's FAQ (HTML read as Markdown): "**Q13**. Record nodes are drawn ..." and "**Q. When I have a red
+    # edge ...**" were sentences like the answers under them, and each answer stood apart from what it answers
+    text = ("## Output features\n\n**Q13**. Record nodes are drawn differently in dot and neato.\n\n"
+            "It's true. Another workaround is HTML-like records.\n\n"
+            "**Q. When I have a red edge it shows up as a\nsolid red in PNG, but has a black border in JPEG.**\n\n"
+            "This is an artifact of JPEG's lossy compression algorithm.\n\n"
+            "**Note** that PNG is the bitmap format of choice.\n\n"
+            "**Does it run on Windows?**\n\nYes.\n")
+    got = shown(text, markdown=True)
+    assert ("prose", "Output features › Record nodes are drawn differently in dot and neato.",
+            "It's true.") in got
+    assert ("prose", "Output features › When I have a red edge it shows up as a solid red in PNG, but has a black "
+            "border in JPEG.", "This is an artifact of JPEG's lossy compression algorithm.") in got
+    # a paragraph opening in bold is no question
+    assert ("prose", "Output features › When I have a red edge it shows up as a solid red in PNG, but has a black "
+            "border in JPEG.", "Note that PNG is the bitmap format of choice.") in got
+    assert ("prose", "Output features › Does it run on Windows?", "Yes.") in got
