@@ -218,11 +218,9 @@ class EvidenceSelector:
     def __init__(
         self, embedder: Embedder, count: int = 3, lexical_weight: float = 0.5, idf: str = "retrieved",
         headings: bool = False, shape_bonus: float = 0.0, title: bool = False, following: int = 0,
-        preceding: int = 0,
     ) -> None:
         self.embedder, self.count, self.lexical_weight, self.idf = embedder, count, lexical_weight, idf
         self.headings, self.shape_bonus, self.title, self.following = headings, shape_bonus, title, following
-        self.preceding = preceding
         self._vectors: dict[str, Vector] = {}  # sentence text -> its vector; sentences recur across questions
 
     def _embed(self, texts: list[str]) -> list[Vector]:
@@ -281,8 +279,8 @@ class EvidenceSelector:
                     for n, h in enumerate((h for h in hits if h.chunk.id in best), start=1)]
         scored.sort(key=lambda s: (-s[5], s[1].source, s[2]))
         chosen = _of_kind_asked(question, scored := _once_each(scored), self.count)
-        if self.following or self.preceding:
-            chosen = _widened(chosen, scored, self.count, self.following, [h.chunk for h in hits], self.preceding)
+        if self.following:
+            chosen = _widened(chosen, scored, self.count, self.following, [h.chunk for h in hits])
         return [
             Passage(n, chunk, closed, start, end, score, tuple(b for b in breaks if b < len(closed)))
             for n, (score, chunk, start, end, text, _, breaks) in enumerate(chosen, start=1)
@@ -311,7 +309,7 @@ def _closed(text: str) -> str:
 
 
 def _widened(chosen: list[_Scored], scored: list[_Scored], count: int, following: int,
-             chunks: list[Chunk], preceding: int = 0) -> list[_Scored]:
+             chunks: list[Chunk]) -> list[_Scored]:
     """Each chosen unit read with up to ``following`` units after it in the same section (in any of
     the retrieved ``chunks``: one that ends with it has none after it, the next may).
 
@@ -327,28 +325,8 @@ def _widened(chosen: list[_Scored], scored: list[_Scored], count: int, following
         if any(o[1].path == s[1].path and o[2] <= s[2] and s[3] <= o[3] for o in out):
             continue
         taken = [(o[2], o[3]) for o in out if o[1].path == s[1].path]
-        s = _with_preceding(s, taken) if preceding else s
         out.append(_with_following(_going_on(s, chunks), following, taken))
     return out
-
-
-def _with_preceding(s: _Scored, taken: list[tuple[int, int]]) -> _Scored:
-    """``s`` read after the evidence unit right before it in its chunk under the same heading, unless
-    another passage holds that one: "The primary tree ... is linux-next, maintained by Stephen Rothwell."
-    names who "The linux-next tree is, by design, ..." is looked after by."""
-    score, chunk, start, end, text, rank, breaks = s
-    units_ = _units(chunk)
-    at = next((i for i, u in enumerate(units_) if u.start == start), None)
-    if not at or breaks:
-        return s
-    unit, before = units_[at], units_[at - 1]
-    if (not before.evidence or before.heading != unit.heading or before.start < chunk.start
-            or any(a <= before.start < b for a, b in taken) or text != shown(chunk, unit)):
-        return s
-    said, own = shown(chunk, before), _plain(chunk, unit)
-    if not said or not own or _UNFINISHED.search(said):
-        return s
-    return score, chunk, before.start, end, f"{said} {own}", rank, (len(said) + 1,)
 
 
 def _going_on(s: _Scored, chunks: list[Chunk]) -> _Scored:

@@ -37,7 +37,6 @@ GENERATION_SETTINGS = (
 RETRIEVAL_SETTINGS = (
     "top_k", "candidates", "fusion", "rrf_k", "evidence_sentences", "lexical_weight", "evidence_idf",
     "evidence_headings", "evidence_shape_bonus", "evidence_title", "evidence_following",
-    "evidence_preceding",
     "follow_up_hits",
     "relevance_floor",
 )

@@ -222,11 +222,6 @@ class Settings(BaseSettings):
         "the sentence that matches a question often sets the scene and the next ones answer it. The reader "
         "sees the quote up to the unit holding the answer.",
     )
-    evidence_preceding: int = Field(
-        0, ge=0, le=1,
-        description="Whether each chosen evidence unit is read after the unit right before it in the same "
-        "section (1) or alone (0).",
-    )
     evidence_shape_bonus: float = Field(
         0.06, ge=0.0,
         description="Added to an evidence unit's ranking score when it holds something of the shape the "

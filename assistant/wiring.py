@@ -124,7 +124,7 @@ class Assistant:
         s = self.settings
         evidence = EvidenceSelector(self.embedder, s.evidence_sentences, s.lexical_weight, s.evidence_idf,
                                     s.evidence_headings, s.evidence_shape_bonus, s.evidence_title,
-                                    s.evidence_following, s.evidence_preceding)
+                                    s.evidence_following)
         return Answerer(self.retriever, evidence, self.generator, self.templates, self.answer_config)
 
     @contextmanager
