@@ -127,6 +127,8 @@ def _named_by_setting(text: str, found: list[Unit]) -> list[Unit]:
                 text, found[run[-1]].end, found[run[-1] + 1].start):
             run.append(run[-1] + 1)
         label = next((" ".join(said[k].split()) for k in run if said[k][0] not in "#;"), setting[i])
+        if said[i - 1].split()[-1].lower() in _RUNS_ON:
+            label = setting[i]  # "The port this sentinel will run on" runs on into "port 26379": read with it
         j = i - 1
         while j >= 0 and out[j].kind == "prose" and not out[j].label and not setting[j] and not _BLANK_LINE.search(
                 text, out[j].end, out[j + 1].start):
@@ -135,6 +137,8 @@ def _named_by_setting(text: str, found: list[Unit]) -> list[Unit]:
     return out
 
 
+# A comment ending on one of these goes on into the setting under it.
+_RUNS_ON = frozenset(["on", "in", "at", "to", "for", "from", "with", "of", "by", "into", "onto", "as", "than"])
 _COMMENTED_SETTING = re.compile(r"[#;]([A-Za-z_][\w.-]*)(?:[^\S\n]+\S[^\n]*)?")
 
 

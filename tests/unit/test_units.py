@@ -876,7 +876,7 @@ def test_a_setting_under_its_comment_in_a_configuration_file_is_an_item_of_its_o
         ("prose", log, "Note that if you use standard output for logging but daemonize, logs will be sent to "
                        "/dev/null"),
         ("item", "", log),
-        ("prose", "port 26379", "The port that this sentinel instance will run on"),
+        ("prose", "port", "The port that this sentinel instance will run on"),  # it goes on into its setting
         ("item", "", "port 26379")]
 
 
